@@ -1,0 +1,138 @@
+/**
+ * The handler's configuration: one zod schema, defaults in one place, read once at start from
+ * `SPOT_META_*` environment variables. The CDK stack writes the same variables with
+ * {@link toEnvironment}, so the deployed function and its validation cannot drift apart.
+ */
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+
+const seconds = (max: number) => z.coerce.number().int().min(0).max(max);
+const positive = (max: number) => z.coerce.number().int().min(1).max(max);
+const flag = z.union([
+  z.boolean(),
+  z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
+]);
+
+export const handlerConfigSchema = z
+  .strictObject({
+    /** Spot's API root. Plain http is accepted for localhost only (the sandbox). */
+    spotBaseUrl: z
+      .url()
+      .default("https://app.spotdx.com")
+      .refine(isAllowedBaseUrl, "must be https (plain http only for localhost)"),
+    /** Secrets Manager secret (ARN or name) holding the Spot token; required in Lambda. */
+    spotTokenSecretId: z.string().min(1).optional(),
+    /** The token itself: only when running locally (`spot-meta dev`, tests), never in Lambda. */
+    spotToken: z.string().min(1).optional(),
+    /** Where messages that cannot be applied go, with their reason. */
+    dlqUrl: z.url(),
+    /** The source queue's redrive maxReceiveCount: the handler dead-letters on this receive itself. */
+    maxReceiveCount: positive(1000).default(5),
+    /** Calls to Spot in flight at once within one invocation. */
+    concurrency: positive(100).default(5),
+    /** Calls to Spot started per second within one invocation. */
+    requestsPerSecond: positive(1000).default(10),
+    /** One HTTP attempt's timeout. */
+    requestTimeoutMs: positive(60_000).default(5_000),
+    /** Quick retries inside one invocation, for blips; the queue does the slow ones. */
+    retryLimit: seconds(10).default(2),
+    /** Longest wait between quick retries, and the most of a `Retry-After` honoured in-process. */
+    retryMaxDelayMs: positive(60_000).default(2_000),
+    /** Visibility backoff for a message handed back: base × 2^(receiveCount-1), jittered, capped. */
+    backoffBaseSeconds: positive(3_600).default(30),
+    backoffMaxSeconds: positive(43_200).default(900),
+    /** Consecutive transient failures in one invocation that stop further calls to Spot. */
+    circuitBreakerThreshold: positive(1000).default(5),
+    /** No call starts with less than this much of the invocation left. */
+    deadlineMarginMs: positive(120_000).default(8_000),
+    /** DynamoDB table of applied updates (newest wins across batches); unset switches it off. */
+    ledgerTable: z.string().min(1).optional(),
+    /** How long an order's lease lasts while a call to Spot is in flight. */
+    ledgerLeaseSeconds: positive(900).default(60),
+    /** How long the ledger remembers an order (its items' TTL). */
+    ledgerTtlDays: positive(3650).default(90),
+    /** CloudWatch metrics namespace (Embedded Metric Format). */
+    metricsNamespace: z.string().min(1).default("SpotOrderMetadata"),
+    logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** Log metadata values. Off by default: they can hold health information. */
+    logMetadata: flag.default(false),
+  })
+  .superRefine((config, ctx) => {
+    if (config.spotToken === undefined && config.spotTokenSecretId === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["spotTokenSecretId"],
+        message: "is required (or spotToken locally)",
+      });
+    }
+    if (config.backoffMaxSeconds < config.backoffBaseSeconds) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["backoffMaxSeconds"],
+        message: "must be at least backoffBaseSeconds",
+      });
+    }
+  });
+
+export type HandlerConfig = z.output<typeof handlerConfigSchema>;
+export type HandlerConfigInput = z.input<typeof handlerConfigSchema>;
+
+export const ENV_PREFIX = "SPOT_META_";
+
+/** `requestTimeoutMs` → `SPOT_META_REQUEST_TIMEOUT_MS`. */
+export function envName(key: keyof HandlerConfig): string {
+  return ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
+
+const keyByEnvName = new Map(
+  Object.keys(handlerConfigSchema.shape).map((key) => [envName(key as keyof HandlerConfig), key]),
+);
+
+/**
+ * Reads and validates the configuration from the environment.
+ * @throws {ConfigError} naming every variable that is wrong, unknown or missing, all at once.
+ */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig {
+  const input: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
+    const key = keyByEnvName.get(name);
+    if (key === undefined) problems.push(`${name}: unknown setting (a typo?)`);
+    else input[key] = value;
+  }
+  if (input.spotToken !== undefined && env.AWS_LAMBDA_FUNCTION_NAME !== undefined) {
+    problems.push(`${envName("spotToken")}: not allowed in Lambda; use ${envName("spotTokenSecretId")}`);
+  }
+  const result = handlerConfigSchema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0] ?? "");
+      const shown = key === "spotToken" || input[key] === undefined ? "" : ` (got "${input[key]}")`;
+      problems.push(
+        `${key ? envName(key as keyof HandlerConfig) : "configuration"}: ${issue.message}${shown}`,
+      );
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return result.data;
+}
+
+/**
+ * Renders settings as the environment the handler reads. Used by the CDK stack and the local stack.
+ * @throws {ConfigError} when the settings would not pass {@link readConfig}.
+ */
+export function toEnvironment(settings: HandlerConfigInput): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (value !== undefined) env[envName(key as keyof HandlerConfig)] = String(value);
+  }
+  readConfig(env);
+  return env;
+}
+
+function isAllowedBaseUrl(value: string): boolean {
+  const url = new URL(value);
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}

@@ -1,0 +1,129 @@
+/**
+ * The message contract (v1): the one definition of an update on the queue. The handler, the
+ * producer, the CSV importer and the DLQ tool all parse with it, and `schema/update-message.schema.json`
+ * is generated from it for services that are not written in TypeScript.
+ */
+import { z } from "zod";
+
+/** Spot's order ids are short; anything longer is a mistake, not an order. */
+export const PUBLIC_ID_MAX_LENGTH = 64;
+/** Letters, digits, `_` and `-` only: the id becomes a URL path segment. */
+export const PUBLIC_ID_PATTERN = /^[A-Za-z0-9_-]*$/;
+/**
+ * UTF-8 bytes of `metadata` serialised as JSON. Ten of these and their envelopes stay far inside a
+ * 256 KiB SQS batch and Lambda's 6 MB payload, with room for the failure attributes of the DLQ.
+ */
+export const METADATA_MAX_BYTES = 16 * 1024;
+/** Keys that mean something to JavaScript objects; no legitimate metadata needs them. */
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+export const publicIdSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(PUBLIC_ID_MAX_LENGTH, `must be at most ${PUBLIC_ID_MAX_LENGTH} characters`)
+  .regex(PUBLIC_ID_PATTERN, "may hold only letters, digits, '_' and '-'")
+  .describe("Spot's order id (order_id in Spot's responses), e.g. O1234567");
+
+export const metadataSchema = z
+  .preprocess(
+    (value, ctx) => {
+      // Checked on the raw input: once parsed into a record, a "__proto__" key would already have
+      // become the object's prototype and vanished from its keys.
+      if (!isPlainObject(value)) return value;
+      const bytes = Buffer.byteLength(JSON.stringify(value));
+      if (bytes > METADATA_MAX_BYTES) {
+        ctx.addIssue({
+          code: "custom",
+          message: `is ${bytes} bytes as JSON; the limit is ${METADATA_MAX_BYTES}`,
+        });
+      }
+      const bad = findForbiddenKey(value);
+      if (bad !== undefined) ctx.addIssue({ code: "custom", message: `holds the reserved key "${bad}"` });
+      return value;
+    },
+    z.record(z.string(), z.json()),
+  )
+  .describe(
+    `The order's new metadata, replaced as a whole ({} clears it); at most ${METADATA_MAX_BYTES} bytes as JSON`,
+  );
+
+export const issuedAtSchema = z.iso
+  .datetime({ message: "must be an ISO 8601 UTC time such as 2026-11-27T10:15:00.000Z" })
+  .describe("When the producer decided this metadata; orders updates for the same order (newest wins)");
+
+export const updateMessageSchema = z
+  .strictObject({
+    publicId: publicIdSchema,
+    metadata: metadataSchema,
+    issuedAt: issuedAtSchema.optional(),
+  })
+  .describe("spot-order-metadata update message, v1");
+
+/** One update for one order, as it travels on the queue. */
+export type UpdateMessage = z.infer<typeof updateMessageSchema>;
+export type Metadata = UpdateMessage["metadata"];
+
+export type ParseResult = { ok: true; message: UpdateMessage } | { ok: false; reason: string };
+
+/**
+ * Checks a value against the contract. The reason names each field that is wrong and why, and never
+ * repeats a metadata value (they can hold health information).
+ */
+export function validateUpdate(value: unknown): ParseResult {
+  const result = updateMessageSchema.safeParse(value);
+  if (result.success) return { ok: true, message: result.data };
+  return { ok: false, reason: result.error.issues.map(describeIssue).join("; ") };
+}
+
+/** Parses a message body (JSON text) and checks it against the contract. */
+export function parseUpdate(body: string): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    // JSON.parse's own message quotes the body, which may hold metadata values.
+    return { ok: false, reason: `body is not valid JSON (${Buffer.byteLength(body)} bytes)` };
+  }
+  return validateUpdate(value);
+}
+
+/** The body to put on the queue: the same JSON for every producer. */
+export function serializeUpdate(message: UpdateMessage): string {
+  return JSON.stringify(message);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length === 0 ? "body" : issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") return `${where}: unknown field(s) ${issue.keys.join(", ")}`;
+  if (issue.code === "invalid_type") {
+    const missing = issue.message.endsWith("received undefined");
+    return `${where}: ${missing ? "is required" : `must be ${article(issue.expected)}`}`;
+  }
+  // Below metadata the path is a key the producer chose; say where without echoing the value.
+  if (issue.path[0] === "metadata" && issue.path.length > 1) return `${where}: is not a JSON value`;
+  return `${where}: ${issue.message}`;
+}
+
+function article(expected: string): string {
+  return expected === "object" || expected === "record" ? "a JSON object" : `a ${expected}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function findForbiddenKey(value: unknown): string | undefined {
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const bad = findForbiddenKey(item);
+      if (bad !== undefined) return bad;
+    }
+  } else if (value !== null && typeof value === "object") {
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return key;
+      const bad = findForbiddenKey((value as Record<string, unknown>)[key]);
+      if (bad !== undefined) return bad;
+    }
+  }
+  return undefined;
+}

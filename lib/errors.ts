@@ -1,0 +1,24 @@
+/**
+ * The project's error family. Callers switch on the class (or `name`), never on message text.
+ * No error here ever carries the Spot token or a metadata value in its text.
+ */
+
+/** Base of every error this project throws on purpose. */
+export class SpotMetaError extends Error {
+  override name = "SpotMetaError";
+}
+
+/** The configuration is wrong; `problems` names each setting and what is wrong with it. */
+export class ConfigError extends SpotMetaError {
+  override name = "ConfigError";
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.problems = problems;
+  }
+}
+
+/** Input that breaks the message contract (a body, a CSV row, an argument). */
+export class InvalidInputError extends SpotMetaError {
+  override name = "InvalidInputError";
+}
