@@ -1,0 +1,6 @@
+/** The list of `spot-meta` subcommands; each module adds its own to the program. */
+import type { Command } from "commander";
+
+export function registerCommands(program: Command): void {
+  void program;
+}
