@@ -24,7 +24,10 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
 };
 
 /** AWS's rule for an SQS event source: visibility ≥ 6 × function timeout + batching window. */
-export function minimumVisibilityTimeoutSeconds(functionTimeoutSeconds: number, batchingWindowSeconds: number) {
+export function minimumVisibilityTimeoutSeconds(
+  functionTimeoutSeconds: number,
+  batchingWindowSeconds: number,
+) {
   return 6 * functionTimeoutSeconds + batchingWindowSeconds;
 }
 

@@ -45,7 +45,10 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
       ...fifoAttributes,
       VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(settings.retentionSeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: settings.maxReceiveCount }),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.queueArn,
+        maxReceiveCount: settings.maxReceiveCount,
+      }),
     },
   });
   const endpoint = `http://127.0.0.1:${server.port}`;
