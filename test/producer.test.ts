@@ -1,0 +1,264 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type EmbeddedSqs, startEmbeddedSqs } from "../lib/local/embedded-sqs.ts";
+import { deduplicationId, isRetryableCallError, Producer, retryDelayMs } from "../lib/producer.ts";
+import { drainQueue } from "./csv-import/support/queue.ts";
+import {
+  type BatchEntry,
+  type SqsProxy,
+  sentEntries,
+  startSqsProxy,
+} from "./csv-import/support/sqs-proxy.ts";
+
+const batchCalls = (proxy: SqsProxy) =>
+  proxy.calls.filter((c) => c.action === "SendMessageBatch").map((c) => c.body.Entries as BatchEntry[]);
+
+const NOW = new Date("2026-11-27T10:15:00.123Z");
+const update = (n: number, metadata: Record<string, string> = { clinic: "north" }) => ({
+  publicId: `O${String(n).padStart(7, "0")}`,
+  metadata,
+});
+
+let sqs: EmbeddedSqs | undefined;
+let proxy: SqsProxy | undefined;
+afterEach(async () => {
+  await proxy?.stop();
+  await sqs?.stop();
+  proxy = undefined;
+  sqs = undefined;
+});
+
+describe("Producer on a standard queue", () => {
+  it("sends each valid input once, with issuedAt, source and the producer's message group", async () => {
+    // Prepare
+    sqs = await startEmbeddedSqs();
+    proxy = await startSqsProxy(sqs.endpoint);
+    const producer = new Producer({
+      sqs: proxy.client(),
+      queueUrl: sqs.queueUrl,
+      source: "svc:billing",
+      now: () => NOW,
+    });
+
+    // Act
+    const results = await producer.enqueueMany([
+      update(1),
+      update(2),
+      { ...update(3), issuedAt: "2026-01-01T00:00:00.000Z" },
+    ]);
+
+    // Assess
+    expect(results.map((r) => [r.ok, r.index])).toStrictEqual([
+      [true, 0],
+      [true, 1],
+      [true, 2],
+    ]);
+    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    expect(received.map((m) => m.update).sort((a, b) => a.publicId.localeCompare(b.publicId))).toStrictEqual([
+      { ...update(1), issuedAt: NOW.toISOString() },
+      { ...update(2), issuedAt: NOW.toISOString() },
+      { ...update(3), issuedAt: "2026-01-01T00:00:00.000Z" },
+    ]);
+    expect(received.map((m) => m.source)).toStrictEqual(["svc:billing", "svc:billing", "svc:billing"]);
+    // fauxqs accepts MessageGroupId on a standard queue but does not keep it: read it on the wire.
+    expect(sentEntries(proxy).map((entry) => entry.MessageGroupId)).toStrictEqual([
+      "svc:billing",
+      "svc:billing",
+      "svc:billing",
+    ]);
+    expect(sentEntries(proxy).some((entry) => entry.MessageDeduplicationId !== undefined)).toBe(false);
+  });
+
+  it("uses messageGroupId when given, and a per-message source when given", async () => {
+    // Prepare
+    sqs = await startEmbeddedSqs();
+    proxy = await startSqsProxy(sqs.endpoint);
+    const producer = new Producer({
+      sqs: proxy.client(),
+      queueUrl: sqs.queueUrl,
+      source: "csv:orders.csv",
+      messageGroupId: "tenant-a",
+    });
+
+    // Act
+    const result = await producer.enqueue(update(7), { source: "csv:orders.csv:42" });
+
+    // Assess
+    expect(result.ok).toBe(true);
+    const [entry] = sentEntries(proxy);
+    expect(entry?.MessageGroupId).toBe("tenant-a");
+    expect(entry?.MessageAttributes?.source).toStrictEqual({
+      DataType: "String",
+      StringValue: "csv:orders.csv:42",
+    });
+  });
+
+  it("rejects inputs that break the contract without sending them, and keeps the order of results", async () => {
+    // Prepare
+    sqs = await startEmbeddedSqs();
+    const producer = new Producer({ sqs: sqs.client(), queueUrl: sqs.queueUrl, source: "svc:test" });
+
+    // Act
+    const results = await producer.enqueueMany([
+      update(1),
+      { publicId: "a/b", metadata: {} },
+      { publicId: "O2", metadata: [] as unknown as Record<string, string> },
+      update(3),
+    ]);
+
+    // Assess
+    expect(results).toStrictEqual([
+      { ok: true, messageId: expect.any(String), index: 0 },
+      {
+        ok: false,
+        reason: "publicId: may hold only letters, digits, '_' and '-'",
+        retryable: false,
+        index: 1,
+      },
+      { ok: false, reason: "metadata: must be a JSON object", retryable: false, index: 2 },
+      { ok: true, messageId: expect.any(String), index: 3 },
+    ]);
+    expect(await drainQueue(sqs.client(), sqs.queueUrl)).toHaveLength(2);
+  });
+
+  it("packs at most 10 entries per call, and no more bytes per call than the limit", async () => {
+    // Prepare: entries of ~15 KB each; a 64 KiB limit fits four of them
+    sqs = await startEmbeddedSqs();
+    proxy = await startSqsProxy(sqs.endpoint);
+    const producer = new Producer({
+      sqs: proxy.client(),
+      queueUrl: sqs.queueUrl,
+      source: "svc:test",
+      maxBatchBytes: 64 * 1024,
+    });
+    const big = { blob: "x".repeat(15_000) };
+
+    // Act
+    const small = await producer.enqueueMany(Array.from({ length: 25 }, (_, n) => update(n)));
+    const smallCalls = batchCalls(proxy).map((entries) => entries.length);
+    const large = await producer.enqueueMany(Array.from({ length: 10 }, (_, n) => update(n, big)));
+
+    // Assess
+    expect([...small, ...large].every((r) => r.ok)).toBe(true);
+    expect(smallCalls).toStrictEqual([10, 10, 5]);
+    const largeCalls = batchCalls(proxy).slice(3);
+    expect(largeCalls.map((entries) => entries.length)).toStrictEqual([4, 4, 2]);
+    const bytes = (entries: BatchEntry[]) =>
+      entries.reduce((sum, e) => sum + Buffer.byteLength(e.MessageBody) + "sourceStringsvc:test".length, 0);
+    expect(largeCalls.every((entries) => bytes(entries) <= 64 * 1024)).toBe(true);
+  });
+
+  it("retries entries SQS failed through no fault of the sender, and loses none", async () => {
+    // Prepare: the first three calls each lose their first two entries (not stored by fauxqs)
+    sqs = await startEmbeddedSqs();
+    proxy = await startSqsProxy(sqs.endpoint, {
+      failEntries: (call, entries) => (call <= 3 ? entries.slice(0, 2) : []),
+    });
+    const producer = new Producer({
+      sqs: proxy.client(),
+      queueUrl: sqs.queueUrl,
+      source: "svc:test",
+      concurrency: 1,
+      retryBaseDelayMs: 1,
+    });
+
+    // Act
+    const results = await producer.enqueueMany(Array.from({ length: 30 }, (_, n) => update(n)));
+
+    // Assess
+    expect(results.filter((r) => r.ok)).toHaveLength(30);
+    const ids = (await drainQueue(sqs.client(), sqs.queueUrl)).map((m) => m.update.publicId).sort();
+    expect(ids).toStrictEqual(Array.from({ length: 30 }, (_, n) => update(n).publicId).sort());
+  });
+
+  it("gives up after maxAttempts with a retryable result, never silently", async () => {
+    // Prepare: entry "0" of every call always fails
+    sqs = await startEmbeddedSqs();
+    proxy = await startSqsProxy(sqs.endpoint, {
+      failEntries: (_call, entries) => entries.filter((entry) => entry.Id === "0"),
+    });
+    const producer = new Producer({
+      sqs: proxy.client(),
+      queueUrl: sqs.queueUrl,
+      source: "svc:test",
+      maxAttempts: 3,
+      retryBaseDelayMs: 1,
+    });
+
+    // Act
+    const results = await producer.enqueueMany([update(1), update(2)]);
+
+    // Assess
+    expect(results).toStrictEqual([
+      {
+        ok: false,
+        reason: "SQS rejected the entry: InternalError (injected by the test proxy)",
+        retryable: true,
+        index: 0,
+      },
+      { ok: true, messageId: expect.any(String), index: 1 },
+    ]);
+    expect(sentEntries(proxy).filter((entry) => entry.Id === "0")).toHaveLength(3);
+  });
+
+  it("reports a whole-call failure on every input when the queue does not exist", async () => {
+    // Prepare
+    sqs = await startEmbeddedSqs();
+    const producer = new Producer({
+      sqs: sqs.client(),
+      queueUrl: `${sqs.queueUrl}-missing`,
+      source: "svc:test",
+      retryBaseDelayMs: 1,
+    });
+
+    // Act
+    const results = await producer.enqueueMany([update(1), update(2)]);
+
+    // Assess
+    expect(results.map((r) => [r.ok, r.ok ? "" : r.retryable, r.index])).toStrictEqual([
+      [false, false, 0],
+      [false, false, 1],
+    ]);
+  });
+});
+
+describe("Producer on a FIFO queue", () => {
+  it("groups by order and deduplicates a resent update", async () => {
+    // Prepare
+    sqs = await startEmbeddedSqs({ fifo: true });
+    const producer = new Producer({
+      sqs: sqs.client(),
+      queueUrl: sqs.queueUrl,
+      source: "svc:test",
+      now: () => NOW,
+    });
+
+    // Act: the same update twice (as a retry after a lost answer would), and another order
+    await producer.enqueueMany([update(1), update(1), update(2)]);
+
+    // Assess
+    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    expect(received.map((m) => [m.update.publicId, m.groupId, m.deduplicationId])).toStrictEqual([
+      ["O0000001", "O0000001", deduplicationId({ ...update(1), issuedAt: NOW.toISOString() })],
+      ["O0000002", "O0000002", deduplicationId({ ...update(2), issuedAt: NOW.toISOString() })],
+    ]);
+  });
+});
+
+describe("retry arithmetic", () => {
+  it("doubles the ceiling per attempt up to the maximum, with full jitter", () => {
+    expect([1, 2, 3, 10].map((attempt) => retryDelayMs(attempt, 100, 5_000, () => 1))).toStrictEqual([
+      100, 200, 400, 5_000,
+    ]);
+    expect(retryDelayMs(3, 100, 5_000, () => 0)).toBe(0);
+  });
+
+  it("retries throttling, server faults and network errors, not the sender's mistakes", () => {
+    const sdkError = (name: string, status: number, fault: string) =>
+      Object.assign(new Error(name), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+    expect(isRetryableCallError(sdkError("ThrottlingException", 400, "client"))).toBe(true);
+    expect(isRetryableCallError(sdkError("InternalError", 500, "server"))).toBe(true);
+    expect(isRetryableCallError(Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toBe(true);
+    expect(isRetryableCallError(sdkError("QueueDoesNotExist", 400, "client"))).toBe(false);
+    expect(isRetryableCallError(sdkError("AccessDenied", 403, "client"))).toBe(false);
+  });
+});
