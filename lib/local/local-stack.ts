@@ -1,0 +1,135 @@
+/**
+ * The whole pipeline on this machine: the embedded SQS server with the stack's queues, the Spot
+ * sandbox, and the local event source invoking the same handler Lambda runs. `npm start`, the tests,
+ * the benchmarks and `spot-meta dev` all stand on it.
+ */
+import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { type HandlerConfig, type HandlerConfigInput, readConfig, toEnvironment } from "../config.ts";
+import { createLogger, type Logger } from "../logger.ts";
+import type { OrderingGuard } from "../processor/ordering.ts";
+import type { QueueSettings } from "../queue-settings.ts";
+import { startSpotSandbox } from "../sandbox/spot-sandbox.ts";
+import type { SandboxOptions, SpotSandbox } from "../sandbox/types.ts";
+import { createUpdateHandler, type UpdateHandler } from "../update-handler.ts";
+import { type EmbeddedSqs, startEmbeddedSqs } from "./embedded-sqs.ts";
+import { type EventSourceOptions, LocalEventSource } from "./event-source.ts";
+
+export interface LocalStackOptions {
+  queues?: Partial<QueueSettings>;
+  sandbox?: SandboxOptions;
+  /** Handler settings over the local defaults (fast backoff, the sandbox's URL and token). */
+  handler?: Partial<HandlerConfigInput>;
+  eventSource?: Pick<
+    EventSourceOptions,
+    "batchSize" | "batchingWindowMs" | "pollers" | "functionTimeoutMs" | "waitTimeSeconds" | "onInvocation"
+  >;
+  /** Wraps the handler, e.g. to inject crashes in tests. */
+  wrapHandler?: (handler: UpdateHandler) => UpdateHandler;
+  ordering?: OrderingGuard;
+  logger?: Logger;
+  writeMetrics?: (line: string) => void;
+  /** Start polling at once. @default true */
+  autoStart?: boolean;
+}
+
+export interface LocalStack {
+  queues: EmbeddedSqs;
+  sandbox: SpotSandbox;
+  sqs: SQSClient;
+  config: HandlerConfig;
+  /** The handler's environment, as the CDK stack would set it. */
+  environment: Record<string, string>;
+  eventSource: LocalEventSource;
+  /** Resolves once the source queue holds nothing: every message applied, superseded or dead-lettered. */
+  waitUntilDrained(options?: { timeoutMs?: number }): Promise<void>;
+  queueDepth(queueUrl: string): Promise<{ visible: number; inFlight: number; delayed: number }>;
+  stop(): Promise<void>;
+}
+
+/** Backoff in seconds, not minutes: the local run shows retries without making anyone wait. */
+const LOCAL_HANDLER_DEFAULTS: Partial<HandlerConfigInput> = {
+  backoffBaseSeconds: 1,
+  backoffMaxSeconds: 4,
+  requestsPerSecond: 200,
+  requestTimeoutMs: 2_000,
+  retryMaxDelayMs: 500,
+  deadlineMarginMs: 2_500,
+};
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const functionTimeoutMs = options.eventSource?.functionTimeoutMs ?? 15_000;
+  const queues = await startEmbeddedSqs({ visibilityTimeoutSeconds: 30, ...options.queues });
+  const sandbox = await startSpotSandbox(options.sandbox);
+  const sqs = queues.client();
+  const environment = toEnvironment({
+    ...LOCAL_HANDLER_DEFAULTS,
+    spotBaseUrl: sandbox.url,
+    spotToken: sandbox.token,
+    dlqUrl: queues.dlqUrl,
+    maxReceiveCount: queues.settings.maxReceiveCount,
+    ...options.handler,
+  });
+  const config = readConfig(environment);
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const handler = createUpdateHandler(config, {
+    sqs,
+    logger,
+    sqsEndpoint: queues.endpoint,
+    ordering: options.ordering,
+    writeMetrics: options.writeMetrics,
+    service: "spot-order-metadata-local",
+  });
+  const eventSource = new LocalEventSource({
+    sqs,
+    queueUrl: queues.queueUrl,
+    queueArn: queues.queueArn,
+    region: queues.region,
+    handler: options.wrapHandler ? options.wrapHandler(handler) : handler,
+    ...options.eventSource,
+    functionTimeoutMs,
+    onPollError: (error) => logger.warn({ error: String(error) }, "local event source: poll failed"),
+  });
+  if (options.autoStart !== false) eventSource.start();
+
+  const queueDepth = async (queueUrl: string) => {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: [
+          "ApproximateNumberOfMessages",
+          "ApproximateNumberOfMessagesNotVisible",
+          "ApproximateNumberOfMessagesDelayed",
+        ],
+      }),
+    );
+    return {
+      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
+  };
+
+  return {
+    queues,
+    sandbox,
+    sqs,
+    config,
+    environment,
+    eventSource,
+    queueDepth,
+    async waitUntilDrained({ timeoutMs = 120_000 } = {}) {
+      const giveUpAt = Date.now() + timeoutMs;
+      while (Date.now() < giveUpAt) {
+        const depth = await queueDepth(queues.queueUrl);
+        if (depth.visible + depth.inFlight + depth.delayed === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`the source queue did not drain within ${timeoutMs} ms`);
+    },
+    async stop() {
+      await eventSource.stop();
+      sqs.destroy();
+      await Promise.all([sandbox.close(), queues.stop()]);
+    },
+  };
+}

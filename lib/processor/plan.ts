@@ -1,0 +1,66 @@
+/**
+ * Turns a batch of SQS records into work: which records break the contract, which are superseded by
+ * a newer update for the same order in the same batch, and which updates to send (one per order).
+ */
+import type { SQSRecord } from "aws-lambda";
+import { parseUpdate, type UpdateMessage } from "../contract.ts";
+import { isFifoRecord, sentAt } from "../sqs/records.ts";
+
+export interface Work {
+  record: SQSRecord;
+  message: UpdateMessage;
+  /** Orders updates for one order: the body's `issuedAt`, else the first enqueue time (epoch ms). */
+  version: number;
+  /** Records that run one after another: the order in a standard queue, the message group in FIFO. */
+  laneKey: string;
+}
+
+export interface Plan {
+  invalid: Array<{ record: SQSRecord; reason: string }>;
+  superseded: Array<{ record: SQSRecord; publicId: string; by: string }>;
+  /** Updates to send, in batch order; at most one per order. */
+  work: Work[];
+}
+
+export function planBatch(records: SQSRecord[]): Plan {
+  const plan: Plan = { invalid: [], superseded: [], work: [] };
+  const newest = new Map<string, Work>();
+  for (const record of records) {
+    const parsed = parseUpdate(record.body);
+    if (!parsed.ok) {
+      plan.invalid.push({ record, reason: parsed.reason });
+      continue;
+    }
+    const { message } = parsed;
+    const work: Work = {
+      record,
+      message,
+      version: versionOf(message, record),
+      laneKey: laneKeyOf(record, message),
+    };
+    const current = newest.get(message.publicId);
+    // On a tie the later record wins: same version, same metadata or not, the last word stands.
+    if (current === undefined || work.version >= current.version) {
+      if (current !== undefined) plan.superseded.push(supersede(current, work));
+      newest.set(message.publicId, work);
+    } else {
+      plan.superseded.push(supersede(work, current));
+    }
+  }
+  plan.work = [...newest.values()].sort((a, b) => records.indexOf(a.record) - records.indexOf(b.record));
+  return plan;
+}
+
+/** The version of an update: its `issuedAt`, else the time the message was first enqueued. */
+export function versionOf(message: UpdateMessage, record: SQSRecord): number {
+  return message.issuedAt === undefined ? sentAt(record) : Date.parse(message.issuedAt);
+}
+
+function laneKeyOf(record: SQSRecord, message: UpdateMessage): string {
+  const group = record.attributes.MessageGroupId;
+  return isFifoRecord(record) && group !== undefined ? `group:${group}` : `order:${message.publicId}`;
+}
+
+function supersede(older: Work, newer: Work) {
+  return { record: older.record, publicId: older.message.publicId, by: newer.record.messageId };
+}
