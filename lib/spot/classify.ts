@@ -1,0 +1,237 @@
+/**
+ * What an answer from Spot means for one message (CONTRACT.md), as pure functions of what came
+ * back: applied, permanent (retrying cannot help), systemic (the token) or transient (may pass).
+ * Nothing here does I/O, so every row of the table is tested without a server.
+ */
+import type { z } from "zod";
+import { type OrderFull, orderFullSchema } from "./order-schema.ts";
+import type { FailedOutcome, OutcomeKind, SpotErrorBody } from "./outcome.ts";
+
+/** A failure before the attempts and latency are known; the client adds those. */
+export type Failure = Omit<FailedOutcome, "attempts" | "latencyMs">;
+
+/** What a 200 came to: the order, or why it makes no sense. */
+export type SuccessCheck = { ok: true; order: OrderFull } | { ok: false; failure: Failure };
+
+const REASON_MAX = 500;
+
+/**
+ * Classifies a non-2xx answer.
+ * @param body ky's `HTTPError.data`: the parsed JSON for a JSON content type, the text otherwise,
+ *   undefined when empty or unreadable.
+ * @param retryAfter the raw `Retry-After` header, if any.
+ */
+export function classifyHttpFailure(
+  status: number,
+  body: unknown,
+  retryAfter: string | null,
+  now: number,
+): Failure {
+  const spotError = readSpotError(body);
+  const isJson = spotError !== undefined || isJsonValue(body);
+  const retryAfterMs = retryAfter === null ? undefined : parseRetryAfter(retryAfter, now);
+  const details = spotError?.details ?? [describeBody(body, isJson)];
+  const errorType = spotError?.type;
+  const base = (kind: Failure["kind"], reason: string, type: string | undefined): Failure => ({
+    kind,
+    status,
+    ...(type === undefined ? {} : { errorType: type }),
+    details,
+    reason: truncate(reason),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+  const said = `${status}${errorType === undefined ? "" : ` ${errorType}`}: ${details.join("; ")}`;
+
+  if (status >= 300 && status < 400) {
+    return base("systemic", `Spot answered ${status} (a redirect): is the base URL right?`, "redirect");
+  }
+  if (status === 401 || status === 403) {
+    const type = errorType ?? (status === 401 ? "unauthorized" : "forbidden");
+    return base("systemic", `Spot refused the token (${said}); every message would fail the same way`, type);
+  }
+  if (status === 408 || status === 429 || status >= 500) {
+    return base("transient", `Spot answered ${said}`, errorType ?? (isJson ? undefined : "non_json_error"));
+  }
+  if (status >= 400 && status < 500) {
+    // A 4xx that is not JSON comes from something in front of Spot (a proxy, a WAF), not from Spot
+    // judging this message: dead-lettering for it would be wrong.
+    if (!isJson) return base("transient", `${said} (not Spot's JSON: a proxy?)`, "non_json_error");
+    return base("permanent", `Spot answered ${said}`, errorType);
+  }
+  return base("transient", `Spot answered an unexpected ${said}`, errorType);
+}
+
+/** A failure with no answer at all. */
+export function classifyNoAnswer(
+  errorType: "timeout" | "network" | "aborted" | "deadline",
+  detail: string,
+): Failure {
+  return {
+    kind: "transient",
+    errorType,
+    details: [detail],
+    reason: truncate(`no answer from Spot: ${detail}`),
+  };
+}
+
+/** A failure found before any request was sent (an invalid publicId, no token). */
+export function classifyBeforeRequest(
+  kind: Exclude<OutcomeKind, "applied">,
+  errorType: string,
+  detail: string,
+): Failure {
+  return { kind, errorType, details: [detail], reason: truncate(detail) };
+}
+
+/**
+ * Checks a 200's body: a valid order, for this publicId. Any other answer makes no sense for the
+ * message and is permanent, with what was wrong in `details`.
+ */
+export function checkOrderResponse(text: string, publicId: string): SuccessCheck {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return invalid(
+      "invalid_response",
+      `Spot answered 200 with a body that is not JSON (${text.length} chars)`,
+      [],
+    );
+  }
+  const result = orderFullSchema.safeParse(parsed);
+  if (!result.success) {
+    const issues = result.error.issues.slice(0, 5).map(describeIssue);
+    return invalid("invalid_response", "Spot answered 200 with a body that is not an order", issues);
+  }
+  const order = result.data;
+  if (order.order_id !== publicId) {
+    return invalid(
+      "wrong_order",
+      `Spot answered 200 with order ${order.order_id} instead of ${publicId}`,
+      [],
+    );
+  }
+  return { ok: true, order };
+}
+
+/**
+ * Checks a 200 to an update: a valid order, for this publicId, now holding exactly what was sent.
+ * Never repeats a metadata value in what it returns (they can hold health information).
+ */
+export function checkUpdateResponse(
+  text: string,
+  publicId: string,
+  sent: Record<string, unknown>,
+): SuccessCheck {
+  const check = checkOrderResponse(text, publicId);
+  if (!check.ok) return check;
+  const stored = check.order.metadata;
+  if (stored === null) {
+    return invalid("metadata_mismatch", "Spot answered 200 but the order holds no metadata", []);
+  }
+  const keys = new Set([...Object.keys(stored), ...Object.keys(sent)]);
+  let differing = 0;
+  for (const key of keys) if (!jsonEqual(stored[key], sent[key])) differing++;
+  if (differing > 0) {
+    return invalid(
+      "metadata_mismatch",
+      `Spot answered 200 but the order's metadata differs from what was sent (${differing} of ${keys.size} keys)`,
+      [],
+    );
+  }
+  return check;
+}
+
+/**
+ * Parses `Retry-After` in both forms: delay seconds (`120`) or an HTTP date
+ * (`Wed, 21 Oct 2026 07:28:00 GMT`). A date in the past means now.
+ * @returns milliseconds to wait, or undefined when the value is neither form.
+ */
+export function parseRetryAfter(value: string, now: number): number | undefined {
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Only full dates: Date.parse would also take "1.5" or "soon" in some forms.
+  // HTTP dates start with the day's name (IMF-fixdate, RFC 850, asctime); Date.parse alone would
+  // also take a bare "1.5" or "2026" and turn it into a date.
+  if (!/^[A-Za-z]{3,9},? /.test(trimmed)) return undefined;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Deep equality of JSON values; key order does not matter. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  if (keys.length !== Object.keys(right).length) return false;
+  return keys.every((key) => Object.hasOwn(right, key) && jsonEqual(left[key], right[key]));
+}
+
+/** Spot's `{"error": {"code", "type", "details"}}`, if the body is one (JSON text is parsed too). */
+export function readSpotError(body: unknown): SpotErrorBody | undefined {
+  const value = typeof body === "string" ? tryParse(body) : body;
+  if (!isRecord(value) || !isRecord(value.error)) return undefined;
+  const { code, type, details } = value.error;
+  return {
+    ...(typeof code === "number" ? { code } : {}),
+    ...(typeof type === "string" ? { type } : {}),
+    details: Array.isArray(details) ? details.filter((d): d is string => typeof d === "string") : [],
+  };
+}
+
+function invalid(errorType: string, reason: string, issues: string[]): SuccessCheck {
+  return {
+    ok: false,
+    failure: {
+      kind: "permanent",
+      status: 200,
+      errorType,
+      details: issues.length > 0 ? issues : [reason],
+      reason: truncate(issues.length > 0 ? `${reason}: ${issues.join("; ")}` : reason),
+    },
+  };
+}
+
+/** Where and what, without the value (zod's messages name types, not values). */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length === 0 ? "body" : issue.path.map(String).join(".");
+  return `${where}: ${issue.message}`;
+}
+
+function describeBody(body: unknown, isJson: boolean): string {
+  if (body === undefined || body === "") return "empty body";
+  if (isJson) return "a JSON body that is not Spot's error envelope";
+  const text = String(body);
+  const title = /<title>([^<]{1,100})<\/title>/i.exec(text)?.[1];
+  return title === undefined ? `a non-JSON body (${text.length} chars)` : `an HTML page: "${title.trim()}"`;
+}
+
+function isJsonValue(body: unknown): boolean {
+  if (body === undefined) return false;
+  if (typeof body !== "string") return true;
+  return tryParse(body) !== NOT_PARSED;
+}
+
+const NOT_PARSED = Symbol("not parsed");
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_PARSED;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function truncate(text: string): string {
+  return text.length <= REASON_MAX ? text : `${text.slice(0, REASON_MAX - 1)}…`;
+}

@@ -1,0 +1,71 @@
+/**
+ * The in-process retry decision, as pure functions of the attempt: whether to retry a failed
+ * attempt, and after how long. ky does the waiting and re-sending; this decides, in ky's order:
+ * (limit, checked by ky) → not transient → Retry-After (capped: beyond the ceiling the queue's
+ * backoff takes over) → exponential backoff with full jitter → the caller's deadline.
+ */
+import type { Failure } from "./classify.ts";
+
+/** ky's own default base delay: 0.3 s, doubled each retry. */
+export const DEFAULT_RETRY_BASE_DELAY_MS = 300;
+/** No attempt starts with less than this before the deadline: it could not finish anyway. */
+export const MIN_ATTEMPT_MS = 100;
+
+export interface RetryPolicy {
+  /** Cap of the backoff, and the longest `Retry-After` honoured in-process. */
+  retryMaxDelayMs: number;
+  /** Delay before the first retry (before jitter); doubled each retry. */
+  baseDelayMs: number;
+}
+
+export type RetryDecision =
+  | { retry: true; delayMs: number }
+  | { retry: false; why: "not_transient" | "aborted" | "retry_after_beyond_ceiling" | "deadline" };
+
+export interface RetryInput {
+  failure: Pick<Failure, "kind" | "errorType" | "retryAfterMs">;
+  /** 1 for the first retry. */
+  retryNumber: number;
+  now: number;
+  /** Epoch ms; no attempt and no wait beyond it. */
+  deadline?: number;
+  policy: RetryPolicy;
+  /** [0, 1); Math.random in production, fixed in tests. */
+  random?: () => number;
+}
+
+/** Decides whether to retry a failed attempt and how long to wait first. */
+export function decideRetry(input: RetryInput): RetryDecision {
+  const { failure, policy } = input;
+  if (failure.kind !== "transient") return { retry: false, why: "not_transient" };
+  // The caller gave up (its signal): waiting again would only delay telling it.
+  if (failure.errorType === "aborted" || failure.errorType === "deadline")
+    return { retry: false, why: "aborted" };
+  let delayMs: number;
+  if (failure.retryAfterMs !== undefined) {
+    // The server said when; more than the ceiling would park the invocation, so the queue's
+    // visibility backoff honours it instead (the outcome carries retryAfterMs).
+    if (failure.retryAfterMs > policy.retryMaxDelayMs)
+      return { retry: false, why: "retry_after_beyond_ceiling" };
+    delayMs = failure.retryAfterMs;
+  } else {
+    delayMs = backoffDelay(input.retryNumber, policy, input.random);
+  }
+  if (input.deadline !== undefined && input.now + delayMs + MIN_ATTEMPT_MS > input.deadline) {
+    return { retry: false, why: "deadline" };
+  }
+  return { retry: true, delayMs };
+}
+
+/**
+ * Exponential backoff with full jitter: uniform in [0, min(cap, base × 2^(n-1))).
+ * Full jitter spreads a crowd of clients that failed together, so they do not come back together.
+ */
+export function backoffDelay(
+  retryNumber: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const exponential = policy.baseDelayMs * 2 ** Math.max(0, retryNumber - 1);
+  return Math.floor(random() * Math.min(policy.retryMaxDelayMs, exponential));
+}
