@@ -1,0 +1,124 @@
+/**
+ * Decides, per request and in arrival order, which fault (if any) the sandbox injects and how long it
+ * waits before answering. All randomness comes from seeded dice, so a run is reproducible.
+ */
+import type { Fault, FaultPlan } from "./types.ts";
+
+/** A decision for one request: the fault to inject (or none) and the added latency. */
+export interface FaultDecision {
+  fault?: Fault;
+  /** Set when the fault comes from the rate limit rather than the plan. */
+  rateLimited?: boolean;
+  latencyMs: number;
+}
+
+/**
+ * mulberry32: a tiny, fast, seedable generator; good enough for dice, not for secrets.
+ * @returns a function giving floats in [0, 1).
+ */
+export function seededDice(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Holds the current plan and its consumable script; one per sandbox. */
+export class FaultScheduler {
+  #plan: FaultPlan = {};
+  #script: Array<{ fault: Fault; publicId?: string }> = [];
+  #windowStart = 0;
+  #windowCount = 0;
+  // Two dice, so that turning latency on or off does not change which requests get faults.
+  readonly #faultDice: () => number;
+  readonly #latencyDice: () => number;
+
+  constructor(seed: number, plan: FaultPlan = {}) {
+    this.#faultDice = seededDice(seed);
+    this.#latencyDice = seededDice(seed ^ 0x9e3779b9);
+    this.setPlan(plan);
+  }
+
+  /**
+   * Replaces the plan. The script is copied (the caller's array is left alone); the rate-limit
+   * window restarts.
+   * @throws {RangeError} when a rate or the latency is out of range: a typo should not pass silently.
+   */
+  setPlan(plan: FaultPlan): void {
+    for (const { rate } of plan.random ?? []) {
+      if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault rate must be within 0..1, got ${rate}`);
+    }
+    const latency = plan.latencyMs;
+    if (
+      typeof latency === "number"
+        ? latency < 0
+        : latency !== undefined && !(latency.min >= 0 && latency.max >= latency.min)
+    ) {
+      throw new RangeError("latencyMs must be ≥ 0, or {min, max} with 0 ≤ min ≤ max");
+    }
+    if (plan.rateLimit !== undefined && !(plan.rateLimit.perSecond >= 0)) {
+      throw new RangeError("rateLimit.perSecond must be ≥ 0");
+    }
+    this.#plan = plan;
+    this.#script = [...(plan.script ?? [])];
+    this.#windowStart = 0;
+    this.#windowCount = 0;
+  }
+
+  /** Draws the decision for the request that just arrived. */
+  decide(publicId: string | undefined, now: number): FaultDecision {
+    const latencyMs = this.#drawLatency();
+    const scripted = this.#takeScripted(publicId);
+    const limited = this.#countAgainstRateLimit(now);
+    if (scripted !== undefined) return { fault: scripted, latencyMs };
+    if (limited !== undefined) return { fault: limited, rateLimited: true, latencyMs };
+    const random = this.#plan.random;
+    if (random === undefined || random.length === 0) return { latencyMs };
+    const roll = this.#faultDice();
+    let cumulative = 0;
+    for (const { fault, rate } of random) {
+      cumulative += rate;
+      if (roll < cumulative) return { fault, latencyMs };
+    }
+    return { latencyMs };
+  }
+
+  #takeScripted(publicId: string | undefined): Fault | undefined {
+    const index = this.#script.findIndex((step) => step.publicId === undefined || step.publicId === publicId);
+    if (index === -1) return undefined;
+    const [step] = this.#script.splice(index, 1);
+    return step?.fault;
+  }
+
+  #countAgainstRateLimit(now: number): Fault | undefined {
+    const limit = this.#plan.rateLimit;
+    if (limit === undefined) return undefined;
+    if (now - this.#windowStart >= 1000) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+    }
+    this.#windowCount++;
+    if (this.#windowCount <= limit.perSecond) return undefined;
+    const retryAfter = limit.retryAfterSeconds;
+    return retryAfter === undefined
+      ? { kind: "status", status: 429 }
+      : { kind: "status", status: 429, retryAfter: String(retryAfter) };
+  }
+
+  #drawLatency(): number {
+    const latency = this.#plan.latencyMs;
+    if (latency === undefined) return 0;
+    if (typeof latency === "number") return latency;
+    return latency.min + Math.floor(this.#latencyDice() * (latency.max - latency.min + 1));
+  }
+}
+
+/** A short label of a fault for the request log: `status:503`, `html:502`, `garbage`, `hang`, `reset`. */
+export function describeFault(fault: Fault): string {
+  if (fault.kind === "status" || fault.kind === "html") return `${fault.kind}:${fault.status}`;
+  return fault.kind;
+}

@@ -1,0 +1,210 @@
+/**
+ * A fake of Spot's API (spot-api/CONTRACT.md) on 127.0.0.1, for `npm start`, tests and benchmarks:
+ * the token check, seeded orders, `GET`/`POST /api/v2/orders/{id}/`, Spot's error envelope, and
+ * injectable faults (statuses with Retry-After, HTML pages, broken 200s, hangs, resets, latency, a
+ * rate limit). Every request is recorded.
+ *
+ * A path without the trailing slash gets 404 `not_found` (Django without APPEND_SLASH would do the
+ * same; a 301 would turn the POST into a GET in most clients), so a client that forgets it is caught.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { OrderFull } from "../spot/order-schema.ts";
+import { describeFault, FaultScheduler } from "./fault-plan.ts";
+import { OrderStore, seededOrderIds } from "./order-store.ts";
+import { checkUpdateBody, sendError, sendGarbage, sendHtml, sendJson } from "./replies.ts";
+import type { Fault, FaultPlan, SandboxOptions, SandboxRequest, SpotSandbox } from "./types.ts";
+
+export type { Fault, FaultPlan, FaultStatus, SandboxOptions, SandboxRequest, SpotSandbox } from "./types.ts";
+
+/** The sandbox's default token: made up, and obviously so. */
+export const SANDBOX_TOKEN = "sandbox-token-not-a-secret";
+export const DEFAULT_SANDBOX_SEED = 20261127;
+/** Bodies above this are refused with 400 (Spot's own limit is not published; ours are ≤ 16 KiB). */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** `/api/v2/orders/{id}` with or without the trailing slash; only the slashed form is served. */
+const ORDER_PATH = /^\/api\/v2\/orders\/([^/]+)(\/?)$/;
+
+/**
+ * Starts a sandbox on 127.0.0.1.
+ * @throws {RangeError} when the fault plan is out of range; the listen error when the port is taken.
+ */
+export async function startSpotSandbox(options: SandboxOptions = {}): Promise<SpotSandbox> {
+  const token = options.token ?? SANDBOX_TOKEN;
+  const expectedAuthorization = `Token ${token}`;
+  const store = new OrderStore();
+  store.add(options.orders ?? []);
+  store.add(seededOrderIds(options.seedCount ?? 0));
+  const faults = new FaultScheduler(options.seed ?? DEFAULT_SANDBOX_SEED, options.faults);
+  let requests: SandboxRequest[] = [];
+  const latencyTimers = new Set<NodeJS.Timeout>();
+
+  const server = createServer((req, res) => {
+    const receivedAt = Date.now();
+    const path = req.url ?? "/";
+    const match = ORDER_PATH.exec(path.split("?", 1)[0] ?? "");
+    const publicId = match?.[1] === undefined ? undefined : safeDecode(match[1]);
+    const record: SandboxRequest = {
+      method: req.method ?? "GET",
+      path,
+      ...(publicId === undefined ? {} : { publicId }),
+      authorized: req.headers.authorization === expectedAuthorization,
+      receivedAt,
+    };
+    requests.push(record);
+    const decision = faults.decide(publicId, receivedAt);
+
+    readBody(req, (body) => {
+      const parsed = parseJson(body);
+      if (record.method === "POST" && isObject(parsed) && Object.hasOwn(parsed, "metadata")) {
+        record.metadata = parsed.metadata;
+      }
+      const fault = decision.fault;
+      if (fault !== undefined) record.fault = decision.rateLimited ? "rate_limit" : describeFault(fault);
+      if (fault?.kind === "hang") return;
+      if (fault?.kind === "reset") {
+        record.answeredAt = Date.now();
+        req.socket.destroy();
+        return;
+      }
+      const answer = () => {
+        if (fault === undefined) writeAnswer(res, serve(req, record, match, body, parsed));
+        else injectFault(res, fault);
+        record.status = res.statusCode;
+        record.answeredAt = Date.now();
+      };
+      if (decision.latencyMs <= 0) return answer();
+      const timer = setTimeout(() => {
+        latencyTimers.delete(timer);
+        answer();
+      }, decision.latencyMs);
+      latencyTimers.add(timer);
+    });
+  });
+
+  /** Spot's own behaviour: token, route, order, body; in the order Spot's framework checks them. */
+  function serve(
+    req: IncomingMessage,
+    record: SandboxRequest,
+    match: RegExpExecArray | null,
+    body: Buffer | undefined,
+    parsed: unknown,
+  ): Answer {
+    if (!record.authorized) {
+      const missing = req.headers.authorization === undefined;
+      return fail(401, missing ? "Authentication credentials were not provided." : "Invalid token.");
+    }
+    const publicId = record.publicId;
+    if (match === null || match[2] !== "/" || publicId === undefined) return fail(404, "Not found");
+    if (record.method !== "GET" && record.method !== "POST") {
+      return { ...fail(405, `Method "${record.method}" not allowed.`), headers: { allow: "GET, POST" } };
+    }
+    if (!store.has(publicId)) return fail(404, "Order not found");
+    if (record.method === "GET") return { status: 200, order: store.render(publicId) };
+    if (!(req.headers["content-type"] ?? "").toLowerCase().startsWith("application/json")) {
+      return fail(400, "Content-Type: must be application/json");
+    }
+    if (body === undefined) return fail(400, `body: larger than ${MAX_BODY_BYTES} bytes`);
+    if (parsed === NOT_JSON) return fail(400, "JSON parse error");
+    const check = checkUpdateBody(parsed);
+    if (!check.ok) return { status: 400, details: check.details };
+    return { status: 200, order: store.replaceMetadata(publicId, check.metadata) };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    get requests() {
+      return requests;
+    },
+    setFaults: (plan: FaultPlan) => faults.setPlan(plan),
+    addOrders: (publicIds: string[]) => store.add(publicIds),
+    metadataOf: (publicId: string) => {
+      const metadata = store.metadataOf(publicId);
+      return metadata == null ? metadata : structuredClone(metadata);
+    },
+    clearRequests: () => {
+      requests = [];
+    },
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        for (const timer of latencyTimers) clearTimeout(timer);
+        latencyTimers.clear();
+        server.close(() => resolve());
+        // Idle keep-alive sockets and hung or delayed requests would otherwise hold close() open.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/** An answer of Spot's: an order, or the error envelope with these details. */
+type Answer =
+  | { status: 200; order: OrderFull | undefined }
+  | { status: number; details: string[]; headers?: Record<string, string> };
+
+function fail(status: number, detail: string): Answer {
+  return { status, details: [detail] };
+}
+
+function writeAnswer(res: ServerResponse, answer: Answer): void {
+  if ("order" in answer) sendJson(res, 200, JSON.stringify(answer.order));
+  else sendError(res, answer.status, answer.details, answer.headers);
+}
+
+function injectFault(res: ServerResponse, fault: Exclude<Fault, { kind: "hang" | "reset" }>): void {
+  if (fault.kind === "html") sendHtml(res, fault.status);
+  else if (fault.kind === "garbage") sendGarbage(res);
+  else {
+    const headers: Record<string, string> =
+      fault.retryAfter === undefined ? {} : { "retry-after": fault.retryAfter };
+    sendError(res, fault.status, undefined, headers);
+  }
+}
+
+/** Reads the whole body; `undefined` when it exceeds MAX_BODY_BYTES (the rest is drained). */
+function readBody(req: IncomingMessage, done: (body: Buffer | undefined) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  });
+  req.on("end", () => done(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
+  // An aborted request gets no answer: there is nobody left to read it.
+  req.on("error", () => {});
+}
+
+const NOT_JSON = Symbol("not JSON");
+
+function parseJson(body: Buffer | undefined): unknown {
+  if (body === undefined || body.length === 0) return NOT_JSON;
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
