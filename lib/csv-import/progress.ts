@@ -1,0 +1,94 @@
+/**
+ * Progress of an import on stderr: a cli-progress bar on a terminal, a plain line every few seconds
+ * otherwise (logs, CI), or nothing (library calls, tests).
+ */
+import { createRequire } from "node:module";
+
+export interface ProgressCounts {
+  /** Data rows in the file. */
+  total: number;
+  /** Rows handled so far in this run (read and decided, or done in an earlier run). */
+  read: number;
+  queued: number;
+  rejected: number;
+  superseded: number;
+}
+
+export type ProgressMode = "auto" | "bar" | "lines" | "none";
+
+export interface ProgressReporter {
+  update(counts: ProgressCounts): void;
+  stop(): void;
+}
+
+/** The parts of cli-progress used here (it ships no types). */
+interface SingleBar {
+  start(total: number, value: number, payload: Record<string, string>): void;
+  update(value: number, payload: Record<string, string>): void;
+  stop(): void;
+}
+interface CliProgress {
+  SingleBar: new (options: Record<string, unknown>, preset: unknown) => SingleBar;
+  Presets: { shades_classic: unknown };
+}
+
+const number = new Intl.NumberFormat("en-US");
+
+/** @param mode "auto": a bar when stderr is a terminal, lines otherwise */
+export function createProgress(
+  mode: ProgressMode,
+  stream: NodeJS.WriteStream = process.stderr,
+  intervalMs = 5_000,
+): ProgressReporter {
+  const resolved = mode === "auto" ? (stream.isTTY ? "bar" : "lines") : mode;
+  if (resolved === "none") return { update() {}, stop() {} };
+  const started = performance.now();
+  const rate = (counts: ProgressCounts) =>
+    number.format(
+      Math.round((counts.queued + counts.rejected) / Math.max(0.001, (performance.now() - started) / 1000)),
+    );
+  if (resolved === "lines") {
+    let last = started;
+    const line = (counts: ProgressCounts) =>
+      `import: ${number.format(counts.read)}/${number.format(counts.total)} rows, ${number.format(counts.queued)} queued, ${number.format(counts.rejected)} rejected, ${number.format(counts.superseded)} superseded, ${rate(counts)} rows/s\n`;
+    let latest: ProgressCounts | undefined;
+    return {
+      update(counts) {
+        latest = counts;
+        if (performance.now() - last < intervalMs) return;
+        last = performance.now();
+        stream.write(line(counts));
+      },
+      stop() {
+        if (latest !== undefined) stream.write(line(latest));
+      },
+    };
+  }
+  const cliProgress = createRequire(import.meta.url)("cli-progress") as CliProgress;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format:
+        "import |{bar}| {percentage}% {value}/{total} rows | queued {queued} | rejected {rejected} | {rate} rows/s | eta {eta_formatted}",
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started_ = false;
+  const payload = (counts: ProgressCounts) => ({
+    queued: number.format(counts.queued),
+    rejected: number.format(counts.rejected),
+    rate: rate(counts),
+  });
+  return {
+    update(counts) {
+      if (!started_) {
+        bar.start(counts.total, counts.read, payload(counts));
+        started_ = true;
+      } else bar.update(counts.read, payload(counts));
+    },
+    stop() {
+      if (started_) bar.stop();
+    },
+  };
+}

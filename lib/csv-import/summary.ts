@@ -1,0 +1,90 @@
+/** What an import came to: the figures, the human text on stdout, and the exit code. */
+
+export interface SupersededRow {
+  line: number;
+  publicId: string;
+  supersededBy: number;
+}
+
+export interface ImportSummary {
+  file: string;
+  /** The queue the rows went to (absent in a dry run without a target). */
+  queueUrl: string | undefined;
+  dryRun: boolean;
+  /** Whether this run continued an earlier, interrupted one. */
+  resumed: boolean;
+  /** Data rows in the file (blank lines excluded). */
+  rows: number;
+  /** Rows on the queue (in a dry run: rows that would be), this run and earlier runs of a resumed import. */
+  queued: number;
+  /** Rows in the rejects file. */
+  rejected: number;
+  /** Rows not sent because a later row in the file is for the same order. */
+  superseded: number;
+  /** The first few superseded rows, for the operator to check. */
+  supersededExamples: SupersededRow[];
+  /** Rows SQS did not take after all retries (not the row's fault): a later `--resume` sends them. */
+  notQueued: number;
+  /** Rows done by an earlier run, skipped by this one. */
+  skippedFromCheckpoint: number;
+  /** Stopped before the end (Ctrl-C, or the queue failing): the checkpoint says where to resume. */
+  interrupted: boolean;
+  rejectsFile: string | undefined;
+  checkpointFile: string | undefined;
+  /** The import's start time: row n is issued at this + n ms. */
+  startedAt: string;
+  durationMs: number;
+  /** Rows decided (queued or rejected or superseded) per second in this run. */
+  rowsPerSecond: number;
+}
+
+export const EXIT_CODES = { ok: 0, failed: 1, someNotQueued: 2, interrupted: 130 } as const;
+
+/** 0 all queued, 2 some rows rejected or not queued, 130 interrupted. */
+export function exitCodeFor(summary: ImportSummary): number {
+  if (summary.interrupted && summary.notQueued === 0) return EXIT_CODES.interrupted;
+  if (summary.rejected > 0 || summary.notQueued > 0) return EXIT_CODES.someNotQueued;
+  return EXIT_CODES.ok;
+}
+
+const number = new Intl.NumberFormat("en-US");
+
+export function formatSummary(summary: ImportSummary): string {
+  const lines: string[] = [];
+  const verb = summary.dryRun ? "would queue" : "queued";
+  const state = summary.interrupted
+    ? "stopped early"
+    : summary.dryRun
+      ? "checked (dry run, nothing sent)"
+      : "imported";
+  lines.push(`${summary.file}: ${state}`);
+  lines.push(`  rows        ${number.format(summary.rows)}`);
+  lines.push(`  ${pad(verb)}${number.format(summary.queued)}`);
+  lines.push(
+    `  rejected    ${number.format(summary.rejected)}${summary.rejectsFile ? `  → ${summary.rejectsFile}` : ""}`,
+  );
+  lines.push(
+    `  superseded  ${number.format(summary.superseded)}  (a later row for the same order was sent instead)`,
+  );
+  for (const row of summary.supersededExamples) {
+    lines.push(`    line ${row.line} (${row.publicId}): superseded by line ${row.supersededBy}`);
+  }
+  if (summary.superseded > summary.supersededExamples.length) lines.push("    …");
+  if (summary.notQueued > 0)
+    lines.push(`  not queued  ${number.format(summary.notQueued)}  (SQS kept failing)`);
+  if (summary.resumed)
+    lines.push(`  resumed     ${number.format(summary.skippedFromCheckpoint)} rows were done before`);
+  lines.push(
+    `  time        ${(summary.durationMs / 1000).toFixed(1)} s, ${number.format(Math.round(summary.rowsPerSecond))} rows/s`,
+  );
+  if (summary.interrupted && summary.checkpointFile) {
+    lines.push(
+      `  continue with: spot-meta import ${summary.file} --resume  (checkpoint ${summary.checkpointFile})`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function pad(label: string): string {
+  return label.length >= 12 ? `${label} ` : label.padEnd(12);
+}
