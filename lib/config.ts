@@ -8,6 +8,8 @@ import { ConfigError } from "./errors.ts";
 
 const seconds = (max: number) => z.coerce.number().int().min(0).max(max);
 const positive = (max: number) => z.coerce.number().int().min(1).max(max);
+/** Any URL `new URL` accepts: zod's own check refuses the hosts of local SQS queue URLs. */
+export const urlString = z.string().refine((value) => URL.canParse(value), "must be a URL");
 const flag = z.union([
   z.boolean(),
   z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
@@ -16,8 +18,7 @@ const flag = z.union([
 export const handlerConfigSchema = z
   .strictObject({
     /** Spot's API root. Plain http is accepted for localhost only (the sandbox). */
-    spotBaseUrl: z
-      .url()
+    spotBaseUrl: urlString
       .default("https://app.spotdx.com")
       .refine(isAllowedBaseUrl, "must be https (plain http only for localhost)"),
     /** Secrets Manager secret (ARN or name) holding the Spot token; required in Lambda. */
@@ -25,7 +26,7 @@ export const handlerConfigSchema = z
     /** The token itself: only when running locally (`spot-meta dev`, tests), never in Lambda. */
     spotToken: z.string().min(1).optional(),
     /** Where messages that cannot be applied go, with their reason. */
-    dlqUrl: z.url(),
+    dlqUrl: urlString,
     /** The source queue's redrive maxReceiveCount: the handler dead-letters on this receive itself. */
     maxReceiveCount: positive(1000).default(5),
     /** Calls to Spot in flight at once within one invocation. */

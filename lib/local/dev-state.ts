@@ -5,20 +5,21 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
+import { urlString } from "../config.ts";
 
 /** Relative to the working directory; git-ignored. */
 export const DEV_STATE_FILE = ".spot-meta/dev.json";
 
 export const devStateSchema = z.object({
   pid: z.number().int(),
-  sqsEndpoint: z.url(),
+  sqsEndpoint: urlString,
   region: z.string(),
-  queueUrl: z.url(),
-  dlqUrl: z.url(),
-  sandboxUrl: z.url(),
+  queueUrl: urlString,
+  dlqUrl: urlString,
+  sandboxUrl: urlString,
   /** The sandbox's made-up token: local only, never a real one. */
   sandboxToken: z.string(),
-  ledgerEndpoint: z.url().optional(),
+  ledgerEndpoint: urlString.optional(),
   ledgerTable: z.string().optional(),
 });
 export type DevState = z.infer<typeof devStateSchema>;

@@ -1,10 +1,12 @@
 /**
  * An SQS-compatible server in this process (fauxqs), holding the source queue and its DLQ with the
- * settings the CDK stack gives them. Clients reach it over the real SQS protocol.
+ * settings the CDK stack gives them. Clients reach it over the real SQS protocol. Queue URLs are
+ * `<endpoint>/<account>/<name>`: fauxqs's own (`sqs.<region>.127.0.0.1`) are not valid URLs.
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { startFauxqs } from "fauxqs";
 import { DEFAULT_QUEUE_SETTINGS, type QueueSettings, queueNames } from "../queue-settings.ts";
+import { queueUrlFromArn } from "../sqs/records.ts";
 
 export const LOCAL_REGION = "us-east-1";
 /** fauxqs accepts any credentials; these only keep the SDK from looking for real ones. */
@@ -55,9 +57,9 @@ export async function startEmbeddedSqs(options: EmbeddedSqsOptions = {}): Promis
   return {
     endpoint,
     region: LOCAL_REGION,
-    queueUrl: source.queueUrl,
+    queueUrl: queueUrlFromArn(source.queueArn, endpoint),
     queueArn: source.queueArn,
-    dlqUrl: dlq.queueUrl,
+    dlqUrl: queueUrlFromArn(dlq.queueArn, endpoint),
     dlqArn: dlq.queueArn,
     settings,
     client: () => new SQSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),

@@ -90,7 +90,12 @@ export class LocalEventSource {
     const { batchSize, batchingWindowMs, waitTimeSeconds } = this.#options;
     const batch = await this.#receive(batchSize, waitTimeSeconds);
     const closesAt = Date.now() + batchingWindowMs;
-    while (batch.length > 0 && batch.length < batchSize && Date.now() < closesAt && !this.#abort.signal.aborted) {
+    while (
+      batch.length > 0 &&
+      batch.length < batchSize &&
+      Date.now() < closesAt &&
+      !this.#abort.signal.aborted
+    ) {
       const more = await this.#receive(batchSize - batch.length, 0);
       if (more.length === 0) await sleep(Math.min(20, closesAt - Date.now()));
       batch.push(...more);
@@ -126,7 +131,10 @@ export class LocalEventSource {
     let failed: string[];
     let error: unknown;
     try {
-      const response = await withTimeout(this.#options.handler(event, context), this.#options.functionTimeoutMs);
+      const response = await withTimeout(
+        this.#options.handler(event, context),
+        this.#options.functionTimeoutMs,
+      );
       failed = response.batchItemFailures.map((item) => item.itemIdentifier);
     } catch (caught) {
       // Like Lambda: a failed invocation deletes nothing; the records return after their visibility timeout.
@@ -175,7 +183,9 @@ export class LocalEventSource {
 }
 
 /** The SDK's attribute shape (`StringValue`) to Lambda's (`stringValue`). */
-function toRecordAttributes(attributes: Record<string, MessageAttributeValue> | undefined): SQSMessageAttributes {
+function toRecordAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): SQSMessageAttributes {
   const out: SQSMessageAttributes = {};
   for (const [name, value] of Object.entries(attributes ?? {})) {
     out[name] = {
@@ -183,7 +193,9 @@ function toRecordAttributes(attributes: Record<string, MessageAttributeValue> | 
       stringListValues: [],
       binaryListValues: [],
       ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
-      ...(value.BinaryValue === undefined ? {} : { binaryValue: Buffer.from(value.BinaryValue).toString("base64") }),
+      ...(value.BinaryValue === undefined
+        ? {}
+        : { binaryValue: Buffer.from(value.BinaryValue).toString("base64") }),
     };
   }
   return out;

@@ -1,0 +1,88 @@
+/**
+ * Nothing is lost: N updates in, with faults at Spot, crashing invocations and several pollers; at the
+ * end every one is applied or dead-lettered with the right reason, and Spot holds what was sent.
+ */
+import { afterEach, expect, it } from "vitest";
+import { ReasonClass } from "../../lib/dlq/failure-attributes.ts";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
+import { seededDice } from "../../lib/sandbox/fault-plan.ts";
+import { captureLogs } from "../support/log-capture.ts";
+import { drainQueue, orderId, sendBodies, type TestUpdate } from "../support/queues.ts";
+
+let stack: LocalStack | undefined;
+afterEach(async () => {
+  await stack?.stop();
+});
+
+it("applies or dead-letters every message, with faults, crashes and three pollers", async () => {
+  // Prepare: 270 known orders and 30 unknown ones, one update each.
+  const known = 270;
+  const updates: TestUpdate[] = [
+    ...Array.from({ length: known }, (_, i) => ({
+      publicId: orderId(i + 1),
+      metadata: { n: String(i + 1) },
+    })),
+    ...Array.from({ length: 30 }, (_, i) => ({ publicId: `Z${i}`, metadata: { n: "unknown" } })),
+  ];
+  const dice = seededDice(7);
+  stack = await startLocalStack({
+    logger: captureLogs("warn").logger,
+    writeMetrics: () => {},
+    queues: { visibilityTimeoutSeconds: 2 },
+    sandbox: {
+      seedCount: known,
+      seed: 11,
+      faults: {
+        latencyMs: { min: 1, max: 15 },
+        random: [
+          { fault: { kind: "status", status: 429, retryAfter: "1" }, rate: 0.06 },
+          { fault: { kind: "status", status: 503 }, rate: 0.06 },
+          { fault: { kind: "status", status: 500 }, rate: 0.04 },
+          { fault: { kind: "html", status: 502 }, rate: 0.05 },
+          { fault: { kind: "reset" }, rate: 0.05 },
+          { fault: { kind: "hang" }, rate: 0.04 },
+        ],
+      },
+    },
+    handler: {
+      requestTimeoutMs: 300,
+      retryLimit: 1,
+      retryMaxDelayMs: 100,
+      backoffBaseSeconds: 1,
+      backoffMaxSeconds: 2,
+    },
+    eventSource: { pollers: 3, batchingWindowMs: 50 },
+    // One invocation in twenty dies after calling Spot and before answering.
+    wrapHandler: (handler) => async (event, context) => {
+      const response = await handler(event, context);
+      if (dice() < 0.05) throw new Error("injected crash");
+      return response;
+    },
+  });
+
+  // Act
+  await sendBodies(stack.sqs, stack.queues.queueUrl, updates);
+  await stack.waitUntilDrained({ timeoutMs: 90_000 });
+
+  // Assess
+  const dead = await drainQueue(stack.sqs, stack.queues.dlqUrl);
+  // A crash after the DLQ write and before the answer dead-letters a message twice: a duplicate, not a loss.
+  const deadOrders = new Set(dead.map((d) => d.publicId));
+  const applied = updates.filter(
+    (u) => JSON.stringify(stack?.sandbox.metadataOf(u.publicId)) === JSON.stringify(u.metadata),
+  );
+  expect(applied.length + deadOrders.size).toBe(updates.length);
+  expect(applied.some((u) => deadOrders.has(u.publicId))).toBe(false);
+  for (const letter of dead) {
+    if (letter.publicId?.startsWith("Z")) {
+      expect(letter.failure).toMatchObject({
+        reasonClass: ReasonClass.permanent,
+        status: 404,
+        errorType: "not_found",
+      });
+    } else {
+      expect(letter.failure?.reasonClass).toBe(ReasonClass.exhausted);
+    }
+  }
+  expect([...deadOrders].filter((id) => id?.startsWith("Z"))).toHaveLength(30);
+}, 120_000);
