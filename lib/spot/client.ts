@@ -1,0 +1,328 @@
+/**
+ * The client of Spot's "Update order metadata" endpoint (and its read-only twin), on ky.
+ *
+ * It never throws for what HTTP or the network did: every call ends in a {@link SpotOutcome} the
+ * caller switches on. The retry decision is {@link decideRetry}; ky waits and re-sends. The token
+ * is read per call, sent only in the Authorization header, and never put into anything returned or
+ * thrown: ky's errors (which hold the request and its headers) never leave this module.
+ */
+import ky, { isHTTPError, isNetworkError, isTimeoutError } from "ky";
+import { publicIdSchema } from "../contract.ts";
+import { ConfigError, InvalidInputError, SpotMetaError } from "../errors.ts";
+import {
+  checkOrderResponse,
+  checkUpdateResponse,
+  classifyBeforeRequest,
+  classifyHttpFailure,
+  classifyNoAnswer,
+  type Failure,
+  type SuccessCheck,
+} from "./classify.ts";
+import type { OrderFull } from "./order-schema.ts";
+import type { FailedOutcome, SpotOutcome } from "./outcome.ts";
+import {
+  DEFAULT_RETRY_BASE_DELAY_MS,
+  decideRetry,
+  MIN_ATTEMPT_MS,
+  type RetryDecision,
+} from "./retry-policy.ts";
+
+export interface SpotClientOptions {
+  /** Spot's API root, e.g. `https://app.spotdx.com`; plain http only for localhost (the sandbox). */
+  baseUrl: string;
+  /** Read per call (the caller caches it); never logged. */
+  token: () => string | Promise<string>;
+  /** One attempt's timeout. */
+  timeoutMs: number;
+  /** Quick in-process retries for transient failures (0 = none). */
+  retryLimit: number;
+  /** Cap of the backoff, and the longest `Retry-After` honoured in-process. */
+  retryMaxDelayMs: number;
+  /** Delay before the first retry, before jitter; doubled each retry. @default 300 */
+  retryBaseDelayMs?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Epoch ms: no attempt and no wait beyond it (e.g. the Lambda deadline minus a margin). */
+  deadline?: number;
+}
+
+/** What reading an order came to: the order, or why not (classified like an update). */
+export type OrderLookup =
+  | { kind: "found"; status: number; order: OrderFull; attempts: number; latencyMs: number }
+  | FailedOutcome;
+
+/** A bug in how the client was called or in the client itself; never an HTTP or network outcome. */
+export class SpotClientError extends SpotMetaError {
+  override name = "SpotClientError";
+}
+
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+/** Visible ASCII only: anything else would make the Headers API throw with the value in its message. */
+const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
+const RETRIED_METHODS: Array<"get" | "post"> = ["get", "post"];
+
+type Attempted = { ok: true; status: number; text: string } | { ok: false; failure: Failure };
+
+export class SpotClient {
+  readonly #options: SpotClientOptions;
+  readonly #baseUrl: string;
+  readonly #baseDelayMs: number;
+
+  /** @throws {ConfigError} naming every option that is wrong (a non-https base URL, bad numbers). */
+  constructor(options: SpotClientOptions) {
+    const problems = checkOptions(options);
+    if (problems.length > 0) throw new ConfigError(problems);
+    this.#options = options;
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.#baseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
+  }
+
+  /**
+   * Replaces the order's metadata as a whole (`POST /api/v2/orders/{publicId}/`). An invalid
+   * publicId is a permanent outcome with `errorType: "invalid_public_id"` and no request sent.
+   * @throws {InvalidInputError} when metadata is not a plain object (a programming error).
+   */
+  async updateMetadata(
+    publicId: string,
+    metadata: Record<string, unknown>,
+    options: CallOptions = {},
+  ): Promise<SpotOutcome> {
+    if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
+      throw new InvalidInputError("metadata must be a JSON object");
+    }
+    return this.#call("post", publicId, { metadata }, options, (text) =>
+      checkUpdateResponse(text, publicId, metadata),
+    ).then((result) =>
+      result.kind === "ok"
+        ? { kind: "applied", status: result.status, attempts: result.attempts, latencyMs: result.latencyMs }
+        : result,
+    );
+  }
+
+  /** Reads one order (`GET /api/v2/orders/{publicId}/`), with the same retries and classification. */
+  async getOrder(publicId: string, options: Pick<CallOptions, "signal"> = {}): Promise<OrderLookup> {
+    return this.#call("get", publicId, undefined, options, (text) => checkOrderResponse(text, publicId)).then(
+      (result) =>
+        result.kind === "ok"
+          ? {
+              kind: "found",
+              status: result.status,
+              order: result.order,
+              attempts: result.attempts,
+              latencyMs: result.latencyMs,
+            }
+          : result,
+    );
+  }
+
+  async #call(
+    method: "get" | "post",
+    publicId: string,
+    json: unknown,
+    options: CallOptions,
+    check: (text: string) => SuccessCheck,
+  ): Promise<
+    { kind: "ok"; status: number; order: OrderFull; attempts: number; latencyMs: number } | FailedOutcome
+  > {
+    const started = performance.now();
+    let attempts = 0;
+    const done = (failure: Failure, token?: string): FailedOutcome => ({
+      ...(token === undefined ? failure : redact(failure, token)),
+      attempts,
+      latencyMs: Math.round(performance.now() - started),
+    });
+
+    const id = publicIdSchema.safeParse(publicId);
+    if (!id.success) {
+      const shown = JSON.stringify(String(publicId).slice(0, 40));
+      const why = id.error.issues.map((issue) => issue.message).join("; ");
+      return done(classifyBeforeRequest("permanent", "invalid_public_id", `publicId ${shown} ${why}`));
+    }
+    const token = await this.#readToken();
+    if (typeof token !== "string") return done(token);
+    if (options.deadline !== undefined && options.deadline - Date.now() < MIN_ATTEMPT_MS) {
+      return done(classifyNoAnswer("deadline", "the deadline left no time for an attempt"));
+    }
+
+    const attempted = await this.#send(method, publicId, json, token, options, () => attempts++);
+    if (!attempted.ok) return done(attempted.failure, token);
+    const result = check(attempted.text);
+    if (!result.ok) return done(result.failure, token);
+    const latencyMs = Math.round(performance.now() - started);
+    return { kind: "ok", status: attempted.status, order: result.order, attempts, latencyMs };
+  }
+
+  async #send(
+    method: "get" | "post",
+    publicId: string,
+    json: unknown,
+    token: string,
+    options: CallOptions,
+    countAttempt: () => void,
+  ): Promise<Attempted> {
+    const { deadline, signal } = options;
+    const url = `${this.#baseUrl}/api/v2/orders/${encodeURIComponent(publicId)}/`;
+    const policy = { retryMaxDelayMs: this.#options.retryMaxDelayMs, baseDelayMs: this.#baseDelayMs };
+    let plannedDelayMs = 0;
+    let lastDecision: RetryDecision | undefined;
+    let lastStatus = 0;
+    const classify = (error: unknown) => this.#classifyError(error, signal, deadline);
+    try {
+      const text = await ky(url, {
+        method,
+        ...(json === undefined ? {} : { json }),
+        headers: { authorization: `Token ${token}`, accept: "application/json" },
+        timeout: this.#options.timeoutMs,
+        // ky bounds every attempt and wait by it; our decideRetry vetoes waits that would not fit.
+        totalTimeout: deadline === undefined ? false : Math.max(1, deadline - Date.now()),
+        // A redirect would turn the POST into a GET elsewhere; report it instead of following it.
+        redirect: "manual",
+        ...(signal === undefined ? {} : { signal }),
+        fetch: async (input, init) => {
+          countAttempt();
+          const response = await fetch(input, init);
+          lastStatus = response.status;
+          return response;
+        },
+        retry: {
+          limit: this.#options.retryLimit,
+          // ky retries only idempotent methods by default; this POST is a full replacement, so
+          // repeating it is safe.
+          methods: RETRIED_METHODS,
+          retryOnTimeout: true,
+          // The whole decision is decideRetry's; ky then waits exactly `delay` (no jitter of its own).
+          shouldRetry: ({ error, retryCount }) => {
+            let failure: Failure;
+            try {
+              failure = classify(error);
+            } catch {
+              return false; // not an HTTP/network outcome: ky rethrows it, and so do we below
+            }
+            lastDecision = decideRetry({
+              failure,
+              retryNumber: retryCount,
+              now: Date.now(),
+              ...(deadline === undefined ? {} : { deadline }),
+              policy,
+            });
+            if (!lastDecision.retry) return false;
+            plannedDelayMs = lastDecision.delayMs;
+            return true;
+          },
+          delay: () => plannedDelayMs,
+          jitter: undefined,
+          backoffLimit: Number.POSITIVE_INFINITY,
+        },
+      }).text();
+      return { ok: true, status: lastStatus, text };
+    } catch (error) {
+      const failure = classify(error);
+      if (lastDecision?.retry === false && lastDecision.why === "retry_after_beyond_ceiling") {
+        failure.reason += `; Retry-After is beyond the in-process ceiling of ${policy.retryMaxDelayMs} ms, left to the queue`;
+      } else if (lastDecision?.retry === false && lastDecision.why === "deadline") {
+        failure.reason += "; no retry: it would not fit before the deadline";
+      }
+      return { ok: false, failure };
+    }
+  }
+
+  /**
+   * Maps what ky threw to a failure.
+   * @throws {SpotClientError} for anything that is not an HTTP or network outcome (a bug), with
+   *   the original's name only: a ky error would carry the request and its Authorization header.
+   */
+  #classifyError(error: unknown, signal: AbortSignal | undefined, deadline: number | undefined): Failure {
+    if (isHTTPError(error)) {
+      const { response } = error;
+      return classifyHttpFailure(
+        response.status,
+        error.data,
+        response.headers.get("retry-after"),
+        Date.now(),
+      );
+    }
+    if (signal?.aborted) return classifyNoAnswer("aborted", "the caller aborted the call");
+    if (isTimeoutError(error)) {
+      if (deadline !== undefined && Date.now() >= deadline - 1) {
+        return classifyNoAnswer("deadline", "the deadline passed before Spot answered");
+      }
+      return classifyNoAnswer("timeout", `the attempt timed out after ${this.#options.timeoutMs} ms`);
+    }
+    if (isNetworkError(error) || isRawNetworkError(error)) {
+      return classifyNoAnswer("network", `network error (${networkCause(error)})`);
+    }
+    const name = error instanceof Error ? error.name : typeof error;
+    throw new SpotClientError(`unexpected ${name} while calling Spot`);
+  }
+
+  async #readToken(): Promise<string | Failure> {
+    let token: string;
+    try {
+      token = await this.#options.token();
+    } catch (error) {
+      const name = error instanceof Error ? error.name : typeof error;
+      return classifyBeforeRequest(
+        "systemic",
+        "token_unavailable",
+        `the Spot token could not be read (${name})`,
+      );
+    }
+    if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) {
+      return classifyBeforeRequest(
+        "systemic",
+        "invalid_token",
+        "the Spot token is empty or holds characters a header cannot carry",
+      );
+    }
+    return token;
+  }
+}
+
+/** Defence in depth: should Spot ever echo the token in its details, it goes no further. */
+function redact(failure: Failure, token: string): Failure {
+  const scrub = (text: string) => text.replaceAll(token, "[redacted]");
+  return { ...failure, reason: scrub(failure.reason), details: failure.details.map(scrub) };
+}
+
+/** Errors undici throws while reading a body after the headers came (a reset mid-body). */
+function isRawNetworkError(error: unknown): boolean {
+  return error instanceof TypeError && (error.message === "terminated" || error.message === "fetch failed");
+}
+
+/** The socket-level code (ECONNRESET, UND_ERR_SOCKET…) without any URL or header. */
+function networkCause(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    current = current.cause;
+  }
+  return "connection failed";
+}
+
+function checkOptions(options: SpotClientOptions): string[] {
+  const problems: string[] = [];
+  let url: URL | undefined;
+  try {
+    url = new URL(options.baseUrl);
+  } catch {
+    problems.push("baseUrl: must be a URL");
+  }
+  if (url !== undefined) {
+    const allowed = url.protocol === "https:" || (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname));
+    if (!allowed) problems.push("baseUrl: must be https (plain http only for localhost)");
+    if (url.search !== "" || url.hash !== "") problems.push("baseUrl: must have no query or fragment");
+  }
+  if (typeof options.token !== "function") problems.push("token: must be a function returning the token");
+  const integer = (name: string, value: unknown, min: number) => {
+    if (!Number.isInteger(value) || (value as number) < min)
+      problems.push(`${name}: must be an integer ≥ ${min}`);
+  };
+  integer("timeoutMs", options.timeoutMs, 1);
+  integer("retryLimit", options.retryLimit, 0);
+  integer("retryMaxDelayMs", options.retryMaxDelayMs, 0);
+  if (options.retryBaseDelayMs !== undefined) integer("retryBaseDelayMs", options.retryBaseDelayMs, 0);
+  return problems;
+}
