@@ -102,6 +102,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     if (key === undefined) problems.push(`${name}: unknown setting (a typo?)`);
     else input[key] = value;
   }
+  if (input.spotToken === undefined && input.spotTokenSecretId === undefined) {
+    problems.push(`${envName("spotTokenSecretId")}: is required (or ${envName("spotToken")}, locally only)`);
+  }
   if (input.spotToken !== undefined && env.AWS_LAMBDA_FUNCTION_NAME !== undefined) {
     problems.push(`${envName("spotToken")}: not allowed in Lambda; use ${envName("spotTokenSecretId")}`);
   }
@@ -111,7 +114,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
       const key = String(issue.path[0] ?? "");
       const shown = key === "spotToken" || input[key] === undefined ? "" : ` (got "${input[key]}")`;
       problems.push(
-        `${key ? envName(key as keyof HandlerConfig) : "configuration"}: ${issue.message}${shown}`,
+        `${key ? envName(key as keyof HandlerConfig) : "configuration"}: ${describeIssue(issue)}${shown}`,
       );
     }
   }
@@ -130,6 +133,23 @@ export function toEnvironment(settings: HandlerConfigInput): Record<string, stri
   }
   readConfig(env);
   return env;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return issue.message.endsWith("received undefined")
+        ? "is required"
+        : `must be ${issue.expected === "number" ? "a whole number" : `a ${issue.expected}`}`;
+    case "too_small":
+      return `must be at least ${issue.minimum}`;
+    case "too_big":
+      return `must be at most ${issue.maximum}`;
+    case "invalid_value":
+      return `must be one of ${issue.values.map(String).join(", ")}`;
+    default:
+      return issue.message;
+  }
 }
 
 function isAllowedBaseUrl(value: string): boolean {
