@@ -1,0 +1,113 @@
+/**
+ * Settings that are valid one by one but contradict each other (or the handler's own settings).
+ * Each conflict names the settings it involves, so it can be left out when one of them is already
+ * invalid on its own (its value would be a default, not what was asked for).
+ */
+import { handlerConfigSchema } from "../lib/config.ts";
+import { ConfigError } from "../lib/errors.ts";
+import { minimumVisibilityTimeoutSeconds } from "../lib/queue-settings.ts";
+import {
+  CONTEXT_KEY,
+  DLQ_RETENTION_SECONDS,
+  STACK_OWNED_HANDLER_SETTINGS,
+  type StackConfig,
+  toHandlerSettings,
+} from "./config-schema.ts";
+import { handlerSettingsStandIn } from "./handler-environment.ts";
+
+export interface Conflict {
+  /** The top-level settings involved. */
+  settings: readonly (keyof StackConfig)[];
+  problem: string;
+}
+
+/** The settings that shape the handler's configuration, and so its cross-checks. */
+const HANDLER_INPUTS = [
+  "handler",
+  "spotBaseUrl",
+  "maxReceiveCount",
+  "handlerConcurrency",
+  "requestsPerSecond",
+  "ledger",
+  "ledgerTtlDays",
+  "metricsNamespace",
+] as const satisfies readonly (keyof StackConfig)[];
+
+const setting = (key: string) => `${CONTEXT_KEY}.${key}`;
+
+/** Every conflict among the settings, in a stable order. */
+export function findConflicts(config: StackConfig): Conflict[] {
+  const conflicts: Conflict[] = [];
+  const minimumVisibility = minimumVisibilityTimeoutSeconds(
+    config.timeoutSeconds,
+    config.maxBatchingWindowSeconds,
+  );
+  if (config.visibilityTimeoutSeconds < minimumVisibility) {
+    conflicts.push({
+      settings: ["visibilityTimeoutSeconds", "timeoutSeconds", "maxBatchingWindowSeconds"],
+      problem: `${setting("visibilityTimeoutSeconds")}: must be at least 6 × timeoutSeconds + maxBatchingWindowSeconds = ${minimumVisibility} (got ${config.visibilityTimeoutSeconds})`,
+    });
+  }
+  if (config.fifo && config.maxBatchingWindowSeconds > 0) {
+    conflicts.push({
+      settings: ["fifo", "maxBatchingWindowSeconds"],
+      problem: `${setting("maxBatchingWindowSeconds")}: must be 0 with fifo (Lambda has no batching window for FIFO queues) (got ${config.maxBatchingWindowSeconds})`,
+    });
+  }
+  if (config.queueRetentionSeconds >= DLQ_RETENTION_SECONDS) {
+    conflicts.push({
+      settings: ["queueRetentionSeconds"],
+      problem: `${setting("queueRetentionSeconds")}: must be shorter than the DLQ's ${DLQ_RETENTION_SECONDS} s, so a dead-lettered message (which keeps its first enqueue time) does not expire in the DLQ at once (got ${config.queueRetentionSeconds})`,
+    });
+  }
+  if (config.alarms.oldestMessageAgeSeconds >= config.queueRetentionSeconds) {
+    conflicts.push({
+      settings: ["alarms", "queueRetentionSeconds"],
+      problem: `${setting("alarms.oldestMessageAgeSeconds")}: must be shorter than queueRetentionSeconds (${config.queueRetentionSeconds}), or messages expire before it fires (got ${config.alarms.oldestMessageAgeSeconds})`,
+    });
+  }
+  conflicts.push(...handlerConflicts(config));
+  return conflicts;
+}
+
+/** The `handler` pass-through: allowed keys only, valid for the handler, and leaving time for a call. */
+function handlerConflicts(config: StackConfig): Conflict[] {
+  const conflicts: Conflict[] = [];
+  const known = new Set(Object.keys(handlerConfigSchema.shape));
+  const owned = new Set<string>(STACK_OWNED_HANDLER_SETTINGS);
+  for (const key of Object.keys(config.handler)) {
+    if (!known.has(key)) {
+      conflicts.push({
+        settings: ["handler"],
+        problem: `${setting(`handler.${key}`)}: unknown handler setting (a typo?)`,
+      });
+    } else if (owned.has(key)) {
+      conflicts.push({
+        settings: ["handler"],
+        problem: `${setting(`handler.${key}`)}: set by the stack; not allowed here`,
+      });
+    }
+  }
+  if (conflicts.length > 0) return conflicts;
+  const handler = handlerSettingsStandIn(
+    toHandlerSettings(config, {
+      dlqUrl: "https://sqs.us-east-1.amazonaws.com/000000000000/stand-in",
+      spotTokenSecretId: "stand-in",
+      ledgerTable: config.ledger ? "stand-in" : undefined,
+    }),
+  );
+  if (handler instanceof ConfigError) {
+    return handler.problems.map((problem) => ({
+      settings: HANDLER_INPUTS,
+      problem: `${setting("handler")}: the handler would reject its environment: ${problem}`,
+    }));
+  }
+  const neededMs = handler.deadlineMarginMs + handler.requestTimeoutMs;
+  if (config.timeoutSeconds * 1000 <= neededMs) {
+    conflicts.push({
+      settings: ["timeoutSeconds", ...HANDLER_INPUTS],
+      problem: `${setting("timeoutSeconds")}: must be more than the handler's deadlineMarginMs + requestTimeoutMs = ${neededMs} ms, or no call to Spot ever starts (got ${config.timeoutSeconds} s)`,
+    });
+  }
+  return conflicts;
+}

@@ -1,0 +1,159 @@
+/**
+ * The stack configuration's schema: every setting with its default and its own limits. What settings
+ * mean together is checked in config-conflicts.ts; config.ts puts the two together.
+ */
+import { z } from "zod";
+import type { HandlerConfig, HandlerConfigInput } from "../lib/config.ts";
+import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../lib/queue-settings.ts";
+
+/** The CDK context key that holds the configuration object. */
+export const CONTEXT_KEY = "spotOrderMetadata";
+
+/** The DLQ keeps messages for SQS's maximum, so it always outlives the source queue's copies. */
+export const DLQ_RETENTION_SECONDS = DEFAULT_QUEUE_SETTINGS.dlqRetentionSeconds;
+
+/** Lambda's SQS event source cannot batch FIFO messages over a window; standard queues wait this long. */
+export const DEFAULT_BATCHING_WINDOW_SECONDS = 5;
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/**
+ * Handler settings the stack fills in itself, from resources it creates or from its own settings:
+ * they cannot be set under `handler`. `spotToken` is here so the token never lands in the environment.
+ */
+export const STACK_OWNED_HANDLER_SETTINGS = [
+  "spotBaseUrl",
+  "spotTokenSecretId",
+  "spotToken",
+  "dlqUrl",
+  "maxReceiveCount",
+  "concurrency",
+  "requestsPerSecond",
+  "ledgerTable",
+  "ledgerTtlDays",
+  "metricsNamespace",
+] as const satisfies readonly (keyof HandlerConfig)[];
+
+// Context values given with -c arrive as strings, so numbers and flags accept their string forms.
+const int = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : value),
+    z
+      .number({ error: (issue) => (issue.code === "invalid_type" ? "must be a whole number" : undefined) })
+      .int()
+      .min(min)
+      .max(max),
+  );
+const flag = z.preprocess(
+  (value) => (value === "true" ? true : value === "false" ? false : value),
+  z.boolean({ error: "must be true or false" }),
+);
+
+const alarmsSchema = z.strictObject({
+  /** Alarm when the oldest message in the source queue is older than this. */
+  oldestMessageAgeSeconds: int(60, 1_209_600).default(3600),
+  /** Alarm when the function fails (crashes, timeouts) at least this often in 5 minutes. */
+  functionErrors: int(1, 100_000).default(1),
+  /** Alarm when Lambda throttles the function at least this often in 5 minutes. */
+  functionThrottles: int(1, 100_000).default(1),
+  /** Alarm when the handler reports this many systemic failures (the token) in 5 minutes. */
+  systemicFailures: int(1, 100_000).default(1),
+});
+
+export const stackConfigSchema = z.strictObject({
+  /** Prefix of every named resource (queues, function) and the stack's name. */
+  namePrefix: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, "must be a letter then up to 39 letters, digits or hyphens")
+    .default("spot-order-metadata"),
+  /** The function's memory (MB); CPU scales with it. */
+  memorySizeMb: int(128, 10_240).default(512),
+  /** The function's timeout. */
+  timeoutSeconds: int(10, 900).default(60),
+  /** Messages per invocation. */
+  batchSize: int(1, 10).default(10),
+  /** How long the event source gathers a batch. @default 5 (standard), 0 (FIFO: not supported) */
+  maxBatchingWindowSeconds: int(0, 300).optional(),
+  /** Invocations the event source runs at once (AWS's minimum is 2); × requestsPerSecond bounds the pace at Spot. */
+  maxConcurrency: int(2, 1000).default(2),
+  /** Calls to Spot in flight at once within one invocation. */
+  handlerConcurrency: int(1, 100).default(5),
+  /** Calls to Spot started per second within one invocation. */
+  requestsPerSecond: int(1, 1000).default(10),
+  /** Receives before SQS moves a message to the DLQ; the handler's backoff spreads them over time. */
+  maxReceiveCount: int(5, 1000).default(DEFAULT_QUEUE_SETTINGS.maxReceiveCount),
+  /** The source queue's visibility timeout. @default 6 × timeoutSeconds + maxBatchingWindowSeconds */
+  visibilityTimeoutSeconds: int(0, 43_200).optional(),
+  /** How long the source queue keeps a message (the DLQ keeps 14 days). */
+  queueRetentionSeconds: int(60, 1_209_600).default(DEFAULT_QUEUE_SETTINGS.retentionSeconds),
+  /** The function's log retention (days; one of CloudWatch's periods). */
+  logRetentionDays: int(1, 3653)
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      message: `must be one of ${LOG_RETENTION_DAYS.join(", ")}`,
+    })
+    .default(30),
+  /** Where alarms are e-mailed; without it the topic has no subscription (subscribe later). */
+  alarmEmail: z.email().optional(),
+  /** An existing Secrets Manager secret (name or ARN) with the Spot token; unset creates an empty one. */
+  spotTokenSecret: z.string().min(1).optional(),
+  /** A FIFO queue pair (names end in `.fifo`) instead of standard queues. */
+  fifo: flag.default(DEFAULT_QUEUE_SETTINGS.fifo),
+  /** The applied-updates ledger (DynamoDB) that keeps an older update from landing after a newer one. */
+  ledger: flag.default(true),
+  /** How long the ledger remembers an order. */
+  ledgerTtlDays: int(1, 3650).default(90),
+  /** Spot's API root. */
+  spotBaseUrl: z
+    .url({ protocol: /^https$/, error: "must be an https URL" })
+    .default("https://app.spotdx.com"),
+  /** Namespace of the handler's Embedded Metric Format metrics. */
+  metricsNamespace: z.string().min(1).max(255).default("SpotOrderMetadata"),
+  alarms: alarmsSchema.prefault({}),
+  /** Other handler settings (lib/config.ts), e.g. `logLevel`, `backoffMaxSeconds`, `requestTimeoutMs`. */
+  handler: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+
+/** The validated configuration, with the derived defaults filled in. */
+export type StackConfig = Omit<
+  z.output<typeof stackConfigSchema>,
+  "maxBatchingWindowSeconds" | "visibilityTimeoutSeconds" | "handler"
+> & {
+  maxBatchingWindowSeconds: number;
+  visibilityTimeoutSeconds: number;
+  handler: Partial<HandlerConfigInput>;
+};
+
+/** The queue settings this configuration gives the source queue and its DLQ. */
+export function toQueueSettings(config: StackConfig): QueueSettings {
+  return {
+    maxReceiveCount: config.maxReceiveCount,
+    visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+    retentionSeconds: config.queueRetentionSeconds,
+    dlqRetentionSeconds: DLQ_RETENTION_SECONDS,
+    fifo: config.fifo,
+  };
+}
+
+/** The handler settings this configuration gives the function, before deploy-time values are known. */
+export function toHandlerSettings(
+  config: StackConfig,
+  deployed: { dlqUrl: string; spotTokenSecretId: string; ledgerTable?: string | undefined },
+): HandlerConfigInput {
+  return {
+    ...config.handler,
+    spotBaseUrl: config.spotBaseUrl,
+    dlqUrl: deployed.dlqUrl,
+    spotTokenSecretId: deployed.spotTokenSecretId,
+    maxReceiveCount: config.maxReceiveCount,
+    concurrency: config.handlerConcurrency,
+    requestsPerSecond: config.requestsPerSecond,
+    ledgerTable: deployed.ledgerTable,
+    ledgerTtlDays: config.ledger ? config.ledgerTtlDays : undefined,
+    metricsNamespace: config.metricsNamespace,
+  };
+}

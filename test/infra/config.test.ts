@@ -1,0 +1,216 @@
+import { describe, expect, it } from "vitest";
+import { resolveStackConfig, toQueueSettings } from "../../infra/config.ts";
+import { contextInput } from "../../infra/context.ts";
+import { ConfigError } from "../../lib/errors.ts";
+import { DEFAULT_QUEUE_SETTINGS } from "../../lib/queue-settings.ts";
+
+/** The problems a configuration is rejected with (fails the test when it is accepted). */
+function problemsOf(input: unknown): readonly string[] {
+  try {
+    resolveStackConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("resolveStackConfig", () => {
+  it("fills in every default, with the derived ones computed from the settings", () => {
+    // Act
+    const config = resolveStackConfig({});
+
+    // Assess
+    expect(config).toStrictEqual({
+      namePrefix: "spot-order-metadata",
+      memorySizeMb: 512,
+      timeoutSeconds: 60,
+      batchSize: 10,
+      maxBatchingWindowSeconds: 5,
+      maxConcurrency: 2,
+      handlerConcurrency: 5,
+      requestsPerSecond: 10,
+      maxReceiveCount: DEFAULT_QUEUE_SETTINGS.maxReceiveCount,
+      visibilityTimeoutSeconds: 6 * 60 + 5,
+      queueRetentionSeconds: DEFAULT_QUEUE_SETTINGS.retentionSeconds,
+      logRetentionDays: 30,
+      fifo: false,
+      ledger: true,
+      ledgerTtlDays: 90,
+      spotBaseUrl: "https://app.spotdx.com",
+      metricsNamespace: "SpotOrderMetadata",
+      alarms: { oldestMessageAgeSeconds: 3600, functionErrors: 1, functionThrottles: 1, systemicFailures: 1 },
+      handler: {},
+    });
+  });
+
+  it("gives the queues the same settings the local stack uses by default", () => {
+    // Act
+    const settings = toQueueSettings(resolveStackConfig({}));
+
+    // Assess
+    expect(settings).toStrictEqual(DEFAULT_QUEUE_SETTINGS);
+  });
+
+  it("accepts the string forms -c gives numbers and flags", () => {
+    // Act
+    const config = resolveStackConfig({ memorySizeMb: "1024", fifo: "true", ledger: "false" });
+
+    // Assess
+    expect([config.memorySizeMb, config.fifo, config.ledger]).toStrictEqual([1024, true, false]);
+  });
+
+  it("has no batching window for FIFO queues by default, so the visibility timeout is 6 × timeout", () => {
+    // Act
+    const config = resolveStackConfig({ fifo: true, timeoutSeconds: 30 });
+
+    // Assess
+    expect([config.maxBatchingWindowSeconds, config.visibilityTimeoutSeconds]).toStrictEqual([0, 180]);
+  });
+
+  it("rejects unknown keys, at the top and nested, naming each", () => {
+    // Act
+    const problems = problemsOf({ memorySize: 1024, alarms: { dlqMesages: 1 } });
+
+    // Assess
+    expect(problems).toStrictEqual([
+      "spotOrderMetadata.alarms.dlqMesages: unknown setting (a typo?)",
+      "spotOrderMetadata.memorySize: unknown setting (a typo?)",
+    ]);
+  });
+
+  it("reports every invalid value at once, with what it got", () => {
+    // Act
+    const problems = problemsOf({
+      batchSize: 11,
+      maxConcurrency: 1,
+      maxReceiveCount: 3,
+      logRetentionDays: 31,
+      alarmEmail: "not-an-address",
+      spotBaseUrl: "http://app.spotdx.com",
+      namePrefix: "has spaces",
+    });
+
+    // Assess
+    expect(problems.map((p) => p.split(":")[0])).toStrictEqual([
+      "spotOrderMetadata.namePrefix",
+      "spotOrderMetadata.batchSize",
+      "spotOrderMetadata.maxConcurrency",
+      "spotOrderMetadata.maxReceiveCount",
+      "spotOrderMetadata.logRetentionDays",
+      "spotOrderMetadata.alarmEmail",
+      "spotOrderMetadata.spotBaseUrl",
+    ]);
+    expect(problems[1]).toBe("spotOrderMetadata.batchSize: Too big: expected number to be <=10 (got 11)");
+  });
+
+  it("reports conflicting settings together", () => {
+    // Act
+    const problems = problemsOf({
+      fifo: true,
+      maxBatchingWindowSeconds: 5,
+      timeoutSeconds: 120,
+      visibilityTimeoutSeconds: 600,
+      queueRetentionSeconds: 1_209_600,
+    });
+
+    // Assess
+    expect(problems).toStrictEqual([
+      "spotOrderMetadata.visibilityTimeoutSeconds: must be at least 6 × timeoutSeconds + maxBatchingWindowSeconds = 725 (got 600)",
+      "spotOrderMetadata.maxBatchingWindowSeconds: must be 0 with fifo (Lambda has no batching window for FIFO queues) (got 5)",
+      "spotOrderMetadata.queueRetentionSeconds: must be shorter than the DLQ's 1209600 s, so a dead-lettered message (which keeps its first enqueue time) does not expire in the DLQ at once (got 1209600)",
+    ]);
+  });
+
+  it("reports conflicts among valid settings alongside invalid ones, but none that involve an invalid one", () => {
+    // Act
+    const problems = problemsOf({
+      batchSize: 0,
+      timeoutSeconds: "sixty",
+      visibilityTimeoutSeconds: 10,
+      queueRetentionSeconds: 600,
+      alarms: { oldestMessageAgeSeconds: 900 },
+    });
+
+    // Assess: the visibility check needs timeoutSeconds, which is invalid, so it is left out.
+    expect(problems).toStrictEqual([
+      'spotOrderMetadata.timeoutSeconds: must be a whole number (got "sixty")',
+      "spotOrderMetadata.batchSize: Too small: expected number to be >=1 (got 0)",
+      "spotOrderMetadata.alarms.oldestMessageAgeSeconds: must be shorter than queueRetentionSeconds (600), or messages expire before it fires (got 900)",
+    ]);
+  });
+
+  it("checks the function's timeout against the handler's deadline margin and request timeout", () => {
+    // Act
+    const problems = problemsOf({ timeoutSeconds: 20, handler: { requestTimeoutMs: 15_000 } });
+
+    // Assess
+    expect(problems).toStrictEqual([
+      "spotOrderMetadata.timeoutSeconds: must be more than the handler's deadlineMarginMs + requestTimeoutMs = 23000 ms, or no call to Spot ever starts (got 20 s)",
+    ]);
+  });
+
+  it("passes other handler settings through, validated by the handler's own schema", () => {
+    // Act
+    const config = resolveStackConfig({ handler: { logLevel: "debug", backoffMaxSeconds: 1800 } });
+    const problems = problemsOf({ handler: { logLevel: "loud" } });
+
+    // Assess
+    expect(config.handler).toStrictEqual({ logLevel: "debug", backoffMaxSeconds: 1800 });
+    // (the wording after the variable's name is the handler's own)
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^spotOrderMetadata\.handler: the handler would reject its environment: SPOT_META_LOG_LEVEL: .+ \(got "loud"\)$/,
+    );
+  });
+
+  it("refuses handler settings the stack owns, the token above all, without echoing the value", () => {
+    // Act
+    const problems = problemsOf({ handler: { spotToken: "fake-token-for-tests", concurrency: 3, nope: 1 } });
+
+    // Assess
+    expect(problems).toStrictEqual([
+      "spotOrderMetadata.handler.spotToken: set by the stack; not allowed here",
+      "spotOrderMetadata.handler.concurrency: set by the stack; not allowed here",
+      "spotOrderMetadata.handler.nope: unknown handler setting (a typo?)",
+    ]);
+    expect(problems.join("\n")).not.toContain("fake-token-for-tests");
+  });
+});
+
+describe("contextInput", () => {
+  it("merges -c spotOrderMetadata.<key> overrides into the cdk.json object, nested ones included", () => {
+    // Prepare
+    const context = {
+      spotOrderMetadata: { memorySizeMb: 512, alarms: { functionErrors: 3 } },
+      "spotOrderMetadata.memorySizeMb": "1024",
+      "spotOrderMetadata.alarms.oldestMessageAgeSeconds": "1800",
+      "@aws-cdk/core:someFlag": true,
+    };
+
+    // Act
+    const input = contextInput(context);
+
+    // Assess
+    expect(input).toStrictEqual({
+      memorySizeMb: "1024",
+      alarms: { functionErrors: 3, oldestMessageAgeSeconds: "1800" },
+    });
+  });
+
+  it("accepts the whole object as JSON (as -c spotOrderMetadata='{…}' gives it)", () => {
+    // Act
+    const input = contextInput({ spotOrderMetadata: '{"fifo":true}' });
+
+    // Assess
+    expect(input).toStrictEqual({ fifo: true });
+  });
+
+  it("rejects a configuration that is not an object", () => {
+    // Act
+    const act = () => contextInput({ spotOrderMetadata: "fifo=true" });
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+  });
+});
