@@ -1,8 +1,11 @@
 /** The list of `spot-meta` subcommands; each module adds its own to the program. */
 import type { Command } from "commander";
+import { registerDemoCommand } from "./demo-command.ts";
+import { registerDevCommand } from "./dev-command.ts";
 import { registerImportCommand } from "./import-command.ts";
 
 export function registerCommands(program: Command): void {
-  void program;
+  registerDemoCommand(program);
+  registerDevCommand(program);
   registerImportCommand(program);
 }

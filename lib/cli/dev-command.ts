@@ -1,0 +1,65 @@
+/**
+ * `spot-meta dev`: keeps the local stack running for interactive use, and writes where it listens to
+ * `.spot-meta/dev.json` so that `spot-meta import`, `spot-meta dlq …` and the AWS CLI can reach it.
+ */
+import type { Command } from "commander";
+import { DEV_STATE_FILE, removeDevState, writeDevState } from "../local/dev-state.ts";
+import { startLocalStack } from "../local/local-stack.ts";
+import { createLogger } from "../logger.ts";
+
+interface DevFlags {
+  orders: number;
+  pollers: number;
+  logLevel: string;
+}
+
+export function registerDevCommand(program: Command): void {
+  program
+    .command("dev")
+    .description("Run the local stack (embedded SQS, Spot sandbox, the handler) until Ctrl-C.")
+    .option("--orders <n>", "orders the Spot sandbox knows (O0000001…)", Number, 1000)
+    .option("--pollers <n>", "concurrent pollers (like Lambda instances)", Number, 2)
+    .option("--log-level <level>", "the handler's log level (its JSON lines go to stdout)", "info")
+    .action(async (flags: DevFlags) => {
+      await runDev(flags);
+    });
+}
+
+async function runDev(flags: DevFlags): Promise<void> {
+  const stack = await startLocalStack({
+    logger: createLogger({ level: flags.logLevel }),
+    // The EMF lines are for CloudWatch; locally they would only bury the log lines.
+    writeMetrics: () => {},
+    sandbox: { seedCount: flags.orders },
+    eventSource: { pollers: flags.pollers },
+  });
+  writeDevState({
+    pid: process.pid,
+    sqsEndpoint: stack.queues.endpoint,
+    region: stack.queues.region,
+    queueUrl: stack.queues.queueUrl,
+    dlqUrl: stack.queues.dlqUrl,
+    sandboxUrl: stack.sandbox.url,
+    sandboxToken: stack.sandbox.token,
+  });
+  process.stderr.write(
+    [
+      "spot-meta dev: the local stack is running (Ctrl-C to stop)",
+      `  queue    ${stack.queues.queueUrl}`,
+      `  DLQ      ${stack.queues.dlqUrl}`,
+      `  Spot     ${stack.sandbox.url}  (sandbox; orders O0000001…O${String(flags.orders).padStart(7, "0")}; token "${stack.sandbox.token}")`,
+      `  written to ${DEV_STATE_FILE}; try:`,
+      "    npx spot-meta import examples/orders.csv",
+      "    npx spot-meta dlq stats",
+      `    aws sqs get-queue-attributes --endpoint-url ${stack.queues.endpoint} --queue-url ${stack.queues.queueUrl} --attribute-names All`,
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  process.stderr.write("stopping…\n");
+  removeDevState();
+  await stack.stop();
+}
