@@ -102,7 +102,7 @@ export class SpotClient {
   }
 
   /** Reads one order (`GET /api/v2/orders/{publicId}/`), with the same retries and classification. */
-  async getOrder(publicId: string, options: Pick<CallOptions, "signal"> = {}): Promise<OrderLookup> {
+  async getOrder(publicId: string, options: CallOptions = {}): Promise<OrderLookup> {
     return this.#call("get", publicId, undefined, options, (text) => checkOrderResponse(text, publicId)).then(
       (result) =>
         result.kind === "ok"
