@@ -1,0 +1,29 @@
+/**
+ * The applied-updates ledger's table: one item per order. The CDK stack and the local stack create it
+ * with these names, and the ledger and the DLQ tool read it with them.
+ */
+
+/** Partition key (String): the order's publicId. No sort key. */
+export const LEDGER_KEY = "publicId";
+/** TTL attribute (Number, epoch seconds): items of orders untouched for the configured days expire. */
+export const LEDGER_TTL_ATTRIBUTE = "expiresAt";
+
+/** The item's other attributes. */
+export const LedgerAttribute = {
+  /** The version (`issuedAt`, epoch ms) last applied to Spot. */
+  appliedVersion: "appliedVersion",
+  /** The SQS message that applied it. */
+  appliedMessageId: "appliedMessageId",
+  /** When it was applied (ISO 8601). */
+  appliedAt: "appliedAt",
+  /** The message whose call to Spot is in flight. */
+  leaseOwner: "leaseOwner",
+  /** When that lease lapses (epoch ms): a crashed holder blocks the order no longer than this. */
+  leaseUntil: "leaseUntil",
+} as const;
+
+/** What the DLQ tool needs of the ledger: which version of an order was last applied. */
+export interface AppliedVersionReader {
+  /** The version (epoch ms) last applied for the order, or undefined when the ledger knows none. */
+  appliedVersion(publicId: string): Promise<number | undefined>;
+}
