@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SpotMetaError } from "../errors.ts";
 import { DEV_STATE_FILE, readDevState } from "../local/dev-state.ts";
-import { LOCAL_CREDENTIALS } from "../local/embedded-sqs.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/embedded-sqs.ts";
 
 export interface TargetOptions {
   queueUrl?: string;
@@ -100,9 +100,15 @@ export function resolveTarget(options: TargetOptions = {}): QueueTarget {
   );
 }
 
-/** An SQS client for the target: its endpoint, its region (or the queue URL's), local credentials for loopback. */
+/**
+ * An SQS client for the target: its endpoint, its region (else the queue URL's, else the AWS
+ * configuration's; a local endpoint needs none), and placeholder credentials for a local endpoint.
+ */
 export function sqsClientFor(target: QueueTarget): SQSClient {
-  const region = target.region ?? regionOfQueueUrl(target.queueUrl);
+  const region =
+    target.region ??
+    regionOfQueueUrl(target.queueUrl) ??
+    (target.localCredentials ? LOCAL_REGION : undefined);
   return new SQSClient({
     ...(target.endpoint !== undefined ? { endpoint: target.endpoint } : {}),
     ...(region !== undefined ? { region } : {}),

@@ -90,11 +90,11 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     : loadCheckpoint(checkpointPath, file, options.resume ?? false, target?.queueUrl);
   const startedAt = earlier?.startedAt ?? now().toISOString();
   const startMs = Date.parse(startedAt);
-  if (target !== undefined && !dryRun) await checkQueue(target.sqs, target.queueUrl);
-
-  const duplicates = await indexDuplicates(file);
+  // The header is checked first: a file without a public_id column is the likelier mistake.
   const csv = await openCsv(file);
   const mapper = createRowMapper(csv.header);
+  if (target !== undefined && !dryRun) await checkQueue(target.sqs, target.queueUrl);
+  const duplicates = await indexDuplicates(file);
   const name = basename(file);
   const watermark = new Watermark(earlier?.nextRow, earlier?.doneAbove);
   const counts: DoneCounts = { ...(earlier?.counts ?? { queued: 0, rejected: 0, superseded: 0 }) };
