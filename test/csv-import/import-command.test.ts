@@ -121,14 +121,12 @@ describe("spot-meta import", () => {
     expect(JSON.parse(resumed.stdout.slice(resumed.stdout.indexOf("{")))).toMatchObject({ queued: 12_000 });
     // Each row is a distinct order: exactly 12,000 messages means none was sent twice or lost
     // (the library test of resume checks the ids one by one).
-    const { Attributes } = await sqs
-      .client()
-      .send(
-        new GetQueueAttributesCommand({
-          QueueUrl: sqs.queueUrl,
-          AttributeNames: ["ApproximateNumberOfMessages"],
-        }),
-      );
+    const { Attributes } = await sqs.client().send(
+      new GetQueueAttributesCommand({
+        QueueUrl: sqs.queueUrl,
+        AttributeNames: ["ApproximateNumberOfMessages"],
+      }),
+    );
     expect(Attributes?.ApproximateNumberOfMessages).toBe("12000");
   }, 60_000);
 });
