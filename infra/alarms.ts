@@ -1,0 +1,155 @@
+/**
+ * The alarms on-call acts on, all sent to one SNS topic (e-mailed when an address is configured):
+ * something reached the DLQ, messages are getting old, the function fails or is throttled, and the
+ * handler reports systemic failures (the token).
+ */
+import { Duration, Stack } from "aws-cdk-lib";
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { MetricName } from "../lib/metrics.ts";
+
+export interface PipelineAlarmsProps {
+  readonly namePrefix: string;
+  readonly source: IQueue;
+  readonly dlq: IQueue;
+  readonly function: IFunction;
+  readonly functionName: string;
+  readonly metricsNamespace: string;
+  readonly alarmEmail?: string | undefined;
+  readonly thresholds: {
+    readonly oldestMessageAgeSeconds: number;
+    readonly functionErrors: number;
+    readonly functionThrottles: number;
+    readonly systemicFailures: number;
+  };
+}
+
+/** A metric the handler emits in Embedded Metric Format, with its one dimension `Service`. */
+export function handlerMetric(
+  namespace: string,
+  functionName: string,
+  metricName: MetricName,
+  period = Duration.minutes(5),
+): Metric {
+  return new Metric({
+    namespace,
+    metricName,
+    dimensionsMap: { Service: functionName },
+    statistic: Stats.SUM,
+    period,
+  });
+}
+
+export class PipelineAlarms extends Construct {
+  readonly topic: Topic;
+  readonly dlqNotEmpty: Alarm;
+  readonly oldestMessageTooOld: Alarm;
+  readonly functionErrors: Alarm;
+  readonly functionThrottles: Alarm;
+  readonly systemicFailures: Alarm;
+
+  constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
+    super(scope, id);
+    const { thresholds, namePrefix } = props;
+    this.topic = new Topic(this, "Topic", { displayName: `${namePrefix} alarms`, enforceSSL: true });
+    // enforceSSL gives the topic a resource policy, which replaces SNS's default one: say outright
+    // that this account's CloudWatch alarms may publish.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "AllowThisAccountsAlarms",
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.topic.topicArn],
+        conditions: { StringEquals: { "aws:SourceAccount": Stack.of(this).account } },
+      }),
+    );
+    if (props.alarmEmail !== undefined) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const fiveMinutes = Duration.minutes(5);
+
+    this.dlqNotEmpty = this.alarm("DlqNotEmpty", {
+      name: `${namePrefix}-dlq-not-empty`,
+      description:
+        "Messages are waiting in the DLQ: updates that could not be applied. Run `spot-meta dlq stats` and `spot-meta dlq peek` to see why; fix the cause, then `spot-meta dlq replay`.",
+      metric: props.dlq.metricApproximateNumberOfMessagesVisible({
+        statistic: Stats.MAXIMUM,
+        period: Duration.minutes(1),
+      }),
+      threshold: 0,
+      operator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    this.oldestMessageTooOld = this.alarm("OldestMessageTooOld", {
+      name: `${namePrefix}-oldest-message-too-old`,
+      description: `A message has waited in the source queue for more than ${thresholds.oldestMessageAgeSeconds} s: Spot is failing or slow (messages backing off), or the function is not keeping up. Check the SystemicFailures/Retried metrics and the function's logs.`,
+      metric: props.source.metricApproximateAgeOfOldestMessage({
+        statistic: Stats.MAXIMUM,
+        period: fiveMinutes,
+      }),
+      threshold: thresholds.oldestMessageAgeSeconds,
+      operator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    this.functionErrors = this.alarm("FunctionErrors", {
+      name: `${namePrefix}-function-errors`,
+      description:
+        "Invocations failed as a whole (a crash, a timeout, bad configuration); their messages return to the queue. Read the function's logs for the error.",
+      metric: props.function.metricErrors({ statistic: Stats.SUM, period: fiveMinutes }),
+      threshold: thresholds.functionErrors,
+      operator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    this.functionThrottles = this.alarm("FunctionThrottles", {
+      name: `${namePrefix}-function-throttles`,
+      description:
+        "Lambda throttled the function: the account's or the function's concurrency is exhausted. Check other functions' concurrency or lower maxConcurrency.",
+      metric: props.function.metricThrottles({ statistic: Stats.SUM, period: fiveMinutes }),
+      threshold: thresholds.functionThrottles,
+      operator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    this.systemicFailures = this.alarm("SystemicFailures", {
+      name: `${namePrefix}-systemic-failures`,
+      description:
+        "Spot rejected the token (401/403): every update fails the same way and messages are held back, not dead-lettered. Check or replace the token in the secret (SecretArn output).",
+      metric: handlerMetric(props.metricsNamespace, props.functionName, MetricName.systemicFailures),
+      threshold: thresholds.systemicFailures,
+      operator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
+  private alarm(
+    id: string,
+    spec: {
+      name: string;
+      description: string;
+      metric: IMetric;
+      threshold: number;
+      operator: ComparisonOperator;
+    },
+  ): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmName: spec.name,
+      alarmDescription: spec.description,
+      metric: spec.metric,
+      threshold: spec.threshold,
+      comparisonOperator: spec.operator,
+      evaluationPeriods: 1,
+      // No data means nothing happened: no messages, no invocations, no failures.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const action = new SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    return alarm;
+  }
+}

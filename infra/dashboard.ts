@@ -1,0 +1,106 @@
+/**
+ * A small CloudWatch dashboard: the queues, the function, and what the handler did with the updates.
+ */
+import { Duration } from "aws-cdk-lib";
+import { AlarmStatusWidget, Dashboard, GraphWidget, Stats } from "aws-cdk-lib/aws-cloudwatch";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { MetricName } from "../lib/metrics.ts";
+import { handlerMetric, type PipelineAlarms } from "./alarms.ts";
+
+export interface PipelineDashboardProps {
+  readonly namePrefix: string;
+  readonly source: IQueue;
+  readonly dlq: IQueue;
+  readonly function: IFunction;
+  readonly functionName: string;
+  readonly metricsNamespace: string;
+  readonly alarms: PipelineAlarms;
+}
+
+export class PipelineDashboard extends Construct {
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: PipelineDashboardProps) {
+    super(scope, id);
+    const minute = Duration.minutes(1);
+    const outcome = (name: MetricName) =>
+      handlerMetric(props.metricsNamespace, props.functionName, name, minute);
+    const { alarms } = props;
+    this.dashboard = new Dashboard(this, "Dashboard", {
+      dashboardName: `${props.namePrefix}`,
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          new AlarmStatusWidget({
+            title: "Alarms",
+            width: 24,
+            height: 3,
+            alarms: [
+              alarms.dlqNotEmpty,
+              alarms.oldestMessageTooOld,
+              alarms.functionErrors,
+              alarms.functionThrottles,
+              alarms.systemicFailures,
+            ],
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: "Updates by outcome",
+            width: 12,
+            left: [
+              outcome(MetricName.applied),
+              outcome(MetricName.superseded),
+              outcome(MetricName.retried),
+              outcome(MetricName.deadLettered),
+              outcome(MetricName.invalid),
+              outcome(MetricName.systemicFailures),
+            ],
+          }),
+          new GraphWidget({
+            title: "Queues",
+            width: 12,
+            left: [
+              props.source.metricApproximateNumberOfMessagesVisible({
+                period: minute,
+                statistic: Stats.MAXIMUM,
+              }),
+              props.source.metricApproximateNumberOfMessagesNotVisible({
+                period: minute,
+                statistic: Stats.MAXIMUM,
+              }),
+              props.dlq.metricApproximateNumberOfMessagesVisible({
+                period: minute,
+                statistic: Stats.MAXIMUM,
+              }),
+            ],
+            right: [
+              props.source.metricApproximateAgeOfOldestMessage({ period: minute, statistic: Stats.MAXIMUM }),
+            ],
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: "Function",
+            width: 12,
+            left: [
+              props.function.metricInvocations({ period: minute }),
+              props.function.metricErrors({ period: minute }),
+              props.function.metricThrottles({ period: minute }),
+            ],
+          }),
+          new GraphWidget({
+            title: "Duration",
+            width: 12,
+            left: [
+              props.function.metricDuration({ period: minute, statistic: Stats.p(50) }),
+              props.function.metricDuration({ period: minute, statistic: Stats.p(99) }),
+            ],
+          }),
+        ],
+      ],
+    });
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The applied-updates ledger: per order, the newest `issuedAt` applied and a short lease while a call
+ * is in flight, so an older update never lands after a newer one across batches, retries and replays.
+ */
+import { RemovalPolicy } from "aws-cdk-lib";
+import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import type { IGrantable } from "aws-cdk-lib/aws-iam";
+import { Construct } from "constructs";
+
+/** The ledger's item key and expiry attribute, as the handler writes them. */
+export const LEDGER_PARTITION_KEY = "publicId";
+export const LEDGER_TTL_ATTRIBUTE = "expiresAt";
+
+/** The only calls the handler makes on the ledger: conditional single-item reads and writes. */
+const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
+
+export class Ledger extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new Table(this, "Table", {
+      partitionKey: { name: LEDGER_PARTITION_KEY, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
+      // Forgetting what was applied would let a replayed older update overwrite a newer one.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** Lets the grantee read and conditionally write single items, and nothing else. */
+  grantReadWriteItems(grantee: IGrantable) {
+    return this.table.grant(grantee, ...LEDGER_ACTIONS);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The deployed pipeline: source queue → Lambda (batches, partial failures) → Spot, with the DLQ, the
+ * token secret, the applied-updates ledger, alarms, a dashboard, and a managed policy for producers.
+ */
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { type Grant, type IGrantable, ManagedPolicy, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { EventSourceMapping } from "aws-cdk-lib/aws-lambda";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
+import type { Construct } from "constructs";
+import { PipelineAlarms } from "./alarms.ts";
+import { type StackConfig, toHandlerSettings, toQueueSettings } from "./config.ts";
+import { PipelineDashboard } from "./dashboard.ts";
+import { handlerEnvironment } from "./handler-environment.ts";
+import { Ledger } from "./ledger.ts";
+import { PipelineQueues } from "./queues.ts";
+import { spotTokenSecret } from "./token-secret.ts";
+import { UpdateFunction } from "./update-function.ts";
+
+/** What the function may do with its source queue: read, delete, and set a failed message's backoff. */
+const CONSUMER_ACTIONS = [
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:ChangeMessageVisibility",
+  "sqs:GetQueueAttributes",
+];
+
+export interface SpotOrderMetadataStackProps extends StackProps {
+  /** From `readStackConfig` / `resolveStackConfig`. */
+  readonly config: StackConfig;
+  /** The handler's entry file. @default functions/update-metadata/handler.ts */
+  readonly entry?: string;
+}
+
+export class SpotOrderMetadataStack extends Stack {
+  readonly queue: Queue;
+  readonly dlq: Queue;
+  readonly secret: ISecret;
+  readonly ledger: Ledger | undefined;
+  readonly updateFunction: UpdateFunction;
+  readonly alarms: PipelineAlarms;
+  /** Attach to a producer's role (in any stack) to let it send to the source queue. */
+  readonly producerPolicy: ManagedPolicy;
+
+  /**
+   * @throws {ConfigError} (from the handler's configuration) when the settings would not pass the
+   *   handler's own validation.
+   */
+  constructor(scope: Construct, id: string, props: SpotOrderMetadataStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const functionName = `${config.namePrefix}-update-metadata`;
+
+    const queues = new PipelineQueues(this, "Queues", {
+      namePrefix: config.namePrefix,
+      settings: toQueueSettings(config),
+    });
+    this.queue = queues.source;
+    this.dlq = queues.dlq;
+    this.secret = spotTokenSecret(this, "SpotToken", config.spotTokenSecret);
+    this.ledger = config.ledger ? new Ledger(this, "Ledger") : undefined;
+
+    this.updateFunction = new UpdateFunction(this, "UpdateMetadata", {
+      functionName,
+      memorySizeMb: config.memorySizeMb,
+      timeoutSeconds: config.timeoutSeconds,
+      logRetentionDays: config.logRetentionDays,
+      environment: handlerEnvironment(
+        toHandlerSettings(config, {
+          dlqUrl: this.dlq.queueUrl,
+          // The secret's ARN only: the handler fetches the token at run time.
+          spotTokenSecretId: this.secret.secretArn,
+          ledgerTable: this.ledger?.table.tableName,
+        }),
+      ),
+      ...(props.entry === undefined ? {} : { entry: props.entry }),
+    });
+    const { role } = this.updateFunction;
+    this.queue.grant(role, ...CONSUMER_ACTIONS);
+    // The handler dead-letters permanent failures itself, with their reason as attributes.
+    this.dlq.grant(role, "sqs:SendMessage");
+    this.secret.grantRead(role);
+    this.ledger?.grantReadWriteItems(role);
+
+    new EventSourceMapping(this, "QueueToFunction", {
+      target: this.updateFunction.function,
+      eventSourceArn: this.queue.queueArn,
+      batchSize: config.batchSize,
+      ...(config.maxBatchingWindowSeconds > 0
+        ? { maxBatchingWindow: Duration.seconds(config.maxBatchingWindowSeconds) }
+        : {}),
+      reportBatchItemFailures: true,
+      maxConcurrency: config.maxConcurrency,
+    });
+
+    this.producerPolicy = new ManagedPolicy(this, "ProducerPolicy", {
+      description: `Send order metadata updates to ${this.queue.node.path}`,
+      statements: [new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [this.queue.queueArn] })],
+    });
+
+    this.alarms = new PipelineAlarms(this, "Alarms", {
+      namePrefix: config.namePrefix,
+      source: this.queue,
+      dlq: this.dlq,
+      function: this.updateFunction.function,
+      functionName,
+      metricsNamespace: config.metricsNamespace,
+      alarmEmail: config.alarmEmail,
+      thresholds: config.alarms,
+    });
+    new PipelineDashboard(this, "Dashboard", {
+      namePrefix: config.namePrefix,
+      source: this.queue,
+      dlq: this.dlq,
+      function: this.updateFunction.function,
+      functionName,
+      metricsNamespace: config.metricsNamespace,
+      alarms: this.alarms,
+    });
+
+    this.outputs(config.namePrefix);
+  }
+
+  /** Lets a role or function in this app send updates to the source queue (sqs:SendMessage only). */
+  grantSend(grantee: IGrantable): Grant {
+    return this.queue.grant(grantee, "sqs:SendMessage");
+  }
+
+  private outputs(namePrefix: string): void {
+    const output = (id: string, value: string, description: string, exported = false) =>
+      new CfnOutput(this, id, {
+        value,
+        description,
+        ...(exported ? { exportName: `${namePrefix}-${id}` } : {}),
+      });
+    output("QueueUrl", this.queue.queueUrl, "Where producers send updates", true);
+    output("QueueArn", this.queue.queueArn, "The source queue's ARN", true);
+    output("DlqUrl", this.dlq.queueUrl, "The dead-letter queue (spot-meta dlq …)");
+    output("DlqArn", this.dlq.queueArn, "The dead-letter queue's ARN");
+    output("SecretArn", this.secret.secretArn, "Put the Spot token here (put-secret-value)");
+    output("AlarmTopicArn", this.alarms.topic.topicArn, "Subscribe to receive the alarms");
+    if (this.ledger) {
+      output("LedgerTableName", this.ledger.table.tableName, "The applied-updates ledger (DynamoDB)");
+    }
+    output(
+      "ProducerPolicyArn",
+      this.producerPolicy.managedPolicyArn,
+      "Attach to a producer's role to let it send updates",
+      true,
+    );
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The Lambda function that applies the updates: Node.js 24 on arm64, bundled by esbuild as a
+ * minified ES module with source maps, its own role (no AWS managed policy) and its own log group.
+ */
+import { join } from "node:path";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, LoggingFormat, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+
+/** The repository's root: the bundler's project root and where the lockfile lives. */
+export const REPO_ROOT = join(import.meta.dirname, "..");
+
+/** The handler the stack deploys. */
+export const HANDLER_ENTRY = join(REPO_ROOT, "functions", "update-metadata", "handler.ts");
+
+/**
+ * Some bundled CommonJS dependencies call `require` (for Node built-ins); an ES module has none, so
+ * the bundle defines one.
+ */
+const REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+export interface UpdateFunctionProps {
+  readonly functionName: string;
+  readonly memorySizeMb: number;
+  readonly timeoutSeconds: number;
+  readonly logRetentionDays: number;
+  /** The handler's `SPOT_META_*` environment (from `toEnvironment`); never a secret value. */
+  readonly environment: Record<string, string>;
+  /** @default HANDLER_ENTRY */
+  readonly entry?: string;
+}
+
+export class UpdateFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: UpdateFunctionProps) {
+    super(scope, id);
+    this.role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `Runs ${props.functionName}: its own log group, its queues, the token secret, the ledger`,
+    });
+    this.logGroup = new LogGroup(this, "Logs", {
+      retention: props.logRetentionDays as RetentionDays,
+      // The logs outlive the function only as long as their retention says; nothing else needs them.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new NodejsFunction(this, "Function", {
+      functionName: props.functionName,
+      description: "Applies order metadata updates from SQS to Spot",
+      entry: props.entry ?? HANDLER_ENTRY,
+      handler: "handler",
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySizeMb,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: "node24",
+        mainFields: ["module", "main"],
+        banner: REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        // Stack traces need line mappings, not the sources: keeps the bundle small.
+        sourcesContent: false,
+        // The nodejs24.x runtime provides the AWS SDK v3.
+        externalModules: ["@aws-sdk/*"],
+      },
+    });
+  }
+}
