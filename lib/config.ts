@@ -59,6 +59,15 @@ export const handlerConfigSchema = z
     logMetadata: flag.default(false),
   })
   .superRefine((config, ctx) => {
+    const longestCallMs =
+      config.requestTimeoutMs * (config.retryLimit + 1) + config.retryMaxDelayMs * config.retryLimit;
+    if (config.ledgerLeaseSeconds * 1000 <= longestCallMs) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ledgerLeaseSeconds"],
+        message: `must outlast one call to Spot with its retries (${Math.ceil(longestCallMs / 1000)} s)`,
+      });
+    }
     if (config.spotToken === undefined && config.spotTokenSecretId === undefined) {
       ctx.addIssue({
         code: "custom",

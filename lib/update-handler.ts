@@ -3,9 +3,11 @@
  * ledger wired into one {@link BatchProcessor}. The Lambda entry point and the local stack both use it,
  * so what runs locally is what runs in AWS.
  */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { HandlerConfig } from "./config.ts";
+import { DynamoLedger } from "./ledger/dynamo-ledger.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { BatchProcessor, type InvocationContext, type ProcessorDeps } from "./processor/batch-processor.ts";
 import type { OrderingGuard } from "./processor/ordering.ts";
@@ -18,7 +20,10 @@ export interface HandlerOverrides {
   sqs?: SQSClient;
   logger?: Logger;
   token?: TokenProvider;
+  /** The ordering guard; by default the DynamoDB ledger when `ledgerTable` is set. */
   ordering?: OrderingGuard;
+  /** The ledger's DynamoDB client, when not AWS's default (the local stack). */
+  dynamoDb?: DynamoDBClient;
   sqsEndpoint?: string;
   writeMetrics?: ProcessorDeps["writeMetrics"];
   service?: string;
@@ -39,7 +44,7 @@ export function createUpdateHandler(config: HandlerConfig, overrides: HandlerOve
     sqs: overrides.sqs ?? new SQSClient({}),
     logger: overrides.logger ?? createLogger({ level: config.logLevel }),
     onSystemicFailure: () => token.invalidate(),
-    ordering: overrides.ordering,
+    ordering: overrides.ordering ?? ledgerFrom(config, overrides.dynamoDb),
     sqsEndpoint: overrides.sqsEndpoint,
     writeMetrics: overrides.writeMetrics,
     service: overrides.service,
@@ -51,4 +56,14 @@ function tokenFrom(config: HandlerConfig): TokenProvider {
   // readConfig guarantees one of the two, and refuses a plain token inside Lambda.
   if (config.spotToken !== undefined) return staticToken(config.spotToken);
   return secretsManagerToken(config.spotTokenSecretId as string);
+}
+
+function ledgerFrom(config: HandlerConfig, client?: DynamoDBClient): OrderingGuard | undefined {
+  if (config.ledgerTable === undefined) return undefined;
+  return new DynamoLedger({
+    client: client ?? new DynamoDBClient({}),
+    table: config.ledgerTable,
+    leaseSeconds: config.ledgerLeaseSeconds,
+    ttlDays: config.ledgerTtlDays,
+  });
 }

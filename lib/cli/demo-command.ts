@@ -117,7 +117,7 @@ async function sendFromBuggyService(sqs: SQSClient, queueUrl: string): Promise<v
 function report(tally: RunTally, seconds: number, invocations: number, requests: number): string {
   const rows: Array<[string, number]> = [
     ["applied", tally.applied],
-    ["superseded (a newer update won)", tally.superseded],
+    ["superseded (a newer or the same update won)", tally.superseded],
     ["dead-lettered", tally.deadLettered],
     ...[...tally.deadLetteredBy].map(([reason, count]): [string, number] => [`  ${reason}`, count]),
     ["handed back for a retry", tally.retries],

@@ -1,6 +1,6 @@
 /**
- * The whole pipeline on this machine: the embedded SQS server with the stack's queues, the Spot
- * sandbox, and the local event source invoking the same handler Lambda runs. `npm start`, the tests,
+ * The whole pipeline on this machine: the embedded SQS server with the stack's queues, the
+ * applied-updates ledger on an embedded DynamoDB, the Spot sandbox, and the local event source invoking the same handler Lambda runs. `npm start`, the tests,
  * the benchmarks and `spot-meta dev` all stand on it.
  */
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
@@ -11,6 +11,7 @@ import type { QueueSettings } from "../queue-settings.ts";
 import { startSpotSandbox } from "../sandbox/spot-sandbox.ts";
 import type { SandboxOptions, SpotSandbox } from "../sandbox/types.ts";
 import { createUpdateHandler, type UpdateHandler } from "../update-handler.ts";
+import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from "./embedded-dynamodb.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "./embedded-sqs.ts";
 import { type EventSourceOptions, LocalEventSource } from "./event-source.ts";
 
@@ -25,7 +26,10 @@ export interface LocalStackOptions {
   >;
   /** Wraps the handler, e.g. to inject crashes in tests. */
   wrapHandler?: (handler: UpdateHandler) => UpdateHandler;
+  /** Replaces the ordering guard (the ledger) altogether. */
   ordering?: OrderingGuard;
+  /** Run the applied-updates ledger on an embedded DynamoDB (dynalite). @default true */
+  ledger?: boolean;
   logger?: Logger;
   writeMetrics?: (line: string) => void;
   /** Start polling at once. @default true */
@@ -35,6 +39,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   queues: EmbeddedSqs;
   sandbox: SpotSandbox;
+  /** The embedded DynamoDB holding the ledger, unless the ledger is off. */
+  dynamoDb: EmbeddedDynamoDb | undefined;
   sqs: SQSClient;
   config: HandlerConfig;
   /** The handler's environment, as the CDK stack would set it. */
@@ -60,6 +66,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const functionTimeoutMs = options.eventSource?.functionTimeoutMs ?? 15_000;
   const queues = await startEmbeddedSqs({ visibilityTimeoutSeconds: 30, ...options.queues });
   const sandbox = await startSpotSandbox(options.sandbox);
+  const dynamoDb = options.ledger === false ? undefined : await startEmbeddedDynamoDb();
+  const ledgerClient = dynamoDb?.client();
   const sqs = queues.client();
   const environment = toEnvironment({
     ...LOCAL_HANDLER_DEFAULTS,
@@ -67,6 +75,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     spotToken: sandbox.token,
     dlqUrl: queues.dlqUrl,
     maxReceiveCount: queues.settings.maxReceiveCount,
+    ledgerTable: dynamoDb?.table,
     ...options.handler,
   });
   const config = readConfig(environment);
@@ -76,6 +85,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logger,
     sqsEndpoint: queues.endpoint,
     ordering: options.ordering,
+    dynamoDb: ledgerClient,
     writeMetrics: options.writeMetrics,
     service: "spot-order-metadata-local",
   });
@@ -112,6 +122,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     queues,
     sandbox,
+    dynamoDb,
     sqs,
     config,
     environment,
@@ -129,7 +140,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     async stop() {
       await eventSource.stop();
       sqs.destroy();
-      await Promise.all([sandbox.close(), queues.stop()]);
+      ledgerClient?.destroy();
+      await Promise.all([sandbox.close(), queues.stop(), dynamoDb?.stop()]);
     },
   };
 }
