@@ -120,7 +120,7 @@ export class PipelineAlarms extends Construct {
     this.systemicFailures = this.alarm("SystemicFailures", {
       name: `${namePrefix}-systemic-failures`,
       description:
-        "Spot rejected the token (401/403): every update fails the same way and messages are held back, not dead-lettered. Check or replace the token in the secret (SecretArn output).",
+        "Spot rejected the token (401/403): every update fails the same way; the handler hands messages back with backoff instead of dead-lettering them. Check or replace the token in the secret (SecretArn output).",
       metric: handlerMetric(props.metricsNamespace, props.functionName, MetricName.systemicFailures),
       threshold: thresholds.systemicFailures,
       operator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
