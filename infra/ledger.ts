@@ -6,12 +6,12 @@ import { RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import type { IGrantable } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
+import { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "../lib/ledger/table.ts";
 
-/** The ledger's item key and expiry attribute, as the handler writes them. */
-export const LEDGER_PARTITION_KEY = "publicId";
-export const LEDGER_TTL_ATTRIBUTE = "expiresAt";
-
-/** The only calls the handler makes on the ledger: conditional single-item reads and writes. */
+/**
+ * The only calls the handler may make on the ledger: conditional single-item reads and writes (it
+ * uses GetItem and UpdateItem today; PutItem and DeleteItem leave room for lease handling).
+ */
 const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
 
 export class Ledger extends Construct {
@@ -20,7 +20,7 @@ export class Ledger extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.table = new Table(this, "Table", {
-      partitionKey: { name: LEDGER_PARTITION_KEY, type: AttributeType.STRING },
+      partitionKey: { name: LEDGER_KEY, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
