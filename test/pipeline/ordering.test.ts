@@ -1,0 +1,202 @@
+/**
+ * Newest wins across batches, pollers, retries and replays: the applied-updates ledger on dynalite,
+ * the queue on fauxqs, Spot's sandbox recording the order in which updates reached it.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { DynamoLedger } from "../../lib/ledger/dynamo-ledger.ts";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../lib/local/local-stack.ts";
+import { seededDice } from "../../lib/sandbox/fault-plan.ts";
+import { type CapturedLogs, captureLogs } from "../support/log-capture.ts";
+import { drainQueue, orderId, sendBodies, type TestUpdate } from "../support/queues.ts";
+
+let stack: LocalStack | undefined;
+let logs: CapturedLogs;
+
+async function start(options: LocalStackOptions = {}): Promise<LocalStack> {
+  logs = captureLogs();
+  stack = await startLocalStack({
+    logger: logs.logger,
+    writeMetrics: () => {},
+    ...options,
+    sandbox: { seedCount: 100, ...options.sandbox },
+    handler: {
+      requestTimeoutMs: 300,
+      retryLimit: 0,
+      backoffBaseSeconds: 1,
+      backoffMaxSeconds: 2,
+      ...options.handler,
+    },
+    eventSource: { batchingWindowMs: 20, ...options.eventSource },
+  });
+  return stack;
+}
+
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+const at = (second: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, second)).toISOString();
+const outcomesOf = (messageOutcome: string) => logs.entries().filter((e) => e.outcome === messageOutcome);
+
+describe("newest wins", () => {
+  it("ends with the newer of two updates handled at once by several pollers, whatever the timing", async () => {
+    // Prepare: 40 orders, each with an older and a newer update, sent in a random order, one per batch.
+    const dice = seededDice(3);
+    const { sqs, queues, sandbox } = await start({
+      sandbox: { seedCount: 100, faults: { latencyMs: { min: 1, max: 60 } } },
+      eventSource: { pollers: 4, batchSize: 1 },
+    });
+    const updates = Array.from({ length: 40 }, (_, i) => [
+      { publicId: orderId(i + 1), metadata: { v: "old" }, issuedAt: at(1) },
+      { publicId: orderId(i + 1), metadata: { v: "new" }, issuedAt: at(2) },
+    ]).flat();
+    updates.sort(() => dice() - 0.5);
+
+    // Act
+    await sendBodies(sqs, queues.queueUrl, updates);
+    await stack?.waitUntilDrained();
+
+    // Assess: every order ends new, and no "old" reached Spot after a "new" for the same order.
+    for (let i = 1; i <= 40; i++) {
+      expect(sandbox.metadataOf(orderId(i))).toStrictEqual({ v: "new" });
+      const sent = sandbox.requests
+        .filter((r) => r.publicId === orderId(i))
+        .map((r) => (r.metadata as { v: string }).v);
+      expect(sent.slice(sent.indexOf("new"))).toStrictEqual(["new"]);
+    }
+  });
+
+  it("supersedes an older update retried after the newer one was applied, and never sends it again", async () => {
+    const { sqs, queues, sandbox } = await start({ autoStart: false });
+    sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "status", status: 503 } }] });
+    await sendBodies(sqs, queues.queueUrl, [
+      { publicId: orderId(1), metadata: { v: "old" }, issuedAt: at(1) },
+    ]);
+    stack?.eventSource.start();
+    await waitForOutcome("retry");
+
+    await sendBodies(sqs, queues.queueUrl, [
+      { publicId: orderId(1), metadata: { v: "new" }, issuedAt: at(2) },
+    ]);
+    await stack?.waitUntilDrained();
+
+    expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ v: "new" });
+    expect(sandbox.requests.map((r) => [r.metadata, r.status])).toStrictEqual([
+      [{ v: "old" }, 503],
+      [{ v: "new" }, 200],
+    ]);
+    expect(outcomesOf("superseded")).toHaveLength(1);
+  });
+
+  it("supersedes a replayed old message, new message id and enqueue time notwithstanding", async () => {
+    const { sqs, queues, sandbox } = await start();
+    const old = { publicId: orderId(1), metadata: { v: "old" }, issuedAt: at(1) };
+    await sendBodies(sqs, queues.queueUrl, [
+      { publicId: orderId(1), metadata: { v: "new" }, issuedAt: at(2) },
+    ]);
+    await stack?.waitUntilDrained();
+
+    await sendBodies(sqs, queues.queueUrl, [old]);
+    await stack?.waitUntilDrained();
+
+    expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ v: "new" });
+    expect(sandbox.requests).toHaveLength(1);
+    expect(outcomesOf("superseded")).toHaveLength(1);
+  });
+
+  it("treats the same issuedAt twice as one update", async () => {
+    const { sqs, queues, sandbox } = await start();
+    const update = { publicId: orderId(1), metadata: { v: "same" }, issuedAt: at(1) };
+    await sendBodies(sqs, queues.queueUrl, [update]);
+    await stack?.waitUntilDrained();
+    await sendBodies(sqs, queues.queueUrl, [update]);
+    await stack?.waitUntilDrained();
+
+    expect(sandbox.requests).toHaveLength(1);
+    expect(outcomesOf("superseded")).toHaveLength(1);
+  });
+
+  it("is only delayed by a lease a crashed invocation left behind", async () => {
+    const { sqs, queues, sandbox, dynamoDb } = await start({ handler: { ledgerLeaseSeconds: 1 } });
+    if (dynamoDb === undefined) throw new Error("the local stack runs the ledger by default");
+    const crashed = new DynamoLedger({ client: dynamoDb.client(), table: dynamoDb.table, leaseSeconds: 1 });
+    await crashed.admit(orderId(1), Date.parse(at(0)), "crashed-invocation");
+
+    await sendBodies(sqs, queues.queueUrl, [
+      { publicId: orderId(1), metadata: { v: "new" }, issuedAt: at(2) },
+    ]);
+    await stack?.waitUntilDrained();
+
+    expect(logs.entries().some((e) => e.reason === "another invocation holds the order's lease")).toBe(true);
+    expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ v: "new" });
+  });
+
+  it("without the ledger, lets a late older update overwrite a newer one (the documented cost)", async () => {
+    const { sqs, queues, sandbox } = await start({ ledger: false });
+    await sendBodies(sqs, queues.queueUrl, [
+      { publicId: orderId(1), metadata: { v: "new" }, issuedAt: at(2) },
+    ]);
+    await stack?.waitUntilDrained();
+    await sendBodies(sqs, queues.queueUrl, [
+      { publicId: orderId(1), metadata: { v: "old" }, issuedAt: at(1) },
+    ]);
+    await stack?.waitUntilDrained();
+
+    expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ v: "old" });
+  });
+
+  it("holds the newest update of every order after faults, crashes and shuffled delivery", async () => {
+    // Prepare: 150 orders with one to three updates each, shuffled.
+    const dice = seededDice(5);
+    const updates: TestUpdate[] = [];
+    const newest = new Map<string, TestUpdate>();
+    for (let i = 1; i <= 150; i++) {
+      const count = 1 + Math.floor(dice() * 3);
+      for (let k = 0; k < count; k++) {
+        const update = { publicId: orderId(i), metadata: { v: `${i}.${k}` }, issuedAt: at(k) };
+        updates.push(update);
+        newest.set(update.publicId, update);
+      }
+    }
+    updates.sort(() => dice() - 0.5);
+    const { sqs, queues, sandbox } = await start({
+      queues: { visibilityTimeoutSeconds: 2, maxReceiveCount: 10 },
+      sandbox: {
+        seedCount: 150,
+        seed: 9,
+        faults: {
+          latencyMs: { min: 1, max: 20 },
+          random: [
+            { fault: { kind: "status", status: 503 }, rate: 0.1 },
+            { fault: { kind: "reset" }, rate: 0.05 },
+            { fault: { kind: "html", status: 502 }, rate: 0.05 },
+          ],
+        },
+      },
+      eventSource: { pollers: 3, batchSize: 5 },
+      wrapHandler: (handler) => async (event, context) => {
+        const response = await handler(event, context);
+        if (dice() < 0.05) throw new Error("injected crash");
+        return response;
+      },
+    });
+
+    // Act
+    await sendBodies(sqs, queues.queueUrl, updates);
+    await stack?.waitUntilDrained({ timeoutMs: 90_000 });
+
+    // Assess
+    expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
+    for (const [publicId, update] of newest)
+      expect(sandbox.metadataOf(publicId)).toStrictEqual(update.metadata);
+  }, 120_000);
+});
+
+async function waitForOutcome(outcome: string): Promise<void> {
+  const giveUpAt = Date.now() + 10_000;
+  while (!logs.entries().some((e) => e.outcome === outcome)) {
+    if (Date.now() > giveUpAt) throw new Error(`no "${outcome}" outcome`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
