@@ -8,11 +8,8 @@ import type { IGrantable } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "../lib/ledger/table.ts";
 
-/**
- * The only calls the handler may make on the ledger: conditional single-item reads and writes (it
- * uses GetItem and UpdateItem today; PutItem and DeleteItem leave room for lease handling).
- */
-const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
+/** The only calls the handler makes on the ledger: single-item reads and conditional updates. */
+const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:UpdateItem"];
 
 export class Ledger extends Construct {
   readonly table: Table;

@@ -23,6 +23,9 @@ const CONSUMER_ACTIONS = [
   "sqs:DeleteMessage",
   "sqs:ChangeMessageVisibility",
   "sqs:GetQueueAttributes",
+  // A message handed back on its last receive for a reason not its own (the token, an open circuit,
+  // the deadline) is sent again as a new message instead of being dead-lettered by the redrive policy.
+  "sqs:SendMessage",
 ];
 
 export interface SpotOrderMetadataStackProps extends StackProps {

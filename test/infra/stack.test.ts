@@ -150,6 +150,7 @@ describe("the default stack", () => {
           "sqs:DeleteMessage",
           "sqs:GetQueueAttributes",
           "sqs:ReceiveMessage",
+          "sqs:SendMessage",
         ],
         Resource: arn("^QueuesSource"),
       },
@@ -159,7 +160,7 @@ describe("the default stack", () => {
         Resource: ref("AWS::SecretsManager::Secret"),
       },
       {
-        Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
         Resource: arn("^LedgerTable"),
       },
     ]);
