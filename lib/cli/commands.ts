@@ -2,10 +2,12 @@
 import type { Command } from "commander";
 import { registerDemoCommand } from "./demo-command.ts";
 import { registerDevCommand } from "./dev-command.ts";
+import { registerDlqCommand } from "./dlq-command.ts";
 import { registerImportCommand } from "./import-command.ts";
 
 export function registerCommands(program: Command): void {
   registerDemoCommand(program);
   registerDevCommand(program);
+  registerDlqCommand(program);
   registerImportCommand(program);
 }

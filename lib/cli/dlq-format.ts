@@ -1,0 +1,196 @@
+/**
+ * What the DLQ commands print on a terminal: short aligned tables and summaries in words. The JSON
+ * forms (`--json`) are the library's own result objects; this module is only for people.
+ * Metadata values are shown only when asked for (they can hold health information).
+ */
+import type { DlqMessage } from "../dlq/dlq-message.ts";
+import { lastFailureOf } from "../dlq/dlq-message.ts";
+import type { ExportSummary } from "../dlq/export.ts";
+import { formatDuration } from "../dlq/filters.ts";
+import type { PurgeSummary } from "../dlq/purge.ts";
+import type { MoveTask } from "../dlq/redrive.ts";
+import type { ReplaySummary } from "../dlq/replay.ts";
+import type { DlqStats } from "../dlq/stats.ts";
+
+const REASON_WIDTH = 60;
+
+/** A table whose columns are as wide as their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+/** `2026-11-27T23:10:02Z (12m ago)`. */
+export function when(iso: string | undefined, now = Date.now()): string {
+  if (iso === undefined) return "-";
+  return `${iso.replace(/\.\d{3}Z$/, "Z")} (${ago(iso, now)})`;
+}
+
+export function ago(iso: string, now = Date.now()): string {
+  const ms = now - Date.parse(iso);
+  return ms < 1_000 ? "just now" : `${formatDuration(ms)} ago`;
+}
+
+export function formatStats(stats: DlqStats, queueName: string, now = Date.now()): string {
+  if (stats.read === 0) {
+    return `${queueName} is empty (SQS's approximate count: ${stats.approximateTotal}).\n`;
+  }
+  const lines = [
+    `${queueName}: ${stats.approximateTotal} messages (SQS's approximate count); ${stats.read} read${stats.truncated ? " (stopped at --max)" : ""}`,
+    `oldest failure ${when(stats.oldestFailureAt, now)}`,
+    `newest failure ${when(stats.newestFailureAt, now)}`,
+    "",
+    table(
+      ["COUNT", "CLASS", "STATUS", "ERROR TYPE", "OLDEST", "NEWEST", "EXAMPLE REASON"],
+      stats.groups.map((group) => [
+        String(group.count).padStart(5),
+        group.reasonClass,
+        group.status === undefined ? "-" : String(group.status),
+        group.errorType ?? "-",
+        group.oldestFailureAt === undefined ? "-" : ago(group.oldestFailureAt, now),
+        group.newestFailureAt === undefined ? "-" : ago(group.newestFailureAt, now),
+        clip(group.exampleReason ?? "(moved by the queue's redrive policy: crash or timeout)", REASON_WIDTH),
+      ]),
+    ),
+  ];
+  const biggest = stats.groups[0];
+  if (biggest !== undefined) {
+    const filters = [`--reason-class ${biggest.reasonClass}`];
+    if (biggest.status !== undefined) filters.push(`--status ${biggest.status}`);
+    lines.push("", `next: spot-meta dlq peek ${filters.join(" ")}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatPeek(
+  messages: readonly DlqMessage[],
+  options: { showMetadata: boolean; matched: number; read: number; truncated: boolean },
+  now = Date.now(),
+): string {
+  if (messages.length === 0) return `no message matches (read ${options.read}).\n`;
+  const blocks = messages.map((message) => {
+    const failure = message.failure;
+    const headline = [
+      message.publicId ?? "(no publicId)",
+      message.reasonClass,
+      failure?.status === undefined ? undefined : String(failure.status),
+      failure?.errorType,
+      failure === undefined ? undefined : `${failure.attempts} attempt${failure.attempts === 1 ? "" : "s"}`,
+    ]
+      .filter((part) => part !== undefined)
+      .join("  ");
+    const rows: Array<[string, string]> = [
+      ["reason", failure?.reason ?? "moved by the queue's redrive policy (the handler crashed or timed out)"],
+    ];
+    if (failure !== undefined && failure.details.length > 0)
+      rows.push(["details", failure.details.join("; ")]);
+    rows.push(["failed", when(lastFailureOf(message)?.toISOString(), now)]);
+    if (failure !== undefined) rows.push(["first", when(failure.firstFailureAt.toISOString(), now)]);
+    rows.push(["source", message.source ?? "-"]);
+    rows.push(["replays", String(message.replayCount)]);
+    rows.push(["metadata", metadataText(message, options.showMetadata)]);
+    rows.push(["message", message.messageId]);
+    return [headline, ...rows.map(([label, value]) => `  ${label.padEnd(9)}${value}`)].join("\n");
+  });
+  const more =
+    options.matched > messages.length || options.truncated
+      ? `\nshowing ${messages.length} of ${options.matched}${options.truncated ? "+" : ""} matching (--limit to see more)`
+      : "";
+  return `${blocks.join("\n\n")}\n${more}${more ? "\n" : ""}`;
+}
+
+function metadataText(message: DlqMessage, show: boolean): string {
+  if (message.metadata === undefined) return "-";
+  if (show) return JSON.stringify(message.metadata);
+  const keys = Object.keys(message.metadata);
+  return `{${keys.length} key${keys.length === 1 ? "" : "s"}${keys.length > 0 ? `: ${keys.join(", ")}` : ""}} (values hidden; --show-metadata)`;
+}
+
+export function formatReplay(summary: ReplaySummary): string {
+  const verb = summary.dryRun ? "would replay" : "replayed";
+  const lines = [
+    `${verb} ${summary.replayed.length} of ${summary.matched} selected (${summary.read} read) in ${(summary.durationMs / 1_000).toFixed(1)} s`,
+  ];
+  const { invalid, "superseded-by-ledger": byLedger, "superseded-in-dlq": inDlq } = summary.skipped;
+  if (invalid.length > 0) {
+    lines.push(
+      `skipped ${invalid.length} invalid: their bodies break the contract, a replay would only dead-letter them again (select them with --reason-class invalid)`,
+    );
+  }
+  if (byLedger.length > 0) {
+    lines.push(
+      `skipped ${byLedger.length} superseded: the ledger has applied the same or a newer update for the order (--include-superseded to replay anyway): ${ids(byLedger)}`,
+    );
+  }
+  if (inDlq.length > 0) {
+    lines.push(
+      `skipped ${inDlq.length} superseded by a newer message for the same order in this replay: ${ids(inDlq)}`,
+    );
+  }
+  if (summary.notReached > 0)
+    lines.push(`left ${summary.notReached} selected in the DLQ (--limit, or stopped)`);
+  if (summary.notSent.length > 0) {
+    lines.push(`NOT SENT ${summary.notSent.length} (still in the DLQ): ${ids(summary.notSent)}`);
+  }
+  if (summary.sentNotDeleted.length > 0) {
+    lines.push(
+      `SENT BUT NOT DELETED ${summary.sentNotDeleted.length}: now in both queues (a duplicate, not a loss); purge them from the DLQ once applied: ${ids(summary.sentNotDeleted)}`,
+    );
+  }
+  if (summary.interrupted) lines.push("interrupted: the rest is still in the DLQ");
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatExport(summary: ExportSummary): string {
+  return `exported ${summary.exported} of ${summary.read} read to ${summary.out} (nothing removed; the file holds metadata values: handle it as health data)${summary.truncated ? "\nstopped at --max: the DLQ holds more" : ""}\n`;
+}
+
+export function formatPurge(summary: PurgeSummary): string {
+  const lines: string[] = [];
+  if (summary.exportedTo !== undefined)
+    lines.push(`exported ${summary.selected.length} to ${summary.exportedTo}`);
+  if (!summary.confirmed) {
+    lines.push(
+      `would remove ${summary.selected.length} of ${summary.read} read; nothing removed (add --yes to remove them)`,
+    );
+    const counts = new Map<string, number>();
+    for (const message of summary.selected)
+      counts.set(message.reasonClass, (counts.get(message.reasonClass) ?? 0) + 1);
+    for (const [reasonClass, count] of counts) lines.push(`  ${String(count).padStart(5)}  ${reasonClass}`);
+  } else {
+    lines.push(`removed ${summary.removed} of ${summary.selected.length} selected (${summary.read} read)`);
+    if (summary.notRemoved > 0) lines.push(`NOT REMOVED ${summary.notRemoved}: still in the DLQ`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatTasks(tasks: readonly MoveTask[]): string {
+  if (tasks.length === 0) return "no move task on this DLQ\n";
+  return `${table(
+    ["STATUS", "MOVED", "TO MOVE", "PER SECOND", "STARTED", "FAILURE"],
+    tasks.map((task) => [
+      task.status,
+      String(task.moved),
+      task.toMove === undefined ? "-" : String(task.toMove),
+      task.maxPerSecond === undefined ? "SQS's choice" : String(task.maxPerSecond),
+      task.startedAt ?? "-",
+      task.failureReason ?? "",
+    ]),
+  )}\n`;
+}
+
+function ids(refs: ReadonlyArray<{ publicId: string | undefined; messageId: string }>): string {
+  const shown = refs.slice(0, 10).map((ref) => ref.publicId ?? ref.messageId);
+  return `${shown.join(", ")}${refs.length > 10 ? `, … (+${refs.length - 10}; --json for all)` : ""}`;
+}
+
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}

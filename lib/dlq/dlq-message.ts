@@ -1,0 +1,109 @@
+/**
+ * One dead-lettered message as the DLQ tool sees it: the SQS message, its body read leniently (an
+ * invalid body still shows its publicId when it has one), its failure and the attributes it keeps.
+ */
+import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
+import {
+  type Failure,
+  FailureAttribute,
+  REPLAY_COUNT_ATTRIBUTE,
+  type ReasonClass,
+  readFailure,
+  SOURCE_ATTRIBUTE,
+} from "./failure-attributes.ts";
+
+/**
+ * The class of a message that reached the DLQ without the handler's failure attributes: SQS's own
+ * redrive policy moved it (the handler crashed or timed out on it `maxReceiveCount` times).
+ */
+export const UNCLASSIFIED = "unclassified";
+export type DlqReasonClass = ReasonClass | typeof UNCLASSIFIED;
+
+export interface DlqMessage {
+  messageId: string;
+  /** From the latest receive; changes when the message is received again. */
+  receiptHandle: string;
+  /** The body exactly as it is on the queue. */
+  body: string;
+  publicId: string | undefined;
+  /** The body's `issuedAt` in epoch ms: the update's version. Undefined when absent or unreadable. */
+  version: number | undefined;
+  /** The body's metadata; shown only when asked (it can hold health information). */
+  metadata: Record<string, unknown> | undefined;
+  failure: Failure | undefined;
+  reasonClass: DlqReasonClass;
+  source: string | undefined;
+  replayCount: number;
+  /** When the message was enqueued in the DLQ (SQS's SentTimestamp). */
+  sentAt: Date | undefined;
+  /** Every message attribute, for a replay to carry over what is not a failure attribute. */
+  attributes: Record<string, MessageAttributeValue>;
+  /** The FIFO message group, when the DLQ is FIFO. */
+  messageGroupId: string | undefined;
+}
+
+const FAILURE_ATTRIBUTE_NAMES = new Set<string>(Object.values(FailureAttribute));
+
+/** Reads an SQS message received with `MessageAttributeNames: ["All"]` and its system attributes. */
+export function toDlqMessage(message: Message): DlqMessage {
+  const body = message.Body ?? "";
+  const attributes = message.MessageAttributes ?? {};
+  const failure = readFailure(attributes);
+  const parsed = parseBodyLeniently(body);
+  const sentTimestamp = Number(message.Attributes?.SentTimestamp);
+  const replayCount = Number(attributes[REPLAY_COUNT_ATTRIBUTE]?.StringValue ?? 0);
+  return {
+    messageId: message.MessageId ?? "",
+    receiptHandle: message.ReceiptHandle ?? "",
+    body,
+    ...parsed,
+    failure,
+    reasonClass: failure?.reasonClass ?? UNCLASSIFIED,
+    source: attributes[SOURCE_ATTRIBUTE]?.StringValue,
+    replayCount: Number.isFinite(replayCount) ? replayCount : 0,
+    sentAt: Number.isFinite(sentTimestamp) && sentTimestamp > 0 ? new Date(sentTimestamp) : undefined,
+    attributes,
+    messageGroupId: message.Attributes?.MessageGroupId,
+  };
+}
+
+/** When the message last failed: the handler's attribute, else when it reached the DLQ. */
+export function lastFailureOf(message: DlqMessage): Date | undefined {
+  return message.failure?.lastFailureAt ?? message.sentAt;
+}
+
+/**
+ * The attributes a replayed message goes back with: every attribute but the failure ones (they
+ * describe a failure that is being retried), and `replay-count` one higher.
+ */
+export function replayAttributes(message: DlqMessage): Record<string, MessageAttributeValue> {
+  const kept: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(message.attributes)) {
+    if (!FAILURE_ATTRIBUTE_NAMES.has(name)) kept[name] = value;
+  }
+  kept[REPLAY_COUNT_ATTRIBUTE] = { DataType: "Number", StringValue: String(message.replayCount + 1) };
+  return kept;
+}
+
+function parseBodyLeniently(body: string): Pick<DlqMessage, "publicId" | "version" | "metadata"> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { publicId: undefined, version: undefined, metadata: undefined };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { publicId: undefined, version: undefined, metadata: undefined };
+  }
+  const record = value as Record<string, unknown>;
+  const version = typeof record.issuedAt === "string" ? Date.parse(record.issuedAt) : Number.NaN;
+  const metadata = record.metadata;
+  return {
+    publicId: typeof record.publicId === "string" ? record.publicId : undefined,
+    version: Number.isFinite(version) ? version : undefined,
+    metadata:
+      metadata !== null && typeof metadata === "object" && !Array.isArray(metadata)
+        ? (metadata as Record<string, unknown>)
+        : undefined,
+  };
+}
