@@ -44,6 +44,11 @@ export interface DlqIo {
   setExitCode(code: number): void;
   /** Whether stderr is a terminal (progress rewrites one line then). */
   interactive: boolean;
+  /**
+   * Long poll of each DLQ receive; the last, empty one waits this long. Tests against the local
+   * stack set 0 (fauxqs answers whole); against SQS a short poll may miss messages. @default 1
+   */
+  waitTimeSeconds?: number;
 }
 
 const processIo: DlqIo = {
@@ -170,7 +175,12 @@ interface PurgeFlags {
 
 async function stats(io: DlqIo, flags: CommonFlags): Promise<number> {
   const target = await open(io, flags, "read and count", { needsSource: false });
-  const result = await dlqStats({ sqs: target.sqs, dlqUrl: target.dlqUrl, max: flags.max });
+  const result = await dlqStats({
+    sqs: target.sqs,
+    dlqUrl: target.dlqUrl,
+    max: flags.max,
+    waitTimeSeconds: io.waitTimeSeconds,
+  });
   io.out(flags.json ? json(result) : formatStats(result, queueNameOf(target.dlqUrl)));
   return DLQ_EXIT_CODES.ok;
 }
@@ -189,6 +199,7 @@ async function peek(
     filter,
     limit: flags.limit,
     max: flags.max,
+    waitTimeSeconds: io.waitTimeSeconds,
   });
   if (flags.json) {
     io.out(
@@ -245,6 +256,7 @@ async function replay(io: DlqIo, flags: CommonFlags & ReplayFlags): Promise<numb
       limit: flags.limit,
       max: flags.max,
       dryRun: flags.dryRun,
+      waitTimeSeconds: io.waitTimeSeconds,
       signal: controller.signal,
       onProgress: ({ replayed, total }) => {
         const now = performance.now();
@@ -325,6 +337,7 @@ async function exportCommand(io: DlqIo, flags: CommonFlags & { out: string }): P
     filter,
     out: flags.out,
     max: flags.max,
+    waitTimeSeconds: io.waitTimeSeconds,
   });
   io.out(flags.json ? json(summary) : formatExport(summary));
   return DLQ_EXIT_CODES.ok;
@@ -349,6 +362,7 @@ async function purge(io: DlqIo, flags: CommonFlags & PurgeFlags): Promise<number
     confirm: flags.yes ?? false,
     exportTo: flags.export,
     max: flags.max,
+    waitTimeSeconds: io.waitTimeSeconds,
   });
   io.out(flags.json ? json(summary) : formatPurge(summary));
   return summary.notRemoved > 0 ? DLQ_EXIT_CODES.partial : DLQ_EXIT_CODES.ok;
