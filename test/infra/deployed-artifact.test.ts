@@ -43,7 +43,8 @@ it.skipIf(!existsSync(HANDLER_ENTRY))(
         r.Type === "AWS::Lambda::Function" &&
         JSON.stringify(r.Properties.Environment ?? {}).includes("SPOT_META_"),
     );
-    const stackEnvironment = (fn?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    if (fn === undefined) throw new Error("the stack has no function with SPOT_META_ settings");
+    const stackEnvironment = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const assetDir = join(outdir, readdirSync(outdir).find((name) => name.startsWith("asset.")) ?? "missing");
     const bundle = join(assetDir, "index.mjs");
     // The runtime provides the AWS SDK; the project's node_modules stands in for it.
@@ -129,17 +130,15 @@ async function startSecretsManagerStandIn(token: string): Promise<Server> {
           .end(JSON.stringify({ __type: "InvalidRequestException" }));
         return;
       }
-      response
-        .writeHead(200, { "content-type": "application/x-amz-json-1.1" })
-        .end(
-          JSON.stringify({
-            ARN: SECRET_ARN,
-            Name: "spot-token",
-            SecretString: token,
-            VersionId: "v1",
-            CreatedDate: 0,
-          }),
-        );
+      response.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(
+        JSON.stringify({
+          ARN: SECRET_ARN,
+          Name: "spot-token",
+          SecretString: token,
+          VersionId: "v1",
+          CreatedDate: 0,
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
