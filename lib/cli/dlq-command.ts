@@ -6,6 +6,7 @@
  * 2 done in part (some messages not sent, not deleted, or interrupted).
  */
 import { readFileSync } from "node:fs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type Command, InvalidArgumentError } from "commander";
 import type { DlqReasonClass } from "../dlq/dlq-message.ts";
 import { DlqArgumentError, MoveTasksUnsupportedError } from "../dlq/errors.ts";
@@ -24,7 +25,10 @@ import { queueNameOf } from "../dlq/queue-pair.ts";
 import { cancelRedrive, listRedrives, startRedrive } from "../dlq/redrive.ts";
 import { DEFAULT_REPLAY_RATE, type ReplaySummary, replayMessages } from "../dlq/replay.ts";
 import { SpotMetaError } from "../errors.ts";
+import { DynamoLedger } from "../ledger/dynamo-ledger.ts";
 import type { AppliedVersionReader } from "../ledger/table.ts";
+import { readDevState } from "../local/dev-state.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/embedded-sqs.ts";
 import {
   formatExport,
   formatPeek,
@@ -34,6 +38,7 @@ import {
   formatTasks,
 } from "./dlq-format.ts";
 import { type DlqTarget, type DlqTargetFlags, guardDestructive, resolveDlqTarget } from "./dlq-target.ts";
+import { TARGET_ORIGINS } from "./target.ts";
 
 export const DLQ_EXIT_CODES = { ok: 0, failed: 1, partial: 2 } as const;
 
@@ -74,17 +79,45 @@ interface CommonFlags extends DlqTargetFlags, FilterFlags {
   json?: boolean;
   max: number;
   force?: boolean;
+}
+
+interface LedgerFlags {
   ledgerTable?: string;
+  ledgerEndpointUrl?: string;
+  region?: string;
 }
 
 /**
- * The applied-updates ledger the replay asks "is this superseded?", when one is configured.
- * ── Wiring point ── returns undefined until the DynamoDB reader (lib/ledger/) is plugged in here:
- * with `--ledger-table`, build it from the table name (and the SQS endpoint's host for local runs).
+ * The applied-updates ledger the replay asks "is this superseded?", when one is configured:
+ * `--ledger-table` (with `--ledger-endpoint-url` for a non-AWS endpoint such as the local
+ * dynalite). Without a table, undefined: the replay then only knows superseding DLQ messages.
  */
-export function ledgerReaderFor(flags: { ledgerTable?: string }): AppliedVersionReader | undefined {
+export function ledgerReaderFor(flags: LedgerFlags): AppliedVersionReader | undefined {
   if (flags.ledgerTable === undefined) return undefined;
-  return undefined;
+  const local = flags.ledgerEndpointUrl !== undefined && isLoopbackUrl(flags.ledgerEndpointUrl);
+  const region = flags.region ?? (local ? LOCAL_REGION : undefined);
+  const client = new DynamoDBClient({
+    ...(flags.ledgerEndpointUrl === undefined ? {} : { endpoint: flags.ledgerEndpointUrl }),
+    ...(region === undefined ? {} : { region }),
+    ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
+  });
+  return new DynamoLedger({ client, table: flags.ledgerTable });
+}
+
+/** The ledger of the running `spot-meta dev`, when the queues came from it and it announced one. */
+function devLedgerFlags(flags: LedgerFlags, target: DlqTarget): LedgerFlags {
+  if (flags.ledgerTable !== undefined || target.origin !== TARGET_ORIGINS.dev) return flags;
+  const dev = readDevState();
+  if (dev?.ledgerTable === undefined || dev.ledgerEndpoint === undefined) return flags;
+  return { ledgerTable: dev.ledgerTable, ledgerEndpointUrl: dev.ledgerEndpoint, region: dev.region };
+}
+
+function isLoopbackUrl(url: string): boolean {
+  try {
+    return ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
+  } catch {
+    return false;
+  }
 }
 
 export function registerDlqCommand(program: Command, io: DlqIo = processIo): void {
@@ -125,6 +158,7 @@ export function registerDlqCommand(program: Command, io: DlqIo = processIo): voi
       "--ledger-table <name>",
       "the applied-updates ledger's DynamoDB table, to skip superseded messages",
     )
+    .option("--ledger-endpoint-url <url>", "a non-AWS DynamoDB endpoint for --ledger-table")
     .option("--force", "run even if the queue does not look like this stack's DLQ")
     .action((flags: CommonFlags & ReplayFlags) => run(io, "replay", () => replay(io, flags)));
 
@@ -156,7 +190,7 @@ export function registerDlqCommand(program: Command, io: DlqIo = processIo): voi
     .action((flags: CommonFlags & PurgeFlags) => run(io, "purge", () => purge(io, flags)));
 }
 
-interface ReplayFlags {
+interface ReplayFlags extends LedgerFlags {
   dryRun?: boolean;
   rate: number;
   limit?: number;
@@ -231,8 +265,11 @@ async function replay(io: DlqIo, flags: CommonFlags & ReplayFlags): Promise<numb
     { needsSource: true },
   );
   io.err(`  checked: ${await guardDestructive(target, flags.force ?? false)}\n`);
-  const ledger = ledgerReaderFor(flags);
-  if (ledger === undefined && !flags.includeSuperseded) {
+  const ledgerFlags = devLedgerFlags(flags, target);
+  const ledger = ledgerReaderFor(ledgerFlags);
+  if (ledger !== undefined) {
+    io.err(`  superseded check: the ledger table ${ledgerFlags.ledgerTable}\n`);
+  } else if (!flags.includeSuperseded) {
     io.err(
       "  no ledger configured (--ledger-table): only a newer message in the DLQ itself counts as superseding\n",
     );

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDlq, releaseMessages } from "../../lib/dlq/dlq-reader.ts";
+import { replayMessages } from "../../lib/dlq/replay.ts";
 import {
   BAD_REQUEST,
   type DeadLetteredStack,
@@ -64,6 +65,44 @@ describe("dlq replay, filter by filter", () => {
     expect(await dlqContents(stack)).toStrictEqual(
       [...INVALID_IN_DLQ, ...BAD_REQUEST, ...EXHAUSTED, "Z404B", "Z404C"].sort(),
     );
+  });
+
+  it("with --ledger-table, skips a duplicate the pipeline has already applied, and says why", async () => {
+    // Prepare: a replay that died between send and delete leaves Z404B in both queues; the
+    // pipeline applies the copy on the source queue, and the ledger records its version.
+    const { stack } = fixture;
+    const ledger = stack.dynamoDb;
+    if (ledger === undefined) throw new Error("the local stack runs without its ledger");
+    await replayMessages({
+      sqs: stack.sqs,
+      dlqUrl: stack.queues.dlqUrl,
+      sourceQueueUrl: stack.queues.queueUrl,
+      filter: { publicIds: ["Z404B"] },
+      waitTimeSeconds: 0,
+      beforeDelete: () => {
+        throw new Error("the process died here");
+      },
+    });
+    await stack.waitUntilDrained();
+    // Act
+    const run = await runDlq(stack, [
+      "replay",
+      "--public-id",
+      "Z404B",
+      "--ledger-table",
+      ledger.table,
+      "--ledger-endpoint-url",
+      ledger.endpoint,
+    ]);
+    // Assess
+    expect(stack.sandbox.metadataOf("Z404B")).toStrictEqual(metadataOf("Z404B"));
+    expect(run.code).toBe(0);
+    expect(run.err).toContain(`superseded check: the ledger table ${ledger.table}`);
+    expect(run.out).toMatch(/^replayed 0 of 1 selected/);
+    expect(run.out).toContain(
+      "skipped 1 superseded: the ledger has applied the same or a newer update for the order (--include-superseded to replay anyway): Z404B",
+    );
+    expect(await dlqContents(stack)).toContain("Z404B");
   });
 
   it("--public-ids FILE replays the listed orders", async () => {
