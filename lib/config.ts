@@ -94,6 +94,9 @@ export function envName(key: keyof HandlerConfig): string {
   return ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 }
 
+/** Variables of the same prefix that the CLI reads (lib/cli/target.ts), not the handler. */
+const CLI_VARIABLES = new Set([`${ENV_PREFIX}QUEUE_URL`]);
+
 const keyByEnvName = new Map(
   Object.keys(handlerConfigSchema.shape).map((key) => [envName(key as keyof HandlerConfig), key]),
 );
@@ -106,7 +109,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
   const input: Record<string, string> = {};
   const problems: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
+    if (!name.startsWith(ENV_PREFIX) || CLI_VARIABLES.has(name) || value === undefined) continue;
     const key = keyByEnvName.get(name);
     if (key === undefined) problems.push(`${name}: unknown setting (a typo?)`);
     else input[key] = value;

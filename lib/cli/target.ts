@@ -56,7 +56,7 @@ export class TargetNotFoundError extends SpotMetaError {
  */
 export function resolveTarget(options: TargetOptions = {}): QueueTarget {
   const env = options.env ?? process.env;
-  const endpoint = options.endpointUrl ?? env.SPOT_META_SQS_ENDPOINT;
+  const endpoint = options.endpointUrl ?? env.AWS_ENDPOINT_URL_SQS;
   const common = {
     endpoint,
     region: options.region,
