@@ -325,7 +325,7 @@ async function redrive(io: DlqIo, flags: CommonFlags & RedriveFlags): Promise<nu
     ? "show the move tasks of"
     : flags.cancel
       ? "cancel the running move task of"
-      : `start a move task (${flags.velocity ?? "SQS's choice of"} messages/s) from`;
+      : `move every message (SQS's move task, ${flags.velocity === undefined ? "at SQS's pace" : `≤ ${flags.velocity}/s`}) back from`;
   const target = await open(io, flags, action, { needsSource: !flags.status });
   const queues = { sqs: target.sqs, dlqUrl: target.dlqUrl, sourceQueueUrl: target.sourceQueueUrl ?? "" };
   try {
@@ -414,7 +414,7 @@ async function open(
 ): Promise<DlqTarget> {
   const target = await resolveDlqTarget(flags, options);
   const source = target.sourceQueueUrl === undefined ? "" : ` (source queue ${target.sourceQueueUrl})`;
-  io.err(`about to ${what}: DLQ ${target.dlqUrl}${source}, from ${target.origin}\n`);
+  io.err(`about to ${what}: DLQ ${target.dlqUrl}${source}; queues from ${target.origin}\n`);
   return target;
 }
 

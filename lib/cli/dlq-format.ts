@@ -43,7 +43,7 @@ export function formatStats(stats: DlqStats, queueName: string, now = Date.now()
     return `${queueName} is empty (SQS's approximate count: ${stats.approximateTotal}).\n`;
   }
   const lines = [
-    `${queueName}: ${stats.approximateTotal} messages (SQS's approximate count); ${stats.read} read${stats.truncated ? " (stopped at --max)" : ""}`,
+    `${queueName}: ${stats.approximateTotal} message${stats.approximateTotal === 1 ? "" : "s"} (SQS's approximate count); ${stats.read} read${stats.truncated ? " (stopped at --max)" : ""}`,
     `oldest failure ${when(stats.oldestFailureAt, now)}`,
     `newest failure ${when(stats.newestFailureAt, now)}`,
     "",
