@@ -89,7 +89,8 @@ export function formatPeek(
     const rows: Array<[string, string]> = [
       ["reason", failure?.reason ?? "moved by the queue's redrive policy (the handler crashed or timed out)"],
     ];
-    if (failure !== undefined && failure.details.length > 0)
+    // The handler repeats an invalid body's reason as its only detail: shown once.
+    if (failure !== undefined && failure.details.length > 0 && failure.details.join("; ") !== failure.reason)
       rows.push(["details", failure.details.join("; ")]);
     rows.push(["failed", when(lastFailureOf(message)?.toISOString(), now)]);
     if (failure !== undefined) rows.push(["first", when(failure.firstFailureAt.toISOString(), now)]);
