@@ -41,6 +41,9 @@ async function runDev(flags: DevFlags): Promise<void> {
     dlqUrl: stack.queues.dlqUrl,
     sandboxUrl: stack.sandbox.url,
     sandboxToken: stack.sandbox.token,
+    ...(stack.dynamoDb === undefined
+      ? {}
+      : { ledgerEndpoint: stack.dynamoDb.endpoint, ledgerTable: stack.dynamoDb.table }),
   });
   process.stderr.write(
     [

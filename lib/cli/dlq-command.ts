@@ -1,4 +1,3 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Command } from "commander";
 import { DlqArgumentError, MoveTasksUnsupportedError } from "../dlq/errors.ts";
 import { exportMessages, toExported } from "../dlq/export.ts";
@@ -9,10 +8,6 @@ import { queueNameOf } from "../dlq/queue-pair.ts";
 import { cancelRedrive, listRedrives, startRedrive } from "../dlq/redrive.ts";
 import { DEFAULT_REPLAY_RATE, type ReplaySummary, replayMessages } from "../dlq/replay.ts";
 import { SpotMetaError } from "../errors.ts";
-import { DynamoLedger } from "../ledger/dynamo-ledger.ts";
-import type { AppliedVersionReader } from "../ledger/table.ts";
-import { readDevState } from "../local/dev-state.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/embedded-sqs.ts";
 import {
   formatExport,
   formatPeek,
@@ -21,9 +16,9 @@ import {
   formatStats,
   formatTasks,
 } from "./dlq-format.ts";
+import { devLedgerFlags, type LedgerFlags, ledgerReaderFor } from "./dlq-ledger.ts";
 import { type FilterFlags, filterFrom, positiveInteger, withFilters, withTarget } from "./dlq-options.ts";
 import { type DlqTarget, type DlqTargetFlags, guardDestructive, resolveDlqTarget } from "./dlq-target.ts";
-import { TARGET_ORIGINS } from "./target.ts";
 
 export const DLQ_EXIT_CODES = { ok: 0, failed: 1, partial: 2 } as const;
 
@@ -54,45 +49,6 @@ interface CommonFlags extends DlqTargetFlags, FilterFlags {
   json?: boolean;
   max: number;
   force?: boolean;
-}
-
-interface LedgerFlags {
-  ledgerTable?: string;
-  ledgerEndpointUrl?: string;
-  region?: string;
-}
-
-/**
- * The applied-updates ledger the replay asks "is this superseded?", when one is configured:
- * `--ledger-table` (with `--ledger-endpoint-url` for a non-AWS endpoint such as the local
- * dynalite). Without a table, undefined: the replay then only knows superseding DLQ messages.
- */
-export function ledgerReaderFor(flags: LedgerFlags): AppliedVersionReader | undefined {
-  if (flags.ledgerTable === undefined) return undefined;
-  const local = flags.ledgerEndpointUrl !== undefined && isLoopbackUrl(flags.ledgerEndpointUrl);
-  const region = flags.region ?? (local ? LOCAL_REGION : undefined);
-  const client = new DynamoDBClient({
-    ...(flags.ledgerEndpointUrl === undefined ? {} : { endpoint: flags.ledgerEndpointUrl }),
-    ...(region === undefined ? {} : { region }),
-    ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
-  });
-  return new DynamoLedger({ client, table: flags.ledgerTable });
-}
-
-/** The ledger of the running `spot-meta dev`, when the queues came from it and it announced one. */
-function devLedgerFlags(flags: LedgerFlags, target: DlqTarget): LedgerFlags {
-  if (flags.ledgerTable !== undefined || target.origin !== TARGET_ORIGINS.dev) return flags;
-  const dev = readDevState();
-  if (dev?.ledgerTable === undefined || dev.ledgerEndpoint === undefined) return flags;
-  return { ledgerTable: dev.ledgerTable, ledgerEndpointUrl: dev.ledgerEndpoint, region: dev.region };
-}
-
-function isLoopbackUrl(url: string): boolean {
-  try {
-    return ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
-  } catch {
-    return false;
-  }
 }
 
 export function registerDlqCommand(program: Command, io: DlqIo = processIo): void {

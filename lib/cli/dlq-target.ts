@@ -8,7 +8,7 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { DlqNotFoundError, NotOurDlqError } from "../dlq/errors.ts";
 import { checkQueuePair, findDlqUrl, queueNameOf } from "../dlq/queue-pair.ts";
-import { type QueueTarget, resolveTarget, sqsClientFor, TargetNotFoundError } from "./target.ts";
+import { isLoopback, type QueueTarget, resolveTarget, sqsClientFor, TargetNotFoundError } from "./target.ts";
 
 export interface DlqTargetFlags {
   queueUrl?: string;
@@ -43,14 +43,14 @@ export async function resolveDlqTarget(
     if (!(error instanceof TargetNotFoundError) || flags.dlqUrl === undefined || options.needsSource)
       throw error;
     // Only the DLQ is named: enough to read it. The client is built as for a queue at that URL.
-    const endpoint = flags.endpointUrl ?? (options.env ?? process.env).SPOT_META_SQS_ENDPOINT;
+    const endpoint = flags.endpointUrl ?? (options.env ?? process.env).AWS_ENDPOINT_URL_SQS;
     const sqs = sqsClientFor({
       queueUrl: flags.dlqUrl,
       dlqUrl: flags.dlqUrl,
       endpoint,
       region: flags.region,
       origin: "--queue-url",
-      localCredentials: endpoint !== undefined && /^https?:\/\/(localhost|127\.0\.0\.1)[:/]/.test(endpoint),
+      localCredentials: endpoint !== undefined && isLoopback(endpoint),
     });
     return { sqs, dlqUrl: flags.dlqUrl, sourceQueueUrl: undefined, origin: "--dlq-url" };
   }

@@ -150,7 +150,8 @@ function readOutputs(path: string): { queueUrl: string; dlqUrl: string | undefin
   };
 }
 
-function isLoopback(url: string): boolean {
+/** Whether a URL points at this machine (the local stack accepts any credentials). */
+export function isLoopback(url: string): boolean {
   try {
     const host = new URL(url).hostname;
     return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
