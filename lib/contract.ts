@@ -14,6 +14,11 @@ export const PUBLIC_ID_PATTERN = /^[A-Za-z0-9_-]*$/;
  * 256 KiB SQS batch and Lambda's 6 MB payload, with room for the failure attributes of the DLQ.
  */
 export const METADATA_MAX_BYTES = 16 * 1024;
+/**
+ * Levels of nesting metadata may have (the object itself is level 1). Deeper JSON is a mistake, and
+ * the checks below (and zod's) recurse: 10,000 levels overflowed the stack and failed a whole batch.
+ */
+export const METADATA_MAX_DEPTH = 32;
 /** Keys that mean something to JavaScript objects; no legitimate metadata needs them. */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -30,6 +35,10 @@ export const metadataSchema = z
       // Checked on the raw input: once parsed into a record, a "__proto__" key would already have
       // become the object's prototype and vanished from its keys.
       if (!isPlainObject(value)) return value;
+      if (nestsDeeperThan(value, METADATA_MAX_DEPTH)) {
+        ctx.addIssue({ code: "custom", message: `nests deeper than ${METADATA_MAX_DEPTH} levels` });
+        return {}; // checked no further: every check below recurses
+      }
       const bytes = Buffer.byteLength(JSON.stringify(value));
       if (bytes > METADATA_MAX_BYTES) {
         ctx.addIssue({
@@ -110,6 +119,17 @@ function article(expected: string): string {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Without recursion, so that no depth can overflow the stack. */
+function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.value === null || typeof next.value !== "object") continue;
+    if (next.depth > maxDepth) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
 }
 
 function findForbiddenKey(value: unknown): string | undefined {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { METADATA_MAX_BYTES, parseUpdate, validateUpdate } from "../lib/contract.ts";
+import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH, parseUpdate, validateUpdate } from "../lib/contract.ts";
 import { JSON_SCHEMA_PATH, renderJsonSchema } from "../lib/json-schema.ts";
 
 const reasonOf = (body: string) => {
@@ -76,5 +76,29 @@ describe("the message contract", () => {
   it("ships a JSON Schema that matches the zod schema", () => {
     // Regenerate with `npm run generate:schema` after changing lib/contract.ts.
     expect(readFileSync(JSON_SCHEMA_PATH, "utf8")).toBe(renderJsonSchema());
+  });
+});
+
+describe("deeply nested metadata", () => {
+  it("is refused with a reason, not a stack overflow, however deep", () => {
+    // Prepare: 10,000 levels overflowed the recursive checks and failed the whole batch.
+    const levels = 10_000;
+    const body = `{"publicId":"O1","metadata":${'{"a":'.repeat(levels)}1${"}".repeat(levels)}}`;
+
+    // Act
+    const result = parseUpdate(body);
+
+    // Assess
+    expect(result).toStrictEqual({
+      ok: false,
+      reason: `metadata: nests deeper than ${METADATA_MAX_DEPTH} levels`,
+    });
+  });
+
+  it("is accepted up to the limit", () => {
+    const metadata = JSON.parse(
+      `${'{"a":'.repeat(METADATA_MAX_DEPTH - 1)}{}${"}".repeat(METADATA_MAX_DEPTH - 1)}`,
+    );
+    expect(validateUpdate({ publicId: "O1", metadata }).ok).toBe(true);
   });
 });

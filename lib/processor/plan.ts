@@ -3,7 +3,7 @@
  * a newer update for the same order in the same batch, and which updates to send (one per order).
  */
 import type { SQSRecord } from "aws-lambda";
-import { parseUpdate, type UpdateMessage } from "../contract.ts";
+import { type ParseResult, parseUpdate, type UpdateMessage } from "../contract.ts";
 import { isFifoRecord, sentAt } from "../sqs/records.ts";
 
 export interface Work {
@@ -26,7 +26,7 @@ export function planBatch(records: SQSRecord[]): Plan {
   const plan: Plan = { invalid: [], superseded: [], work: [] };
   const newest = new Map<string, Work>();
   for (const record of records) {
-    const parsed = parseUpdate(record.body);
+    const parsed = checkBody(record.body);
     if (!parsed.ok) {
       plan.invalid.push({ record, reason: parsed.reason });
       continue;
@@ -49,6 +49,16 @@ export function planBatch(records: SQSRecord[]): Plan {
   }
   plan.work = [...newest.values()].sort((a, b) => records.indexOf(a.record) - records.indexOf(b.record));
   return plan;
+}
+
+/** The contract's check, which must never fail the batch: a body it cannot check is invalid on its own. */
+function checkBody(body: string): ParseResult {
+  try {
+    return parseUpdate(body);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : typeof error;
+    return { ok: false, reason: `body could not be checked against the contract (${name})` };
+  }
 }
 
 /** The version of an update: its `issuedAt`, else the time the message was first enqueued. */
