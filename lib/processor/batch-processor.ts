@@ -11,6 +11,7 @@ import { isFifoRecord, queueUrlFromArn, receiveCount } from "../sqs/records.ts";
 import type { Decided } from "./decision.ts";
 import { Invocation } from "./invocation.ts";
 import { noOrderingGuard, type OrderingGuard } from "./ordering.ts";
+import { createPacer, type Pacer } from "./pacer.ts";
 import { planBatch } from "./plan.ts";
 import { reportBatch } from "./report.ts";
 import { type Settlement, settle } from "./settle.ts";
@@ -52,6 +53,8 @@ export type ResolvedDeps = ProcessorDeps &
 
 export class BatchProcessor {
   readonly #deps: ResolvedDeps;
+  /** One per processor (a Lambda instance): a new invocation must not restart the count. */
+  readonly #pacer: Pacer;
 
   constructor(deps: ProcessorDeps) {
     this.#deps = {
@@ -61,6 +64,7 @@ export class BatchProcessor {
       service: deps.service ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? "spot-order-metadata",
       random: deps.random ?? Math.random,
     };
+    this.#pacer = createPacer(deps.config.requestsPerSecond);
   }
 
   async process(event: SQSEvent, context: InvocationContext): Promise<SQSBatchResponse> {
@@ -68,7 +72,7 @@ export class BatchProcessor {
     if (records.length === 0) return { batchItemFailures: [] };
     const { config } = this.#deps;
     const deadlineAt = Date.now() + context.getRemainingTimeInMillis();
-    const run = new Invocation(this.#deps, deadlineAt);
+    const run = new Invocation(this.#deps, deadlineAt, this.#pacer);
     const plan = planBatch(records);
 
     const decided: Decided[] = [

@@ -13,7 +13,7 @@ import type { ResolvedDeps } from "./batch-processor.ts";
 import { CircuitBreaker } from "./circuit-breaker.ts";
 import type { Decided, Decision } from "./decision.ts";
 import { Admission } from "./ordering.ts";
-import { createPacer, type Pacer } from "./pacer.ts";
+import type { Pacer } from "./pacer.ts";
 import type { Work } from "./plan.ts";
 import { describe } from "./settle.ts";
 
@@ -30,10 +30,11 @@ export class Invocation {
   readonly #deadlineAt: number;
   #systemicLogged = false;
 
-  constructor(deps: ResolvedDeps, deadlineAt: number) {
+  /** @param pacer the processor's: the pace holds across invocations, not only within one */
+  constructor(deps: ResolvedDeps, deadlineAt: number, pacer: Pacer) {
     this.#deps = deps;
     this.#breaker = new CircuitBreaker(deps.config.circuitBreakerThreshold);
-    this.#pacer = createPacer(deps.config.requestsPerSecond);
+    this.#pacer = pacer;
     this.#deadlineAt = deadlineAt;
   }
 
