@@ -1,0 +1,82 @@
+/**
+ * The soak's updates, reproducible from a seed: most orders get one update, a quarter of them two to
+ * four with different `issuedAt`, all shuffled; 3 % of the updates fail for good (1.5 % unknown
+ * orders → 404, 1 % a 400, 0.5 % a 200 that is not an order), each on an order of its own so that
+ * what Spot must end up holding is exact.
+ */
+import { seededDice } from "../../lib/sandbox/fault-plan.ts";
+import type { FaultPlan } from "../../lib/sandbox/types.ts";
+
+export interface SoakUpdate {
+  /** `publicId@issuedAt`: unique per update, and readable back from any body. */
+  key: string;
+  message: { publicId: string; metadata: Record<string, string>; issuedAt: string };
+  /** Set for the updates Spot refuses for good: the dead letter's status and error type. */
+  expectedFailure?: { status: number; errorType: string };
+}
+
+export interface Workload {
+  /** In the order they are sent (shuffled). */
+  updates: SoakUpdate[];
+  /** Every order's updates, oldest first. */
+  byOrder: Map<string, SoakUpdate[]>;
+  /** The orders the sandbox knows. */
+  knownOrders: string[];
+  /** The sandbox's scripted faults: the permanent 400s and broken 200s. */
+  script: NonNullable<FaultPlan["script"]>;
+}
+
+const BASE_TIME = Date.UTC(2026, 10, 27, 9, 0, 0);
+/** More than the receives a message gets, so a scripted order fails on every delivery. */
+const SCRIPTED_REPEATS = 12;
+
+export function planWorkload(messages: number, seed: number): Workload {
+  const dice = seededDice(seed);
+  const byOrder = new Map<string, SoakUpdate[]>();
+  const knownOrders: string[] = [];
+  const script: Workload["script"] = [];
+  const add = (publicId: string, count: number, expectedFailure?: SoakUpdate["expectedFailure"]) => {
+    const updates = Array.from({ length: count }, (_, i) => {
+      const issuedAt = new Date(BASE_TIME + i * 1000).toISOString();
+      const update: SoakUpdate = {
+        key: `${publicId}@${issuedAt}`,
+        message: { publicId, metadata: { rev: String(BASE_TIME + i * 1000), clinic: `c${i}` }, issuedAt },
+      };
+      if (expectedFailure !== undefined) update.expectedFailure = expectedFailure;
+      return update;
+    });
+    byOrder.set(publicId, updates);
+  };
+  const unknown = Math.round(messages * 0.015);
+  const badRequest = Math.round(messages * 0.01);
+  const broken = Math.round(messages * 0.005);
+  for (let i = 0; i < unknown; i++) add(`UNKNOWN-${i}`, 1, { status: 404, errorType: "not_found" });
+  for (let i = 0; i < badRequest; i++) {
+    const publicId = `BAD-${i}`;
+    knownOrders.push(publicId);
+    add(publicId, 1, { status: 400, errorType: "bad_request" });
+    for (let n = 0; n < SCRIPTED_REPEATS; n++)
+      script.push({ publicId, fault: { kind: "status", status: 400 } });
+  }
+  for (let i = 0; i < broken; i++) {
+    const publicId = `BROKEN-${i}`;
+    knownOrders.push(publicId);
+    add(publicId, 1, { status: 200, errorType: "invalid_response" });
+    for (let n = 0; n < SCRIPTED_REPEATS; n++) script.push({ publicId, fault: { kind: "garbage" } });
+  }
+  let remaining = messages - unknown - badRequest - broken;
+  for (let n = 1; remaining > 0; n++) {
+    const count = Math.min(remaining, dice() < 0.25 ? 2 + Math.floor(dice() * 3) : 1);
+    const publicId = `O${String(n).padStart(7, "0")}`;
+    knownOrders.push(publicId);
+    add(publicId, count);
+    remaining -= count;
+  }
+  const updates = [...byOrder.values()].flat();
+  // Fisher–Yates with the seeded dice: older and newer updates of an order arrive in any order.
+  for (let i = updates.length - 1; i > 0; i--) {
+    const j = Math.floor(dice() * (i + 1));
+    [updates[i], updates[j]] = [updates[j] as SoakUpdate, updates[i] as SoakUpdate];
+  }
+  return { updates, byOrder, knownOrders, script };
+}
