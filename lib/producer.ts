@@ -33,6 +33,12 @@ export interface OutgoingUpdate<Ref = undefined> {
   /** Overrides the producer's `source` attribute for this message, e.g. `csv:orders.csv:42`. */
   source?: string;
   ref?: Ref;
+  /**
+   * The caller has already checked this very update with `validateUpdate` (the CSV importer does, to
+   * give each bad row its reason by line), so the producer does not check it a second time.
+   * @default false
+   */
+  validated?: boolean;
 }
 
 export interface ProducerOptions {
@@ -167,13 +173,14 @@ export class Producer {
     item: OutgoingUpdate<Ref>,
     index: number,
   ): { ok: true; entry: PendingEntry<Ref> } | { ok: false; result: EnqueueResult } {
-    const parsed = validateUpdate(item.update);
-    if (!parsed.ok)
-      return { ok: false, result: { ok: false, reason: parsed.reason, retryable: false, index } };
-    const message: UpdateMessage = {
-      ...parsed.message,
-      issuedAt: parsed.message.issuedAt ?? this.#now().toISOString(),
-    };
+    let checked = item.update;
+    if (item.validated !== true) {
+      const parsed = validateUpdate(item.update);
+      if (!parsed.ok)
+        return { ok: false, result: { ok: false, reason: parsed.reason, retryable: false, index } };
+      checked = parsed.message;
+    }
+    const message: UpdateMessage = { ...checked, issuedAt: checked.issuedAt ?? this.#now().toISOString() };
     const body = serializeUpdate(message);
     const source = item.source ?? this.#source;
     const attributes: Record<string, MessageAttributeValue> = {

@@ -1,3 +1,4 @@
+import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../lib/local/embedded-sqs.ts";
 import { deduplicationId, isRetryableCallError, Producer, retryDelayMs } from "../lib/producer.ts";
@@ -118,6 +119,32 @@ describe("Producer on a standard queue", () => {
       { ok: true, messageId: expect.any(String), index: 3 },
     ]);
     expect(await drainQueue(sqs.client(), sqs.queueUrl)).toHaveLength(2);
+  });
+
+  it("does not check again an update the caller marks as validated, and still fills in issuedAt", async () => {
+    // Prepare
+    sqs = await startEmbeddedSqs();
+    const producer = new Producer({
+      sqs: sqs.client(),
+      queueUrl: sqs.queueUrl,
+      source: "svc:test",
+      now: () => NOW,
+    });
+    // The contract would refuse this id: the flag is the caller's word that it checked, so it is sent.
+    const vouched = { publicId: "not/checked", metadata: { clinic: "north" } };
+
+    // Act
+    const results: boolean[] = [];
+    await producer.send([{ update: vouched, validated: true }], (result) => results.push(result.ok));
+
+    // Assess
+    expect(results).toStrictEqual([true]);
+    const { Messages = [] } = await sqs
+      .client()
+      .send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10 }));
+    expect(Messages.map((m) => JSON.parse(m.Body ?? ""))).toStrictEqual([
+      { ...vouched, issuedAt: NOW.toISOString() },
+    ]);
   });
 
   it("packs at most 10 entries per call, and no more bytes per call than the limit", async () => {

@@ -26,39 +26,56 @@ export interface CsvFile {
  * @throws CsvFormatError when the file has no header, or when a record is malformed (the line is named)
  */
 export async function openCsv(path: string): Promise<CsvFile> {
+  // One generator yields the header and then the rows: each layer of async iteration costs a
+  // promise and a result object per row, which at a million rows is most of what the reader allocates.
   const records = readRecords(path);
   const first = await records.next();
   if (first.done) throw new CsvFormatError(`${path} holds no header row`);
-  const header = first.value;
-  async function* rows(): AsyncGenerator<CsvRow> {
-    let index = 0;
-    try {
-      for await (const record of records) yield { index: index++, line: record.line, cells: record.cells };
-    } finally {
-      await records.return(undefined);
-    }
-  }
-  return { header: header.cells, headerLine: header.line, rows: rows() };
+  return { header: first.value.cells, headerLine: first.value.line, rows: records };
 }
 
-interface RawRecord {
-  line: number;
-  cells: string[];
-}
-
-async function* readRecords(path: string): AsyncGenerator<RawRecord> {
-  const parser = createReadStream(path).pipe(
+/** Parsed records of the file, numbered from -1: the header is -1, the first data row 0. */
+async function* readRecords(path: string): AsyncGenerator<CsvRow> {
+  const file = createReadStream(path);
+  const parser = file.pipe(
     parse({ bom: true, raw: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }),
   );
+  // pipe() does not pass a read error on (a file removed or unreadable): end the parser with it.
+  file.on("error", (error) => parser.destroy(error));
+  // Records are taken with read() while the parser has them buffered, and only an empty buffer
+  // waits: for-await over the stream would add a promise per record (see openCsv).
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const signal = () => wake?.();
+  parser.on("readable", signal);
+  parser.on("end", () => {
+    ended = true;
+    signal();
+  });
+  parser.on("error", (error) => {
+    failure = error;
+    signal();
+  });
   // csv-parse's own line count is off for quoted CRLF line breaks, so lines are counted from the raw text.
   let linesBefore = 0;
+  let index = -1;
   try {
-    for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-      const leading = countLeadingBreaks(raw);
-      const line = linesBefore + leading + 1;
+    for (;;) {
+      if (failure !== undefined) throw failure;
+      const next = parser.read() as { record: string[]; raw: string } | null;
+      if (next === null) {
+        if (ended) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        continue;
+      }
+      const { record, raw } = next;
+      const line = linesBefore + countLeadingBreaks(raw) + 1;
       linesBefore += countBreaks(raw);
       if (record.every((cell) => cell.trim() === "")) continue;
-      yield { line, cells: record };
+      yield { index: index++, line, cells: record };
     }
   } catch (error) {
     if (error instanceof Error && "code" in error && String(error.code).startsWith("CSV_")) {

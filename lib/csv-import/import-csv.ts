@@ -160,6 +160,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         update: { publicId, metadata: mapped.metadata, issuedAt },
         source: `csv:${name}:${row.line}`,
         ref,
+        // The row mapper checked it against the contract (and gave a bad row its reason).
+        validated: true,
       };
     }
     reachedEnd = true;

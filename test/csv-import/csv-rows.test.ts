@@ -68,6 +68,17 @@ describe("openCsv", () => {
     );
   });
 
+  it("fails with the read error when the file cannot be read, instead of waiting forever", async () => {
+    // Prepare
+    dir = tempDir();
+
+    // Act
+    const error: unknown = await openCsv(dir.path).catch((e: unknown) => e);
+
+    // Assess
+    expect((error as NodeJS.ErrnoException).code).toBe("EISDIR");
+  });
+
   it("counts CRLF, lone CR and lone LF as one line break each", () => {
     expect(countBreaks("a\r\nb\nc\rd")).toBe(3);
     expect(countBreaks("")).toBe(0);
