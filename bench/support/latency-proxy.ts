@@ -1,8 +1,10 @@
 /**
  * A TCP proxy on 127.0.0.1 that adds a fixed round-trip delay to every exchange, so a benchmark
  * against a server on the same machine sees a network like the one to SQS (a few ms a call).
- * Each chunk is held for half the round trip in its direction and passed on in order; chunks
- * are not serialised behind each other, so the link adds latency without limiting bandwidth.
+ * Each chunk to the server is held for the whole round trip and passed on in order (answers come
+ * straight back: one timer per exchange instead of two, as timers overshoot by up to a
+ * millisecond); chunks are not serialised behind each other, so the link adds latency without
+ * limiting bandwidth.
  */
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 
@@ -17,7 +19,6 @@ export async function startLatencyProxy(
   target: { host: string; port: number },
   roundTripMs: number,
 ): Promise<LatencyProxy> {
-  const oneWayMs = roundTripMs / 2;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(target.port, target.host);
@@ -30,8 +31,8 @@ export async function startLatencyProxy(
         upstream.destroy();
       });
     }
-    relay(client, upstream, oneWayMs);
-    relay(upstream, client, oneWayMs);
+    relay(client, upstream, roundTripMs);
+    upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
