@@ -2,7 +2,7 @@
  * The stack configuration's schema: every setting with its default and its own limits. What settings
  * mean together is checked in config-conflicts.ts; config.ts puts the two together.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { HandlerConfig, HandlerConfigInput } from "../lib/config.ts";
 import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../lib/queue-settings.ts";
 

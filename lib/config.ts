@@ -3,7 +3,7 @@
  * `SPOT_META_*` environment variables. The CDK stack writes the same variables with
  * {@link toEnvironment}, so the deployed function and its validation cannot drift apart.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError } from "./errors.ts";
 
 const seconds = (max: number) => z.coerce.number().int().min(0).max(max);

@@ -3,7 +3,7 @@
  * producer, the CSV importer and the DLQ tool all parse with it, and `schema/update-message.schema.json`
  * is generated from it for services that are not written in TypeScript.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Spot's order ids are short; anything longer is a mistake, not an order. */
 export const PUBLIC_ID_MAX_LENGTH = 64;

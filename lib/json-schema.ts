@@ -1,5 +1,5 @@
 /** The JSON Schema of the message contract, for producers that are not written in TypeScript. */
-import { z } from "zod";
+import * as z from "zod";
 import { updateMessageSchema } from "./contract.ts";
 
 /** Where the generated schema is committed (relative to the project root). */

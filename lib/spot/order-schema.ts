@@ -6,7 +6,7 @@
  * not know, and fields we never read may be null or absent. So a harmless addition by Spot passes,
  * while a changed or broken response (another shape, a renamed field) is noticed.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const ORDER_STATUSES = ["pending", "in_progress", "completed", "canceled"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
