@@ -1,29 +1,32 @@
 /**
- * Benchmark of `spot-meta import`: CSVs of 100k and 1M rows into the embedded queue (fauxqs), with
- * rows/s and the importer's peak memory, next to a naive baseline (one awaited SendMessage per row)
- * measured in the same run.
+ * Benchmark of `spot-meta import`, in two scenarios measured in the same run:
+ * - loopback: straight to the embedded queue (fauxqs) on this machine;
+ * - latency: through a proxy on 127.0.0.1 that adds a fixed round trip (5 ms by default) to every
+ *   call, as the network to SQS does.
+ * In each, the importer is compared with a naive sender (one awaited SendMessage per row) measured
+ * through the same path.
  *
- *   npx node bench/import.ts            (both sizes; BENCH_SIZES=100000 for one)
+ *   npx node bench/import.ts                       (npm run bench:import; ~3 minutes)
+ *   npx node bench/import.ts --sizes 100000 --latency-sizes 20000 --rtt-ms 10
  *
- * fauxqs keeps every message in memory, so it runs in this (parent) process and each import runs in
- * a child process of its own: the child's peak RSS is the importer's alone.
+ * The importer runs as an operator runs it: `bin/spot-meta.ts import … --json` executed through its
+ * shebang (with this Node first on PATH, as npx does), in a child process whose peak RSS is the
+ * importer's alone; fauxqs and the proxy stay in this process.
  */
 import { spawn } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { finished } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 
-// Imported where used: the child must not load fauxqs (its figure is the importer's alone).
-const LOCAL = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const PEAK_PRELOAD = join(ROOT, "bench/support/peak-memory.ts");
+const TARGETS = { rowsPerSecond: 5_000, timesNaive: 20, peakMb: 200, growth: 1.2 };
 
-const SIZES = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
-const BASELINE_ROWS = 5_000;
-const TARGETS = { rowsPerSecond: 5_000, timesBaseline: 20, peakMb: 200, growth: 1.2 };
-
-interface ChildResult {
+interface Measured {
   rows: number;
   queued: number;
   seconds: number;
@@ -32,137 +35,199 @@ interface ChildResult {
   peakHeapUsedMb: number;
 }
 
-if (process.argv[2] === "--child") await child(process.argv.slice(3));
+interface Scenario {
+  name: "loopback" | "latency";
+  naiveRows: number;
+  sizes: number[];
+}
+
+if (process.argv[2] === "--child") await naiveChild(process.argv.slice(3));
 else await main();
 
 async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: "string", default: "100000,1000000" },
+      "naive-rows": { type: "string", default: "5000" },
+      "latency-sizes": { type: "string", default: "100000" },
+      "latency-naive-rows": { type: "string", default: "1000" },
+      "rtt-ms": { type: "string", default: "5" },
+    },
+  });
+  const list = (text: string) =>
+    text
+      .split(",")
+      .filter((s) => s !== "")
+      .map(Number);
+  const rttMs = Number(values["rtt-ms"]);
+  const scenarios: Scenario[] = [
+    { name: "loopback", naiveRows: Number(values["naive-rows"]), sizes: list(values.sizes) },
+    {
+      name: "latency",
+      naiveRows: Number(values["latency-naive-rows"]),
+      sizes: list(values["latency-sizes"]),
+    },
+  ].filter((scenario) => scenario.sizes.length > 0) as Scenario[];
+
   const dir = mkdtempSync(join(tmpdir(), "spot-meta-bench-"));
   console.log(
-    `spot-meta import benchmark: ${cpus().length} cores, Node ${process.version}, fauxqs in the parent`,
+    `spot-meta import benchmark: ${cpus().length} cores, Node ${process.version}, fauxqs in the parent; latency scenario: +${rttMs} ms per round trip`,
   );
+  const rows: string[] = [];
+  const checks: string[] = [];
   try {
-    const results: { size: number; result: ChildResult }[] = [];
-    const baselineFile = join(dir, "baseline.csv");
-    await writeCsv(baselineFile, BASELINE_ROWS);
-    const baseline = await withQueue((queue) => runChild(["baseline", baselineFile, ...queue]));
-    console.log(
-      `naive baseline (one awaited SendMessage per row, ${BASELINE_ROWS} rows): ${fmt(baseline.rowsPerSecond)} rows/s, peak ${baseline.peakRssMb.toFixed(0)} MB`,
-    );
-    for (const size of SIZES) {
-      const file = join(dir, `orders-${size}.csv`);
-      await writeCsv(file, size);
-      const result = await withQueue((queue) => runChild(["import", file, ...queue]));
-      results.push({ size, result });
-      console.log(
-        `import ${fmt(size)} rows: ${result.seconds.toFixed(1)} s, ${fmt(result.rowsPerSecond)} rows/s (${(result.rowsPerSecond / baseline.rowsPerSecond).toFixed(0)}× baseline), peak RSS ${result.peakRssMb.toFixed(0)} MB (heap used ${result.peakHeapUsedMb.toFixed(0)} MB), queued ${fmt(result.queued)}`,
+    for (const scenario of scenarios) {
+      const via = scenario.name === "latency" ? rttMs : undefined;
+      const naive = await withQueue(via, (queue) =>
+        measure(
+          [process.execPath, fileURLToPath(import.meta.url), "--child", String(scenario.naiveRows), ...queue],
+          dir,
+        ),
       );
-    }
-    console.log(
-      "\n| rows | time | rows/s | × naive | peak RSS (importer) |\n| ---: | ---: | ---: | ---: | ---: |",
-    );
-    console.log(
-      `| ${fmt(BASELINE_ROWS)} (naive) | ${baseline.seconds.toFixed(1)} s | ${fmt(baseline.rowsPerSecond)} | 1 | ${baseline.peakRssMb.toFixed(0)} MB |`,
-    );
-    for (const { size, result } of results) {
+      const perCallMs = (naive.seconds * 1000) / naive.rows;
       console.log(
-        `| ${fmt(size)} | ${result.seconds.toFixed(1)} s | ${fmt(result.rowsPerSecond)} | ${(result.rowsPerSecond / baseline.rowsPerSecond).toFixed(0)} | ${result.peakRssMb.toFixed(0)} MB |`,
+        `${scenario.name}: naive ${fmt(naive.rows)} rows, ${fmt(naive.rowsPerSecond)} rows/s (${perCallMs.toFixed(2)} ms a call), peak RSS ${mb(naive.peakRssMb)}`,
       );
+      rows.push(row(scenario.name, `${fmt(naive.rows)}, naive`, naive, 1));
+      const peaks: number[] = [];
+      for (const size of scenario.sizes) {
+        const file = join(dir, `orders-${size}.csv`);
+        await writeCsv(file, size);
+        const result = await withQueue(via, (queue) => measure(importCommand(file, queue), dir));
+        const times = result.rowsPerSecond / naive.rowsPerSecond;
+        peaks.push(result.peakRssMb);
+        console.log(
+          `${scenario.name}: import ${fmt(size)} rows, ${result.seconds.toFixed(1)} s, ${fmt(result.rowsPerSecond)} rows/s (${times.toFixed(1)}× naive), peak RSS ${mb(result.peakRssMb)} (heap used ${mb(result.peakHeapUsedMb)}), queued ${fmt(result.queued)}`,
+        );
+        rows.push(row(scenario.name, fmt(size), result, times));
+        const pass = (ok: boolean) => (ok ? "ok" : "MISSED");
+        checks.push(
+          `${scenario.name} ${fmt(size)}: ≥${fmt(TARGETS.rowsPerSecond)} rows/s ${pass(result.rowsPerSecond >= TARGETS.rowsPerSecond)}, ≥${TARGETS.timesNaive}× naive ${pass(times >= TARGETS.timesNaive)}, peak < ${TARGETS.peakMb} MB ${pass(result.peakRssMb < TARGETS.peakMb)}, all queued ${pass(result.queued === size)}`,
+        );
+        rmSync(file);
+      }
+      if (peaks.length > 1) {
+        const growth = (peaks.at(-1) as number) / (peaks[0] as number);
+        checks.push(
+          `${scenario.name} memory ${fmt(scenario.sizes[0] ?? 0)} → ${fmt(scenario.sizes.at(-1) ?? 0)}: ${growth.toFixed(2)}× (target ≤ ${TARGETS.growth}×) ${growth <= TARGETS.growth ? "ok" : "MISSED"}`,
+        );
+      }
     }
-    const checks = results.map(({ size, result }) => ({
-      size,
-      rate: result.rowsPerSecond >= TARGETS.rowsPerSecond,
-      vsBaseline: result.rowsPerSecond >= TARGETS.timesBaseline * baseline.rowsPerSecond,
-      memory: result.peakRssMb < TARGETS.peakMb,
-      queuedAll: result.queued === size,
-    }));
-    const smallest = results[0]?.result.peakRssMb ?? 0;
-    const largest = results.at(-1)?.result.peakRssMb ?? 0;
-    console.log(
-      `\ntargets: ≥${fmt(TARGETS.rowsPerSecond)} rows/s, ≥${TARGETS.timesBaseline}× naive, peak < ${TARGETS.peakMb} MB, largest ≤ ${TARGETS.growth}× smallest`,
-    );
-    for (const check of checks) console.log(`  ${fmt(check.size)}: ${JSON.stringify(check)}`);
-    if (results.length > 1) {
-      console.log(
-        `  memory growth ${fmt(SIZES[0] ?? 0)} → ${fmt(SIZES.at(-1) ?? 0)}: ${(largest / smallest).toFixed(2)}×`,
-      );
-    }
+    console.log("\n| path | rows | time | rows/s | × naive | peak RSS (heap used) |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (const line of rows) console.log(line);
+    console.log("\ntargets:");
+    for (const line of checks) console.log(`  ${line}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** A fresh fauxqs per run, so the parent does not carry a million messages into the next one. */
-async function withQueue<T>(run: (queue: [string, string]) => Promise<T>): Promise<T> {
+/** The command an operator types, run through bin/spot-meta.ts's own shebang. */
+function importCommand(file: string, [queueUrl, endpoint]: [string, string]): string[] {
+  return [
+    join(ROOT, "bin/spot-meta.ts"),
+    "import",
+    file,
+    "--queue-url",
+    queueUrl,
+    "--endpoint-url",
+    endpoint,
+    "--no-progress",
+    "--json",
+  ];
+}
+
+/**
+ * A fresh fauxqs per run, so the parent does not carry a million messages into the next one; with
+ * `rttMs`, the child reaches it through the latency proxy.
+ */
+async function withQueue<T>(
+  rttMs: number | undefined,
+  run: (queue: [string, string]) => Promise<T>,
+): Promise<T> {
+  // Imported here: the naive child must not load fauxqs.
   const { startEmbeddedSqs } = await import("../lib/local/embedded-sqs.ts");
+  const { startLatencyProxy } = await import("./support/latency-proxy.ts");
   const sqs = await startEmbeddedSqs();
+  const url = new URL(sqs.endpoint);
+  const proxy =
+    rttMs === undefined
+      ? undefined
+      : await startLatencyProxy({ host: url.hostname, port: Number(url.port) }, rttMs);
   try {
-    return await run([sqs.queueUrl, sqs.endpoint]);
+    if (proxy === undefined) return await run([sqs.queueUrl, sqs.endpoint]);
+    // The SDK sends to the queue URL's host, so the URL must name the proxy too.
+    return await run([sqs.queueUrl.replace(sqs.endpoint, proxy.endpoint), proxy.endpoint]);
   } finally {
+    await proxy?.stop();
     await sqs.stop();
   }
 }
 
-function runChild(args: string[]): Promise<ChildResult> {
+/** Runs one child to its end; its stdout is the JSON summary (importer) or result (naive). */
+function measure([command, ...args]: string[], dir: string): Promise<Measured> {
+  const peakFile = join(dir, "peak.json");
+  rmSync(peakFile, { force: true });
+  const env = {
+    ...process.env,
+    // As npx does: this Node (24) first on PATH, for the `#!/usr/bin/env node` of bin/spot-meta.ts.
+    PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${PEAK_PRELOAD}`.trim(),
+    BENCH_PEAK_FILE: peakFile,
+  };
   return new Promise((resolve, reject) => {
-    const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
-    const child = spawn(process.execPath, [...flags, fileURLToPath(import.meta.url), "--child", ...args], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(command as string, args, { env, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
     });
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code === 0) resolve(JSON.parse(out) as ChildResult);
-      else reject(new Error(`benchmark child exited with ${code}`));
+      if (code !== 0) return reject(new Error(`benchmark child exited with ${code}: ${out.slice(0, 500)}`));
+      const peak = JSON.parse(readFileSync(peakFile, "utf8")) as {
+        peakRssMb: number;
+        peakHeapUsedMb: number;
+      };
+      const summary = JSON.parse(out) as { rows: number; queued: number; durationMs: number };
+      // The import's own clock (from reading the file to the last acknowledgement), not Node's start-up.
+      const took = summary.durationMs / 1000;
+      resolve({
+        rows: summary.rows,
+        queued: summary.queued,
+        seconds: took,
+        rowsPerSecond: summary.rows / took,
+        ...peak,
+      });
     });
   });
 }
 
-async function child([mode, file, queueUrl, endpoint]: string[]): Promise<void> {
-  if (file === undefined || queueUrl === undefined || endpoint === undefined)
-    throw new Error("usage: --child MODE FILE QUEUE ENDPOINT");
-  const sqs = new SQSClient({ endpoint, ...LOCAL });
+/** The naive way: one message per row, each send awaited before the next. */
+async function naiveChild([count, queueUrl, endpoint]: string[]): Promise<void> {
+  if (count === undefined || queueUrl === undefined || endpoint === undefined)
+    throw new Error("usage: --child ROWS QUEUE ENDPOINT");
+  const rows = Number(count);
+  const sqs = new SQSClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
   const started = performance.now();
-  // Live data (heap used) next to RSS: RSS also holds V8's free heap, which grows with allocation rate.
-  let peakHeapUsed = 0;
-  const sampler = setInterval(() => {
-    peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
-  }, 100);
-  let rows: number;
-  let queued: number;
-  if (mode === "baseline") {
-    rows = BASELINE_ROWS;
-    queued = 0;
-    // The naive way: one message per row, each send awaited before the next.
-    for (let n = 1; n <= rows; n++) {
-      const body = JSON.stringify({
-        publicId: orderId(n),
-        metadata: metadataOf(n),
-        issuedAt: new Date().toISOString(),
-      });
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
-      queued++;
-    }
-  } else {
-    const { importCsv } = await import("../lib/csv-import/import-csv.ts");
-    const summary = await importCsv({ file, target: { sqs, queueUrl } });
-    rows = summary.rows;
-    queued = summary.queued;
+  for (let n = 1; n <= rows; n++) {
+    const body = JSON.stringify({
+      publicId: orderId(n),
+      metadata: metadataOf(n),
+      issuedAt: new Date().toISOString(),
+    });
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
   }
-  clearInterval(sampler);
-  const seconds = (performance.now() - started) / 1000;
-  const result: ChildResult = {
-    rows,
-    queued,
-    seconds,
-    rowsPerSecond: rows / seconds,
-    // maxRSS is in KiB.
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-    peakHeapUsedMb: peakHeapUsed / 1024 / 1024,
-  };
-  process.stdout.write(JSON.stringify(result));
+  const durationMs = performance.now() - started;
+  process.stdout.write(JSON.stringify({ rows, queued: rows, durationMs }));
+}
+
+function row(path: string, rows: string, result: Measured, times: number): string {
+  return `| ${path} | ${rows} | ${result.seconds.toFixed(1)} s | ${fmt(result.rowsPerSecond)} | ${times.toFixed(1)} | ${mb(result.peakRssMb)} (${mb(result.peakHeapUsedMb)}) |`;
 }
 
 async function writeCsv(path: string, rows: number): Promise<void> {
@@ -188,4 +253,8 @@ function orderId(n: number): string {
 
 function fmt(n: number): string {
   return new Intl.NumberFormat("en-US").format(Math.round(n));
+}
+
+function mb(n: number): string {
+  return `${n.toFixed(0)} MB`;
 }
