@@ -4,30 +4,18 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { DynamoLedger } from "../../lib/ledger/dynamo-ledger.ts";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../lib/local/local-stack.ts";
+import type { LocalStack, LocalStackOptions } from "../../lib/local/local-stack.ts";
 import { seededDice } from "../../lib/sandbox/fault-plan.ts";
 import { type CapturedLogs, captureLogs } from "../support/log-capture.ts";
 import { drainQueue, orderId, sendBodies, type TestUpdate } from "../support/queues.ts";
+import { startTestStack } from "../support/test-stack.ts";
 
 let stack: LocalStack | undefined;
 let logs: CapturedLogs;
 
 async function start(options: LocalStackOptions = {}): Promise<LocalStack> {
   logs = captureLogs();
-  stack = await startLocalStack({
-    logger: logs.logger,
-    writeMetrics: () => {},
-    ...options,
-    sandbox: { seedCount: 100, ...options.sandbox },
-    handler: {
-      requestTimeoutMs: 300,
-      retryLimit: 0,
-      backoffBaseSeconds: 1,
-      backoffMaxSeconds: 2,
-      ...options.handler,
-    },
-    eventSource: { batchingWindowMs: 20, ...options.eventSource },
-  });
+  stack = await startTestStack(logs, options);
   return stack;
 }
 

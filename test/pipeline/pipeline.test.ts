@@ -5,23 +5,17 @@
 import { DeleteQueueCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ReasonClass } from "../../lib/dlq/failure-attributes.ts";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../lib/local/local-stack.ts";
+import type { LocalStack, LocalStackOptions } from "../../lib/local/local-stack.ts";
 import { type CapturedLogs, captureLogs } from "../support/log-capture.ts";
 import { drainQueue, orderId, sendBodies, waitFor } from "../support/queues.ts";
+import { startTestStack } from "../support/test-stack.ts";
 
 let stack: LocalStack | undefined;
 let logs: CapturedLogs;
 
 async function start(options: LocalStackOptions = {}): Promise<LocalStack> {
   logs = captureLogs();
-  stack = await startLocalStack({
-    logger: logs.logger,
-    writeMetrics: () => {},
-    ...options,
-    sandbox: { seedCount: 20, ...options.sandbox },
-    handler: { requestTimeoutMs: 300, retryLimit: 0, ...options.handler },
-    eventSource: { batchingWindowMs: 50, ...options.eventSource },
-  });
+  stack = await startTestStack(logs, options);
   return stack;
 }
 
