@@ -14,11 +14,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { serializeUpdate, type UpdateMessage, validateUpdate } from "./contract.ts";
-
-/** SQS's limit for one message and for a whole `SendMessageBatch` call (body + attributes). */
-export const SQS_BATCH_MAX_BYTES = 256 * 1024;
-/** SQS's limit of entries per `SendMessageBatch` call. */
-export const SQS_BATCH_MAX_ENTRIES = 10;
+import { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, messageBytes } from "./sqs/batches.ts";
 
 /** What a producer hands in: the contract's message, `issuedAt` filled in when missing. */
 export type UpdateInput = UpdateMessage;
@@ -101,7 +97,7 @@ export class Producer {
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#retryBaseDelayMs = options.retryBaseDelayMs ?? 100;
     this.#retryMaxDelayMs = options.retryMaxDelayMs ?? 5_000;
-    this.#maxBatchBytes = Math.min(options.maxBatchBytes ?? SQS_BATCH_MAX_BYTES, SQS_BATCH_MAX_BYTES);
+    this.#maxBatchBytes = Math.min(options.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -160,7 +156,7 @@ export class Producer {
         if (batch.length > 0 && batchBytes + pending.entry.bytes > this.#maxBatchBytes) await dispatch();
         batch.push(pending.entry);
         batchBytes += pending.entry.bytes;
-        if (batch.length === SQS_BATCH_MAX_ENTRIES) await dispatch();
+        if (batch.length === MAX_BATCH_ENTRIES) await dispatch();
       }
       if (batch.length > 0) await dispatch();
     } finally {
@@ -193,8 +189,7 @@ export class Producer {
       MessageGroupId: this.#fifo ? message.publicId : this.#groupId,
     };
     if (this.#fifo) entry.MessageDeduplicationId = deduplicationId(message);
-    // SQS counts the body and each attribute's name, type and value against the 256 KiB.
-    const bytes = Buffer.byteLength(body) + "source".length + "String".length + Buffer.byteLength(source);
+    const bytes = messageBytes(body, attributes);
     return { ok: true, entry: { index, ref: item.ref, entry, bytes } };
   }
 
