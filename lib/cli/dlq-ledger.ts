@@ -7,7 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoLedger } from "../ledger/dynamo-ledger.ts";
 import type { AppliedVersionReader } from "../ledger/table.ts";
 import { readDevState } from "../local/dev-state.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/embedded-sqs.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.ts";
 import type { DlqTarget } from "./dlq-target.ts";
 import { isLoopback, TARGET_ORIGINS } from "./target.ts";
 

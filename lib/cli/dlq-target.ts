@@ -8,7 +8,8 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { DlqNotFoundError, NotOurDlqError } from "../dlq/errors.ts";
 import { checkQueuePair, findDlqUrl, queueNameOf } from "../dlq/queue-pair.ts";
-import { isLoopback, type QueueTarget, resolveTarget, sqsClientFor, TargetNotFoundError } from "./target.ts";
+import { sqsClientFor } from "./sqs-client.ts";
+import { isLoopback, type QueueTarget, resolveTarget, TargetNotFoundError } from "./target.ts";
 
 export interface DlqTargetFlags {
   queueUrl?: string;

@@ -5,10 +5,8 @@
  * announced. Shared by `spot-meta import` and the DLQ commands.
  */
 import { readFileSync } from "node:fs";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { SpotMetaError } from "../errors.ts";
 import { DEV_STATE_FILE, readDevState } from "../local/dev-state.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/embedded-sqs.ts";
 
 export interface TargetOptions {
   queueUrl?: string;
@@ -98,27 +96,6 @@ export function resolveTarget(options: TargetOptions = {}): QueueTarget {
       "  or start the local stack with `spot-meta dev` in another terminal.",
     ].join("\n"),
   );
-}
-
-/**
- * An SQS client for the target: its endpoint, its region (else the queue URL's, else the AWS
- * configuration's; a local endpoint needs none), and placeholder credentials for a local endpoint.
- */
-export function sqsClientFor(target: QueueTarget): SQSClient {
-  const region =
-    target.region ??
-    regionOfQueueUrl(target.queueUrl) ??
-    (target.localCredentials ? LOCAL_REGION : undefined);
-  return new SQSClient({
-    ...(target.endpoint !== undefined ? { endpoint: target.endpoint } : {}),
-    ...(region !== undefined ? { region } : {}),
-    ...(target.localCredentials ? { credentials: LOCAL_CREDENTIALS } : {}),
-  });
-}
-
-/** `https://sqs.eu-west-1.amazonaws.com/123/q` → `eu-west-1`. */
-export function regionOfQueueUrl(queueUrl: string): string | undefined {
-  return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(queueUrl)?.[1];
 }
 
 function readOutputs(path: string): { queueUrl: string; dlqUrl: string | undefined } {

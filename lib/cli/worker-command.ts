@@ -11,7 +11,8 @@ import { SpotMetaError } from "../errors.ts";
 import { LocalEventSource } from "../local/event-source.ts";
 import { createLogger } from "../logger.ts";
 import { createUpdateHandler } from "../update-handler.ts";
-import { resolveTarget, sqsClientFor } from "./target.ts";
+import { sqsClientFor } from "./sqs-client.ts";
+import { resolveTarget } from "./target.ts";
 
 interface WorkerFlags {
   queueUrl?: string;

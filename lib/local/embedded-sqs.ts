@@ -7,10 +7,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { startFauxqs } from "fauxqs";
 import { DEFAULT_QUEUE_SETTINGS, type QueueSettings, queueNames } from "../queue-settings.ts";
 import { queueUrlFromArn } from "../sqs/records.ts";
-
-export const LOCAL_REGION = "us-east-1";
-/** fauxqs accepts any credentials; these only keep the SDK from looking for real ones. */
-export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local-aws.ts";
 
 export interface EmbeddedSqs {
   endpoint: string;

@@ -1,6 +1,7 @@
 // lib/cli/target.ts is tested here, beside the importer that is its first user.
 import { afterEach, describe, expect, it } from "vitest";
-import { regionOfQueueUrl, resolveTarget, TargetNotFoundError } from "../../lib/cli/target.ts";
+import { regionOfQueueUrl } from "../../lib/cli/sqs-client.ts";
+import { resolveTarget, TargetNotFoundError } from "../../lib/cli/target.ts";
 import { writeDevState } from "../../lib/local/dev-state.ts";
 import { type TempDir, tempDir } from "./support/files.ts";
 

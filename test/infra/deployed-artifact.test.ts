@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { HANDLER_ENTRY, REPO_ROOT } from "../../infra/update-function.ts";
-import { LOCAL_CREDENTIALS } from "../../lib/local/embedded-sqs.ts";
+import { LOCAL_CREDENTIALS } from "../../lib/local/local-aws.ts";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
 import { captureLogs } from "../support/log-capture.ts";
 import { drainQueue, orderId, sendBodies } from "../support/queues.ts";

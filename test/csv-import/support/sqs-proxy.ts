@@ -8,7 +8,7 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../lib/local/embedded-sqs.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../lib/local/local-aws.ts";
 
 export interface RecordedCall {
   action: string;

@@ -1,0 +1,28 @@
+/**
+ * The SQS client for a target queue. Apart from lib/cli/target.ts so that finding the queue does
+ * not load the AWS SDK (the import command finds it in its main thread and sends from a worker).
+ */
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.ts";
+import type { QueueTarget } from "./target.ts";
+
+/**
+ * An SQS client for the target: its endpoint, its region (else the queue URL's, else the AWS
+ * configuration's; a local endpoint needs none), and placeholder credentials for a local endpoint.
+ */
+export function sqsClientFor(target: QueueTarget): SQSClient {
+  const region =
+    target.region ??
+    regionOfQueueUrl(target.queueUrl) ??
+    (target.localCredentials ? LOCAL_REGION : undefined);
+  return new SQSClient({
+    ...(target.endpoint !== undefined ? { endpoint: target.endpoint } : {}),
+    ...(region !== undefined ? { region } : {}),
+    ...(target.localCredentials ? { credentials: LOCAL_CREDENTIALS } : {}),
+  });
+}
+
+/** `https://sqs.eu-west-1.amazonaws.com/123/q` → `eu-west-1`. */
+export function regionOfQueueUrl(queueUrl: string): string | undefined {
+  return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(queueUrl)?.[1];
+}
