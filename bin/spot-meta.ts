@@ -6,5 +6,5 @@ import { registerCommands } from "../lib/cli/commands.ts";
 const program = new Command("spot-meta")
   .description("Keep order metadata in Spot in step with our systems: run, import, inspect and replay.")
   .showHelpAfterError();
-registerCommands(program);
+await registerCommands(program, process.argv[2]);
 await program.parseAsync();

@@ -1,15 +1,24 @@
-/** The list of `spot-meta` subcommands; each module adds its own to the program. */
+/**
+ * The `spot-meta` subcommands. Only the module of the command being run is loaded: the others carry
+ * the AWS SDK's clients, the local servers and the handler, which would slow every start and weigh
+ * on every process (an import's memory is measured against a target). Help and unknown commands
+ * load them all.
+ */
 import type { Command } from "commander";
-import { registerDemoCommand } from "./demo-command.ts";
-import { registerDevCommand } from "./dev-command.ts";
-import { registerDlqCommand } from "./dlq-command.ts";
-import { registerImportCommand } from "./import-command.ts";
-import { registerWorkerCommand } from "./worker-command.ts";
 
-export function registerCommands(program: Command): void {
-  registerDemoCommand(program);
-  registerDevCommand(program);
-  registerDlqCommand(program);
-  registerImportCommand(program);
-  registerWorkerCommand(program);
+type Register = (program: Command) => void;
+
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  demo: async () => (await import("./demo-command.ts")).registerDemoCommand,
+  dev: async () => (await import("./dev-command.ts")).registerDevCommand,
+  dlq: async () => (await import("./dlq-command.ts")).registerDlqCommand,
+  import: async () => (await import("./import-command.ts")).registerImportCommand,
+  worker: async () => (await import("./worker-command.ts")).registerWorkerCommand,
+};
+
+/** @param name the subcommand on the command line, if any */
+export async function registerCommands(program: Command, name: string | undefined): Promise<void> {
+  const only = name === undefined ? undefined : COMMANDS[name];
+  const loaders = only === undefined ? Object.values(COMMANDS) : [only];
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
 }

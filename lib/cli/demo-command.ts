@@ -9,7 +9,6 @@ import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
 import { importCsv } from "../csv-import/import-csv.ts";
 import { formatSummary } from "../csv-import/summary.ts";
-import { startLocalStack } from "../local/local-stack.ts";
 import { createTally, type RunTally } from "../local/run-tally.ts";
 import { createLogger } from "../logger.ts";
 import type { FaultPlan } from "../sandbox/types.ts";
@@ -52,6 +51,9 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     },
   });
   const started = performance.now();
+  // Loaded here, not at the top: the local servers (fauxqs, dynalite) are heavy, and every other
+  // command of the CLI would carry them.
+  const { startLocalStack } = await import("../local/local-stack.ts");
   const stack = await startLocalStack({
     logger,
     writeMetrics: () => {},

@@ -4,7 +4,6 @@
  */
 import type { Command } from "commander";
 import { DEV_STATE_FILE, removeDevState, writeDevState } from "../local/dev-state.ts";
-import { startLocalStack } from "../local/local-stack.ts";
 import { createLogger } from "../logger.ts";
 
 interface DevFlags {
@@ -26,6 +25,9 @@ export function registerDevCommand(program: Command): void {
 }
 
 async function runDev(flags: DevFlags): Promise<void> {
+  // Loaded here, not at the top: the local servers (fauxqs, dynalite) are heavy, and every other
+  // command of the CLI would carry them.
+  const { startLocalStack } = await import("../local/local-stack.ts");
   const stack = await startLocalStack({
     logger: createLogger({ level: flags.logLevel }),
     // The EMF lines are for CloudWatch; locally they would only bury the log lines.
