@@ -21,7 +21,7 @@ export interface SpotUpdater {
   updateMetadata(
     publicId: string,
     metadata: Record<string, unknown>,
-    options?: { deadline?: number },
+    options?: { deadline?: number; beforeRetry?: () => Promise<void> },
   ): Promise<SpotOutcome>;
 }
 

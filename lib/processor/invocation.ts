@@ -103,6 +103,8 @@ export class Invocation {
     }
     const outcome = await this.#deps.spot.updateMetadata(publicId, metadata, {
       deadline: this.#deadlineAt - config.deadlineMarginMs / 2,
+      // The quick retries count against the pace at Spot like first attempts.
+      beforeRetry: () => this.#pacer.take(),
     });
     return this.#decide(work, outcome);
   }

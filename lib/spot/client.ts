@@ -46,6 +46,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Epoch ms: no attempt and no wait beyond it (e.g. the Lambda deadline minus a margin). */
   deadline?: number;
+  /** Awaited before each retry, after its backoff: a pace at Spot counts retries too. */
+  beforeRetry?: () => Promise<void>;
 }
 
 /** What reading an order came to: the order, or why not (classified like an update). */
@@ -162,7 +164,8 @@ export class SpotClient {
     options: CallOptions,
     countAttempt: () => void,
   ): Promise<Attempted> {
-    const { deadline, signal } = options;
+    const { deadline, signal, beforeRetry } = options;
+    let sent = 0;
     const url = `${this.#baseUrl}/api/v2/orders/${encodeURIComponent(publicId)}/`;
     const policy = { retryMaxDelayMs: this.#options.retryMaxDelayMs, baseDelayMs: this.#baseDelayMs };
     let plannedDelayMs = 0;
@@ -181,6 +184,7 @@ export class SpotClient {
         redirect: "manual",
         ...(signal === undefined ? {} : { signal }),
         fetch: async (input, init) => {
+          if (sent++ > 0) await beforeRetry?.();
           countAttempt();
           const response = await fetch(input, init);
           lastStatus = response.status;

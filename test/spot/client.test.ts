@@ -188,6 +188,23 @@ describe("updateMetadata", () => {
     expect(sandbox.requests.map((r) => r.status)).toStrictEqual([500, 502, 200]);
   });
 
+  it("waits for the caller's pace before each retry, not before the first attempt", async () => {
+    // Prepare
+    script({ kind: "status", status: 503 }, { kind: "status", status: 503 });
+    const paced: number[] = [];
+
+    // Act
+    const outcome = await client({ retryLimit: 2 }).updateMetadata(
+      "O1",
+      { a: 1 },
+      { beforeRetry: async () => void paced.push(sandbox.requests.length) },
+    );
+
+    // Assess: asked once before the second request and once before the third.
+    expect(outcome).toMatchObject({ kind: "applied", attempts: 3 });
+    expect(paced).toStrictEqual([1, 2]);
+  });
+
   it("gives up on a hung attempt at the timeout", async () => {
     // Prepare
     script({ kind: "hang" });
