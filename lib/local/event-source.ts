@@ -4,6 +4,7 @@
  * the function's timeout, delete the records that succeeded and leave the rest to the queue.
  */
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   type MessageAttributeValue,
@@ -48,6 +49,7 @@ export class LocalEventSource {
     Pick<EventSourceOptions, "onInvocation" | "onPollError">;
   readonly #abort = new AbortController();
   #pollers: Promise<void>[] = [];
+  readonly #deletes = new Set<Promise<void>>();
   invocations = 0;
 
   constructor(options: EventSourceOptions) {
@@ -66,22 +68,34 @@ export class LocalEventSource {
     return this;
   }
 
-  /** Stops polling and waits for the invocations in flight to finish. */
+  /** Stops polling and waits for the invocations (and their deletes) in flight to finish. */
   async stop(): Promise<void> {
     this.#abort.abort();
     await Promise.all(this.#pollers);
+    await Promise.all(this.#deletes);
   }
 
   async #poll(): Promise<void> {
+    let next = this.#gatherSafely();
     while (!this.#abort.signal.aborted) {
-      try {
-        const messages = await this.#gather();
-        if (messages.length > 0) await this.#invoke(messages.map((m) => this.#toRecord(m)));
-      } catch (error) {
-        // Like the real event source: a failed poll or delete is retried, the poller carries on.
-        this.#options.onPollError?.(error);
-        await sleep(200);
-      }
+      const messages = await next;
+      // Poll ahead while the function runs, as the event source mapping does: the next batch is
+      // waiting when this invocation ends, instead of a receive round trip later.
+      next = this.#gatherSafely();
+      if (messages.length > 0) await this.#invoke(messages.map((m) => this.#toRecord(m)));
+    }
+    // Stopping: what was gathered ahead goes back to the queue now, not after its visibility timeout.
+    await this.#release(await next);
+  }
+
+  /** A batch, or none after a failed receive: like the real event source, the poller carries on. */
+  async #gatherSafely(): Promise<Message[]> {
+    try {
+      return await this.#gather();
+    } catch (error) {
+      this.#options.onPollError?.(error);
+      await sleep(200);
+      return [];
     }
   }
 
@@ -142,8 +156,29 @@ export class LocalEventSource {
       failed = records.map((record) => record.messageId);
     }
     const succeeded = records.filter((record) => !failed.includes(record.messageId));
-    await this.#delete(succeeded);
-    this.#options.onInvocation?.({ records, failed, error, durationMs: Date.now() - started });
+    const durationMs = Date.now() - started;
+    // The delete does not hold up the next invocation; stop() waits for it.
+    const deletion = this.#delete(succeeded)
+      .then(() => this.#options.onInvocation?.({ records, failed, error, durationMs }))
+      .catch((deleteError: unknown) => this.#options.onPollError?.(deleteError))
+      .finally(() => this.#deletes.delete(deletion));
+    this.#deletes.add(deletion);
+  }
+
+  async #release(messages: Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.#options.sqs
+      .send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.#options.queueUrl,
+          Entries: messages.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle ?? "",
+            VisibilityTimeout: 0,
+          })),
+        }),
+      )
+      .catch((error: unknown) => this.#options.onPollError?.(error));
   }
 
   async #delete(records: SQSRecord[]): Promise<void> {
