@@ -41,30 +41,36 @@ export interface DeadLetter {
   attributes: Message["MessageAttributes"];
 }
 
-/** Reads every message of a queue (leaving them invisible for a minute). */
-export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<DeadLetter[]> {
-  const out: DeadLetter[] = [];
+/** Receives every message of a queue, with all attributes; they stay invisible for ten minutes, so none comes twice. */
+export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const received: Message[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
         MaxNumberOfMessages: 10,
-        VisibilityTimeout: 60,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 600,
         MessageAttributeNames: ["All"],
         MessageSystemAttributeNames: ["All"],
       }),
     );
-    if (Messages.length === 0) return out;
-    for (const message of Messages) {
-      const body = message.Body ?? "";
-      out.push({
-        body,
-        publicId: publicIdOf(body),
-        failure: readFailure(message.MessageAttributes),
-        attributes: message.MessageAttributes,
-      });
-    }
+    if (Messages.length === 0) return received;
+    received.push(...Messages);
   }
+}
+
+/** Reads every message of a queue (a DLQ, usually) with its failure. */
+export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<DeadLetter[]> {
+  return (await receiveAll(sqs, queueUrl)).map((message) => {
+    const body = message.Body ?? "";
+    return {
+      body,
+      publicId: publicIdOf(body),
+      failure: readFailure(message.MessageAttributes),
+      attributes: message.MessageAttributes,
+    };
+  });
 }
 
 function publicIdOf(body: string): string | undefined {

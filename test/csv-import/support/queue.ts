@@ -1,6 +1,7 @@
 /** Reads back what reached a queue, without deleting it (each message is received once). */
-import { type Message, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { Message, SQSClient } from "@aws-sdk/client-sqs";
 import { parseUpdate, type UpdateMessage } from "../../../lib/contract.ts";
+import { receiveAll } from "../../support/queues.ts";
 
 export interface ReceivedUpdate {
   update: UpdateMessage;
@@ -9,23 +10,9 @@ export interface ReceivedUpdate {
   deduplicationId: string | undefined;
 }
 
-/** Receives until the queue answers empty; messages stay in flight (a long visibility) so none comes twice. */
+/** Every message on the queue, as the update it carries. */
 export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<ReceivedUpdate[]> {
-  const received: ReceivedUpdate[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: 600,
-        MessageAttributeNames: ["All"],
-        MessageSystemAttributeNames: ["MessageGroupId", "MessageDeduplicationId"],
-      }),
-    );
-    if (Messages.length === 0) return received;
-    received.push(...Messages.map(toReceived));
-  }
+  return (await receiveAll(sqs, queueUrl)).map(toReceived);
 }
 
 function toReceived(message: Message): ReceivedUpdate {
