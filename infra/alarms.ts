@@ -21,13 +21,17 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { MetricName } from "../lib/metrics.ts";
 
-export interface PipelineAlarmsProps {
+/** What the alarms and the dashboard watch. */
+export interface WatchedPipeline {
   readonly namePrefix: string;
   readonly source: IQueue;
   readonly dlq: IQueue;
   readonly function: IFunction;
   readonly functionName: string;
   readonly metricsNamespace: string;
+}
+
+export interface PipelineAlarmsProps extends WatchedPipeline {
   readonly alarmEmail?: string | undefined;
   readonly thresholds: {
     readonly oldestMessageAgeSeconds: number;

@@ -3,19 +3,11 @@
  */
 import { Duration } from "aws-cdk-lib";
 import { AlarmStatusWidget, Dashboard, GraphWidget, Stats } from "aws-cdk-lib/aws-cloudwatch";
-import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { MetricName } from "../lib/metrics.ts";
-import { handlerMetric, type PipelineAlarms } from "./alarms.ts";
+import { handlerMetric, type PipelineAlarms, type WatchedPipeline } from "./alarms.ts";
 
-export interface PipelineDashboardProps {
-  readonly namePrefix: string;
-  readonly source: IQueue;
-  readonly dlq: IQueue;
-  readonly function: IFunction;
-  readonly functionName: string;
-  readonly metricsNamespace: string;
+export interface PipelineDashboardProps extends WatchedPipeline {
   readonly alarms: PipelineAlarms;
 }
 

@@ -8,7 +8,7 @@ import { EventSourceMapping } from "aws-cdk-lib/aws-lambda";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Queue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { PipelineAlarms } from "./alarms.ts";
+import { PipelineAlarms, type WatchedPipeline } from "./alarms.ts";
 import { type StackConfig, toHandlerSettings, toQueueSettings } from "./config.ts";
 import { PipelineDashboard } from "./dashboard.ts";
 import { handlerEnvironment } from "./handler-environment.ts";
@@ -101,25 +101,20 @@ export class SpotOrderMetadataStack extends Stack {
       statements: [new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [this.queue.queueArn] })],
     });
 
-    this.alarms = new PipelineAlarms(this, "Alarms", {
+    const watched: WatchedPipeline = {
       namePrefix: config.namePrefix,
       source: this.queue,
       dlq: this.dlq,
       function: this.updateFunction.function,
       functionName,
       metricsNamespace: config.metricsNamespace,
+    };
+    this.alarms = new PipelineAlarms(this, "Alarms", {
+      ...watched,
       alarmEmail: config.alarmEmail,
       thresholds: config.alarms,
     });
-    new PipelineDashboard(this, "Dashboard", {
-      namePrefix: config.namePrefix,
-      source: this.queue,
-      dlq: this.dlq,
-      function: this.updateFunction.function,
-      functionName,
-      metricsNamespace: config.metricsNamespace,
-      alarms: this.alarms,
-    });
+    new PipelineDashboard(this, "Dashboard", { ...watched, alarms: this.alarms });
 
     this.outputs(config.namePrefix);
   }
