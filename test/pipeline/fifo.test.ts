@@ -1,0 +1,66 @@
+/**
+ * A FIFO pair of queues: a failed message holds back the later ones of its group in that batch.
+ * fauxqs hands out one message of a group at a time, so the batch with two of them is built here
+ * with the record factory; the handler still talks to fauxqs and to the sandbox for real.
+ */
+import { afterEach, expect, it } from "vitest";
+import { readConfig, toEnvironment } from "../../lib/config.ts";
+import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
+import { startSpotSandbox } from "../../lib/sandbox/spot-sandbox.ts";
+import type { SpotSandbox } from "../../lib/sandbox/types.ts";
+import { createUpdateHandler } from "../../lib/update-handler.ts";
+import { captureLogs } from "../support/log-capture.ts";
+import { orderId } from "../support/queues.ts";
+import { sqsRecord } from "../support/records.ts";
+
+let queues: EmbeddedSqs | undefined;
+let sandbox: SpotSandbox | undefined;
+afterEach(async () => {
+  await queues?.stop();
+  await sandbox?.close();
+});
+
+it("calls Spot for nothing after a failed message of its group, and hands the rest of the group back", async () => {
+  // Prepare: two orders in one message group (a producer grouping by customer); the first fails.
+  queues = await startEmbeddedSqs({ fifo: true });
+  sandbox = await startSpotSandbox({ seedCount: 3 });
+  sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "status", status: 503 } }] });
+  const logs = captureLogs();
+  const config = readConfig(
+    toEnvironment({
+      spotBaseUrl: sandbox.url,
+      spotToken: sandbox.token,
+      dlqUrl: queues.dlqUrl,
+      retryLimit: 0,
+    }),
+  );
+  const handler = createUpdateHandler(config, {
+    sqs: queues.client(),
+    logger: logs.logger,
+    sqsEndpoint: queues.endpoint,
+    writeMetrics: () => {},
+  });
+  const records = [1, 2, 3].map((n) =>
+    sqsRecord(
+      { publicId: orderId(n), metadata: { n } },
+      { fifo: true, group: n < 3 ? "customer-7" : "customer-8" },
+    ),
+  );
+
+  // Act
+  const response = await handler({ Records: records }, { getRemainingTimeInMillis: () => 30_000 });
+
+  // Assess: order 2 waits behind order 1; order 3, in another group, goes through.
+  expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toStrictEqual([
+    records[0]?.messageId,
+    records[1]?.messageId,
+  ]);
+  // Different groups run concurrently: compare without their arrival order.
+  expect(sandbox.requests.map((r) => [r.publicId, r.status]).sort()).toStrictEqual([
+    [orderId(1), 503],
+    [orderId(3), 200],
+  ]);
+  expect(logs.entries().find((e) => e.publicId === orderId(2))?.reason).toBe(
+    `held back behind ${records[0]?.messageId}, which failed, in its FIFO group`,
+  );
+});
