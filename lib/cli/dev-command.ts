@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { DEV_STATE_FILE, removeDevState, writeDevState } from "../local/dev-state.ts";
 import { createLogger } from "../logger.ts";
+import { SANDBOX_ORDERS_PATH } from "../sandbox/spot-sandbox.ts";
 
 interface DevFlags {
   orders: number;
@@ -56,6 +57,8 @@ async function runDev(flags: DevFlags): Promise<void> {
       `  written to ${DEV_STATE_FILE}; try:`,
       "    npx spot-meta import examples/orders.csv",
       "    npx spot-meta dlq stats",
+      `    curl -H 'Authorization: Token ${stack.sandbox.token}' -H 'Content-Type: application/json' \\`,
+      `      -d '{"publicIds": ["Z0000001"]}' ${stack.sandbox.url}${SANDBOX_ORDERS_PATH}   # create orders, then dlq replay`,
       `    aws sqs get-queue-attributes --endpoint-url ${stack.queues.endpoint} --queue-url ${stack.queues.queueUrl} --attribute-names All`,
       "",
     ].join("\n"),

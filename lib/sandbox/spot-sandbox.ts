@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { publicIdSchema } from "../contract.ts";
 import type { OrderFull } from "../spot/order-schema.ts";
 import { describeFault, FaultScheduler } from "./fault-plan.ts";
 import { OrderStore, seededOrderIds } from "./order-store.ts";
@@ -18,6 +19,11 @@ import type { Fault, FaultPlan, SandboxOptions, SandboxRequest, SpotSandbox } fr
 export type { Fault, FaultPlan, FaultStatus, SandboxOptions, SandboxRequest, SpotSandbox } from "./types.ts";
 
 /** The sandbox's default token: made up, and obviously so. */
+/**
+ * The sandbox's own endpoint (not Spot's): `POST {"publicIds": [...]}` with the token creates orders,
+ * so a local run can show "fix the cause, then replay".
+ */
+export const SANDBOX_ORDERS_PATH = "/_sandbox/orders/";
 export const SANDBOX_TOKEN = "sandbox-token-not-a-secret";
 export const DEFAULT_SANDBOX_SEED = 20261127;
 /** Bodies above this are refused with 400 (Spot's own limit is not published; ours are ≤ 16 KiB). */
@@ -82,6 +88,19 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
     });
   });
 
+  /** Not Spot's: lets a local run create orders, as the business would in Spot before a replay. */
+  function createOrders(parsed: unknown): Answer {
+    const ids = isObject(parsed) ? parsed.publicIds : undefined;
+    if (
+      !Array.isArray(ids) ||
+      !ids.every((id) => typeof id === "string" && publicIdSchema.safeParse(id).success)
+    ) {
+      return fail(400, "publicIds: must be a list of order ids");
+    }
+    store.add(ids);
+    return { status: 201, created: ids };
+  }
+
   /** Spot's own behaviour: token, route, order, body; in the order Spot's framework checks them. */
   function serve(
     req: IncomingMessage,
@@ -94,6 +113,7 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
       const missing = req.headers.authorization === undefined;
       return fail(401, missing ? "Authentication credentials were not provided." : "Invalid token.");
     }
+    if (record.path === SANDBOX_ORDERS_PATH && record.method === "POST") return createOrders(parsed);
     const publicId = record.publicId;
     if (match === null || match[2] !== "/" || publicId === undefined) return fail(404, "Not found");
     if (record.method !== "GET" && record.method !== "POST") {
@@ -152,6 +172,7 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
 /** An answer of Spot's: an order, or the error envelope with these details. */
 type Answer =
   | { status: 200; order: OrderFull | undefined }
+  | { status: 201; created: string[] }
   | { status: number; details: string[]; headers?: Record<string, string> };
 
 function fail(status: number, detail: string): Answer {
@@ -160,6 +181,7 @@ function fail(status: number, detail: string): Answer {
 
 function writeAnswer(res: ServerResponse, answer: Answer): void {
   if ("order" in answer) sendJson(res, 200, JSON.stringify(answer.order));
+  else if ("created" in answer) sendJson(res, 201, JSON.stringify({ created: answer.created }));
   else sendError(res, answer.status, answer.details, answer.headers);
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type SpotSandbox, startSpotSandbox } from "../../lib/sandbox/spot-sandbox.ts";
+import { SANDBOX_ORDERS_PATH, type SpotSandbox, startSpotSandbox } from "../../lib/sandbox/spot-sandbox.ts";
 import type { SandboxOptions } from "../../lib/sandbox/types.ts";
 import { orderFullSchema } from "../../lib/spot/order-schema.ts";
 
@@ -136,6 +136,22 @@ describe("orders", () => {
     // Assess
     expect(answer.status).toBe(200);
     expect(sb.requests[0]?.publicId).toBe("new_order-1");
+  });
+
+  it("creates orders through its own endpoint, with the token, for a local run to fix a 404", async () => {
+    // Prepare
+    const sb = await start();
+    const body = JSON.stringify({ publicIds: ["O77", "O78"] });
+
+    // Act
+    const unauthorized = await send(sb, { path: SANDBOX_ORDERS_PATH, body, authorization: "Token wrong" });
+    const bad = await send(sb, { path: SANDBOX_ORDERS_PATH, body: JSON.stringify({ publicIds: ["a/b"] }) });
+    const created = await send(sb, { path: SANDBOX_ORDERS_PATH, body });
+
+    // Assess
+    expect([unauthorized.status, bad.status]).toStrictEqual([401, 400]);
+    expect(created).toMatchObject({ status: 201, body: { created: ["O77", "O78"] } });
+    expect(sb.metadataOf("O77")).toBeNull();
   });
 
   it("answers 404 without the trailing slash, like Django", async () => {
