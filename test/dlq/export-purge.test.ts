@@ -14,7 +14,7 @@ import {
   NOT_FOUND,
   startDeadLetteredStack,
 } from "./fixture.ts";
-import { dlqContents, runDlq } from "./support.ts";
+import { dlqContents, runDlq, sourceQueueAsDlq } from "./support.ts";
 
 let fixture: DeadLetteredStack;
 const files: string[] = [];
@@ -120,15 +120,7 @@ describe("dlq purge", () => {
   });
 
   it("asks for --all before removing every message, and refuses a queue that is not a DLQ", async () => {
-    const { queues } = fixture.stack;
-    const wrong = [
-      "--queue-url",
-      queues.queueUrl,
-      "--dlq-url",
-      queues.queueUrl,
-      "--endpoint-url",
-      queues.endpoint,
-    ];
+    const wrong = sourceQueueAsDlq(fixture.stack);
 
     const unfiltered = await runDlq(fixture.stack, ["purge", "--yes"]);
     const notDlq = await runDlq(undefined, ["purge", "--yes", "--all"], wrong);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replayExitCode } from "../../lib/cli/dlq-command.ts";
 import { replayMessages } from "../../lib/dlq/replay.ts";
 import { type DeadLetteredStack, ISSUED_AT, NOT_FOUND, startDeadLetteredStack } from "./fixture.ts";
-import { dlqContents, inMemoryLedger, runDlq } from "./support.ts";
+import { dlqContents, inMemoryLedger, runDlq, sourceQueueAsDlq } from "./support.ts";
 
 let fixture: DeadLetteredStack;
 const EXTRA = Array.from({ length: 20 }, (_, i) => `Z${5000 + i}`);
@@ -129,15 +129,7 @@ describe("dlq replay, safety", () => {
   });
 
   it("refuses a queue that is not the source queue's DLQ, unless --force", async () => {
-    const { queues } = fixture.stack;
-    const wrong = [
-      "--queue-url",
-      queues.queueUrl,
-      "--dlq-url",
-      queues.queueUrl,
-      "--endpoint-url",
-      queues.endpoint,
-    ];
+    const wrong = sourceQueueAsDlq(fixture.stack);
 
     const refused = await runDlq(undefined, ["replay"], wrong);
     const forced = await runDlq(undefined, ["replay", "--dry-run", "--force"], wrong);

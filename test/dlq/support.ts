@@ -62,6 +62,12 @@ export async function runDlq(
   return run;
 }
 
+/** Target flags that name the source queue as the DLQ: what the destructive commands must refuse. */
+export function sourceQueueAsDlq(stack: LocalStack): string[] {
+  const { queueUrl, endpoint } = stack.queues;
+  return ["--queue-url", queueUrl, "--dlq-url", queueUrl, "--endpoint-url", endpoint];
+}
+
 /** The publicIds (or bodies, for those without one) in the DLQ, sorted; the messages are visible again after. */
 export async function dlqContents(stack: LocalStack): Promise<string[]> {
   const read = await readDlq(stack.sqs, stack.queues.dlqUrl, { waitTimeSeconds: 0, holdSeconds: 30 });
