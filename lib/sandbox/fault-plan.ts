@@ -46,11 +46,16 @@ export class FaultScheduler {
   /**
    * Replaces the plan. The script is copied (the caller's array is left alone); the rate-limit
    * window restarts.
-   * @throws {RangeError} when a rate or the latency is out of range: a typo should not pass silently.
+   * @throws {RangeError} when a rate, the latency or a fault's status or delay is out of range: a typo
+   *   should not pass silently.
    */
   setPlan(plan: FaultPlan): void {
     for (const { rate } of plan.random ?? []) {
       if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault rate must be within 0..1, got ${rate}`);
+    }
+    for (const { fault } of [...(plan.random ?? []), ...(plan.script ?? [])]) {
+      const problem = checkFault(fault);
+      if (problem !== undefined) throw new RangeError(problem);
     }
     const latency = plan.latencyMs;
     if (
@@ -117,8 +122,42 @@ export class FaultScheduler {
   }
 }
 
-/** A short label of a fault for the request log: `status:503`, `html:502`, `garbage`, `hang`, `reset`. */
+/**
+ * A short label of a fault for the request log: `status:503`, `html:200`, `gateway:403`,
+ * `commit-then-fail:502`, or the kind alone (`garbage`, `empty`, `drift`, `late-commit`, …).
+ */
 export function describeFault(fault: Fault): string {
-  if (fault.kind === "status" || fault.kind === "html") return `${fault.kind}:${fault.status}`;
-  return fault.kind;
+  switch (fault.kind) {
+    case "status":
+    case "html":
+    case "gateway":
+    case "commit-then-fail":
+      return `${fault.kind}:${fault.status}`;
+    default:
+      return fault.kind;
+  }
+}
+
+const COMMIT_THEN_FAIL_STATUSES = new Set([500, 502, 503, 504]);
+
+/** What is wrong with a fault that the types let through (plans also come from plain JS). */
+function checkFault(fault: Fault): string | undefined {
+  switch (fault.kind) {
+    case "html":
+    case "gateway":
+      // node:http refuses statuses outside 100..999; below 200 or above 599 is no page anyone serves.
+      return Number.isInteger(fault.status) && fault.status >= 200 && fault.status <= 599
+        ? undefined
+        : `${fault.kind} status must be an integer within 200..599, got ${fault.status}`;
+    case "late-commit":
+      return Number.isFinite(fault.afterMs) && fault.afterMs >= 0
+        ? undefined
+        : `late-commit afterMs must be a finite number ≥ 0, got ${fault.afterMs}`;
+    case "commit-then-fail":
+      return COMMIT_THEN_FAIL_STATUSES.has(fault.status)
+        ? undefined
+        : `commit-then-fail status must be 500, 502, 503 or 504, got ${fault.status}`;
+    default:
+      return undefined;
+  }
 }

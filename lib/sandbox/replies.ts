@@ -1,8 +1,10 @@
 /**
- * What the sandbox writes back: Spot's error envelope, a proxy's HTML page, a broken 200, and the
- * check of an update's body with Spot-style details. Pure helpers over node:http responses.
+ * What the sandbox writes back: Spot's error envelope, a proxy's HTML page, a gateway's JSON, broken
+ * and drifted 200s, and the check of an update's body with Spot-style details. Pure helpers over
+ * node:http responses.
  */
 import { type ServerResponse, STATUS_CODES } from "node:http";
+import type { OrderFull } from "../spot/order-schema.ts";
 
 /** The error types Spot documents (CONTRACT.md), by status. */
 export function errorTypeOf(status: number): string {
@@ -69,9 +71,12 @@ export function sendJson(
   res.end(body);
 }
 
-/** The kind of page a load balancer shows when the service behind it is down. */
+/**
+ * The kind of page a load balancer shows when the service behind it is down; with a status below
+ * 400, a maintenance page (some edges serve those as a success).
+ */
 export function sendHtml(res: ServerResponse, status: number): void {
-  const title = `${status} ${STATUS_CODES[status] ?? "Error"}`;
+  const title = status < 400 ? "Down for maintenance" : `${status} ${STATUS_CODES[status] ?? "Error"}`;
   const body = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
   res.writeHead(status, { "content-type": "text/html", "content-length": Buffer.byteLength(body) });
   res.end(body);
@@ -80,6 +85,47 @@ export function sendHtml(res: ServerResponse, status: number): void {
 /** A 200 that is valid JSON but not an order: what a changed or broken API might send. */
 export function sendGarbage(res: ServerResponse): void {
   sendJson(res, 200, JSON.stringify({ success: true, message: "Metadata updated" }));
+}
+
+/** A 200 with nothing in it: what a proxy that lost the upstream's body might pass on. */
+export function sendEmpty(res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "application/json", "content-length": 0 });
+  res.end();
+}
+
+/**
+ * What an API gateway or a WAF in front of Spot answers: JSON, but `{"message": "Forbidden"}` rather
+ * than Spot's error envelope.
+ */
+export function sendGatewayError(res: ServerResponse, status: number): void {
+  sendJson(res, status, JSON.stringify({ message: STATUS_CODES[status] ?? "Error" }));
+}
+
+/**
+ * The order as a Spot that drifted from its documentation would render it: a status it never
+ * documented, `recipient` null, and null values left out of `metadata` (as serializers told to omit
+ * nulls do, at every depth). Everything else, order_id included, is right.
+ */
+export function driftedOrder(order: OrderFull): Record<string, unknown> {
+  return {
+    ...order,
+    status: "on_hold",
+    recipient: null,
+    metadata: order.metadata === null ? null : withoutNulls(order.metadata),
+  };
+}
+
+function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item === null) continue;
+    kept[key] = isPlainObject(item) ? withoutNulls(item) : item;
+  }
+  return kept;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 const UPDATE_FIELDS = new Set(["metadata"]);

@@ -1,8 +1,9 @@
 /**
  * A fake of Spot's API (spot-api/CONTRACT.md) on 127.0.0.1, for `npm start`, tests and benchmarks:
  * the token check, seeded orders, `GET`/`POST /api/v2/orders/{id}/`, Spot's error envelope, and
- * injectable faults (statuses with Retry-After, HTML pages, broken 200s, hangs, resets, latency, a
- * rate limit). Every request is recorded.
+ * injectable faults (statuses with Retry-After, HTML pages, a gateway's JSON, broken, empty and
+ * drifted 200s, writes that land after the client gave up or whose answer is lost, hangs, resets,
+ * latency, a rate limit). Every request is recorded, with when it changed an order.
  *
  * A path without the trailing slash gets 404 `not_found` (Django without APPEND_SLASH would do the
  * same; a 301 would turn the POST into a GET in most clients), so a client that forgets it is caught.
@@ -13,17 +14,27 @@ import { publicIdSchema } from "../contract.ts";
 import type { OrderFull } from "../spot/order-schema.ts";
 import { describeFault, FaultScheduler } from "./fault-plan.ts";
 import { OrderStore, seededOrderIds } from "./order-store.ts";
-import { checkUpdateBody, sendError, sendGarbage, sendHtml, sendJson } from "./replies.ts";
+import {
+  checkUpdateBody,
+  driftedOrder,
+  sendEmpty,
+  sendError,
+  sendGarbage,
+  sendGatewayError,
+  sendHtml,
+  sendJson,
+} from "./replies.ts";
+import { PendingTimers } from "./timers.ts";
 import type { Fault, FaultPlan, SandboxOptions, SandboxRequest, SpotSandbox } from "./types.ts";
 
 export type { Fault, FaultPlan, FaultStatus, SandboxOptions, SandboxRequest, SpotSandbox } from "./types.ts";
 
-/** The sandbox's default token: made up, and obviously so. */
 /**
  * The sandbox's own endpoint (not Spot's): `POST {"publicIds": [...]}` with the token creates orders,
  * so a local run can show "fix the cause, then replay".
  */
 export const SANDBOX_ORDERS_PATH = "/_sandbox/orders/";
+/** The sandbox's default token: made up, and obviously so. */
 export const SANDBOX_TOKEN = "sandbox-token-not-a-secret";
 export const DEFAULT_SANDBOX_SEED = 20261127;
 /** Bodies above this are refused with 400 (Spot's own limit is not published; ours are ≤ 16 KiB). */
@@ -43,7 +54,10 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
   store.add(seededOrderIds(options.seedCount ?? 0));
   const faults = new FaultScheduler(options.seed ?? DEFAULT_SANDBOX_SEED, options.faults);
   let requests: SandboxRequest[] = [];
-  const latencyTimers = new Set<NodeJS.Timeout>();
+  const timers = new PendingTimers();
+  // Per order, the request whose update it holds: outlives clearRequests(), which long runs call.
+  const lastCommits = new Map<string, SandboxRequest>();
+  let commits = 0;
 
   const server = createServer((req, res) => {
     const receivedAt = Date.now();
@@ -67,24 +81,37 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
       }
       const fault = decision.fault;
       if (fault !== undefined) record.fault = decision.rateLimited ? "rate_limit" : describeFault(fault);
+      /** Spot doing its work: the checks, then the commit when they pass. */
+      const spot = () => serve(req, record, match, body, parsed);
       if (fault?.kind === "hang") return;
-      if (fault?.kind === "reset") {
-        record.answeredAt = Date.now();
-        req.socket.destroy();
-        return;
+      if (fault?.kind === "reset") return destroy(req, record);
+      if (fault?.kind === "late-commit") {
+        // Counted from arrival, like a queue behind a slow backend; latencyMs does not add to it.
+        const delayMs = Math.max(0, receivedAt + fault.afterMs - Date.now());
+        const commit = () => {
+          const answer = spot();
+          // The write lands either way; only a client still waiting gets to hear about it.
+          if (!clientLeft(res)) answered(record, res, () => writeAnswer(res, answer));
+        };
+        return timers.schedule(delayMs, commit, true);
       }
       const answer = () => {
-        if (fault === undefined) writeAnswer(res, serve(req, record, match, body, parsed));
-        else injectFault(res, fault);
-        record.status = res.statusCode;
-        record.answeredAt = Date.now();
+        if (fault === undefined) return answered(record, res, () => writeAnswer(res, spot()));
+        switch (fault.kind) {
+          case "drift":
+            return answered(record, res, () => writeAnswer(res, spot(), { drift: true }));
+          case "commit-then-fail":
+            spot();
+            return answered(record, res, () => sendError(res, fault.status));
+          case "commit-then-reset":
+            spot();
+            return destroy(req, record);
+          default:
+            return answered(record, res, () => injectFault(res, fault));
+        }
       };
       if (decision.latencyMs <= 0) return answer();
-      const timer = setTimeout(() => {
-        latencyTimers.delete(timer);
-        answer();
-      }, decision.latencyMs);
-      latencyTimers.add(timer);
+      timers.schedule(decision.latencyMs, answer);
     });
   });
 
@@ -128,7 +155,11 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
     if (parsed === NOT_JSON) return fail(400, "JSON parse error");
     const check = checkUpdateBody(parsed);
     if (!check.ok) return { status: 400, details: check.details };
-    return { status: 200, order: store.replaceMetadata(publicId, check.metadata) };
+    const order = store.replaceMetadata(publicId, check.metadata);
+    record.committedAt = Date.now();
+    record.commitSeq = ++commits;
+    lastCommits.set(publicId, record);
+    return { status: 200, order };
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -153,15 +184,17 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
       const metadata = store.metadataOf(publicId);
       return metadata == null ? metadata : structuredClone(metadata);
     },
+    lastCommitOf: (publicId: string) => lastCommits.get(publicId),
+    settled: () => timers.settled(),
     clearRequests: () => {
       requests = [];
     },
     close: () => {
       closing ??= new Promise<void>((resolve) => {
-        for (const timer of latencyTimers) clearTimeout(timer);
-        latencyTimers.clear();
+        // Pending late commits are dropped too: nothing may change the store once close() is called.
+        timers.cancelAll();
         server.close(() => resolve());
-        // Idle keep-alive sockets and hung or delayed requests would otherwise hold close() open.
+        // Idle keep-alive sockets and hung, delayed or late requests would otherwise hold close() open.
         server.closeAllConnections();
       });
       return closing;
@@ -179,15 +212,41 @@ function fail(status: number, detail: string): Answer {
   return { status, details: [detail] };
 }
 
-function writeAnswer(res: ServerResponse, answer: Answer): void {
-  if ("order" in answer) sendJson(res, 200, JSON.stringify(answer.order));
-  else if ("created" in answer) sendJson(res, 201, JSON.stringify({ created: answer.created }));
+/** Writes Spot's answer; with `drift`, an order is rendered the way the drift fault describes. */
+function writeAnswer(res: ServerResponse, answer: Answer, { drift = false } = {}): void {
+  if ("order" in answer) {
+    const order = drift && answer.order !== undefined ? driftedOrder(answer.order) : answer.order;
+    sendJson(res, 200, JSON.stringify(order));
+  } else if ("created" in answer) sendJson(res, 201, JSON.stringify({ created: answer.created }));
   else sendError(res, answer.status, answer.details, answer.headers);
 }
 
-function injectFault(res: ServerResponse, fault: Exclude<Fault, { kind: "hang" | "reset" }>): void {
+/** Writes an answer and records what was answered and when. */
+function answered(record: SandboxRequest, res: ServerResponse, write: () => void): void {
+  write();
+  record.status = res.statusCode;
+  record.answeredAt = Date.now();
+}
+
+/** Ends the exchange without an answer, as a dropped connection would. */
+function destroy(req: IncomingMessage, record: SandboxRequest): void {
+  record.answeredAt = Date.now();
+  req.socket.destroy();
+}
+
+/** Whether the client is gone (it gave up, or the socket was destroyed), so nobody would read an answer. */
+function clientLeft(res: ServerResponse): boolean {
+  return res.destroyed || res.socket === null || res.socket.destroyed;
+}
+
+/** The faults that answer in Spot's place, without Spot doing anything. */
+type AnsweringFault = Extract<Fault, { kind: "status" | "html" | "gateway" | "garbage" | "empty" }>;
+
+function injectFault(res: ServerResponse, fault: AnsweringFault): void {
   if (fault.kind === "html") sendHtml(res, fault.status);
+  else if (fault.kind === "gateway") sendGatewayError(res, fault.status);
   else if (fault.kind === "garbage") sendGarbage(res);
+  else if (fault.kind === "empty") sendEmpty(res);
   else {
     const headers: Record<string, string> =
       fault.retryAfter === undefined ? {} : { "retry-after": fault.retryAfter };

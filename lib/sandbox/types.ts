@@ -32,8 +32,20 @@ export interface SpotSandbox {
   addOrders(publicIds: string[]): void;
   /** A copy of the stored metadata: null when never set, undefined when there is no such order. */
   metadataOf(publicId: string): Record<string, unknown> | null | undefined;
+  /**
+   * The request whose update the order holds now: the last one to change it, in the order the
+   * changes happened (a late commit counts when it lands, not when it arrived). Kept through
+   * clearRequests(); undefined when nothing ever changed the order.
+   */
+  lastCommitOf(publicId: string): SandboxRequest | undefined;
+  /**
+   * Resolves once no late commit is pending, so that what the store holds is final until the next
+   * request. Resolves at once when none is pending, and on close() (which cancels them).
+   */
+  settled(): Promise<void>;
+  /** Empties the request log (lastCommitOf is kept). */
   clearRequests(): void;
-  /** Stops listening and ends every connection, hung requests included. Idempotent. */
+  /** Stops listening, ends every connection (hung requests included) and cancels pending late commits. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -48,19 +60,32 @@ export interface SandboxRequest {
   authorized: boolean;
   /** The body's `metadata` for POSTs, as received (absent when the body had none or was not JSON). */
   metadata?: unknown;
-  /** What was answered; undefined for a hang or a reset. */
+  /** What was answered; undefined for a hang, a reset, or a late commit whose client had left. */
   status?: number;
-  /** Which fault was injected, if any: `status:503`, `html:502`, `garbage`, `hang`, `reset`, `rate_limit`. */
+  /**
+   * Which fault was injected, if any: `status:503`, `html:502`, `gateway:403`, `garbage`, `empty`,
+   * `drift`, `late-commit`, `commit-then-fail:502`, `commit-then-reset`, `hang`, `reset`, `rate_limit`.
+   */
   fault?: string;
   /** Date.now() on arrival. */
   receivedAt: number;
-  /** Date.now() when the answer was written (or the socket destroyed). */
+  /** Date.now() when the answer was written (or the socket destroyed); unset while nothing was. */
   answeredAt?: number;
+  /**
+   * Date.now() when this request changed the order's metadata, whether a fault was injected or not
+   * (a late commit sets it when it lands); unset when it changed nothing.
+   */
+  committedAt?: number;
+  /**
+   * The commit's place among all of this sandbox's commits (1, 2, …): orders commits exactly where
+   * committedAt (milliseconds) ties. The order holds the metadata of its commit with the highest.
+   */
+  commitSeq?: number;
 }
 
 /** How the sandbox misbehaves. Precedence per request: script, then rate limit, then random. */
 export interface FaultPlan {
-  /** Added before answering (not before a reset or a hang). */
+  /** Added before answering (not before a reset, a hang or a late commit, which has its own delay). */
   latencyMs?: number | { min: number; max: number };
   /** Random faults, each with a share of requests (0..1), drawn per request with the seeded dice. */
   random?: Array<{ fault: Fault; rate: number }>;
@@ -72,14 +97,50 @@ export interface FaultPlan {
 
 export type FaultStatus = 400 | 401 | 403 | 404 | 408 | 422 | 429 | 500 | 502 | 503 | 504;
 
+/**
+ * One injected misbehaviour. Those that commit let Spot's own checks run first (token, route, order,
+ * body), so an update that Spot would refuse is never stored by them; the others leave the order
+ * alone, as a proxy, a gateway or an overloaded server in front of Spot would.
+ */
 export type Fault =
-  /** Spot's JSON error envelope; retryAfter is the raw header value (seconds or HTTP date). */
+  /** Spot's JSON error envelope; retryAfter is the raw header value (seconds or HTTP date). No commit. */
   | { kind: "status"; status: FaultStatus; retryAfter?: string }
-  /** A proxy's HTML error page (text/html). */
+  /**
+   * A proxy's HTML page (text/html) with this status (200..599); with 200, a maintenance page served
+   * as a success, as some load balancers do. No commit.
+   */
   | { kind: "html"; status: number }
-  /** 200 with a body that is not an order (a changed or broken response). */
+  /**
+   * JSON that is not Spot's envelope, as an API gateway or a WAF in front of Spot answers:
+   * `{"message": "Forbidden"}`, `{"message": "Too Many Requests"}` (the status's reason phrase), with
+   * this status (200..599). No commit.
+   */
+  | { kind: "gateway"; status: number }
+  /** 200 with a body that is valid JSON but not an order (a changed or broken response). No commit. */
   | { kind: "garbage" }
-  /** Never answers (until the client gives up or close()). */
+  /** 200 with an empty body. No commit. */
+  | { kind: "empty" }
+  /**
+   * Commits, then answers 200 with the right order in a shape the documentation does not promise:
+   * `status` is "on_hold" (never documented), `recipient` is null, and keys whose value is null are
+   * dropped from the returned `metadata` (at every depth; the store keeps what was sent). When Spot
+   * would refuse the request, its error is answered as usual.
+   */
+  | { kind: "drift" }
+  /**
+   * No answer; `afterMs` after the request arrived, Spot's checks run and the update is committed
+   * (a write queued behind a slow backend), whether or not the client is still there; if it is, it
+   * then gets the normal answer. Not delayed further by `latencyMs`. close() cancels pending ones.
+   */
+  | { kind: "late-commit"; afterMs: number }
+  /**
+   * Commits (when Spot's checks pass), then answers this 5xx in Spot's error envelope instead of the
+   * order, whatever Spot would have answered: the write landed, the answer was lost.
+   */
+  | { kind: "commit-then-fail"; status: 500 | 502 | 503 | 504 }
+  /** Commits (when Spot's checks pass), then destroys the socket without answering. */
+  | { kind: "commit-then-reset" }
+  /** Never answers (until the client gives up or close()). No commit. */
   | { kind: "hang" }
-  /** Destroys the socket without answering. */
+  /** Destroys the socket without answering. No commit. */
   | { kind: "reset" };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SANDBOX_ORDERS_PATH, type SpotSandbox, startSpotSandbox } from "../../lib/sandbox/spot-sandbox.ts";
-import type { SandboxOptions } from "../../lib/sandbox/types.ts";
+import type { Fault, SandboxOptions } from "../../lib/sandbox/types.ts";
 import { orderFullSchema } from "../../lib/spot/order-schema.ts";
 
 let sandbox: SpotSandbox | undefined;
@@ -37,6 +37,20 @@ async function send(sb: SpotSandbox, sent: Sent = {}) {
     body = JSON.parse(text);
   } catch {}
   return { status: response.status, headers: response.headers, body };
+}
+
+/** Sends like `send` but gives up after `giveUpMs`, as a client with a timeout would: the error's name. */
+async function abandon(sb: SpotSandbox, sent: Sent, giveUpMs: number): Promise<string> {
+  const headers = { "content-type": "application/json", authorization: `Token ${sb.token}` };
+  return fetch(`${sb.url}${sent.path ?? "/api/v2/orders/O1/"}`, {
+    method: "POST",
+    headers,
+    body: sent.body ?? "{}",
+    signal: AbortSignal.timeout(giveUpMs),
+  }).then(
+    () => "answered",
+    (error: Error) => error.name,
+  );
 }
 
 const update = (metadata: unknown) => JSON.stringify({ metadata });
@@ -259,6 +273,8 @@ describe("the request log", () => {
       status: 200,
       receivedAt: expect.any(Number),
       answeredAt: expect.any(Number),
+      committedAt: expect.any(Number),
+      commitSeq: 1,
     });
     expect([second?.path, second?.publicId, second?.status]).toStrictEqual([
       "/api/v2/orders/O2/?x=1",
@@ -267,6 +283,24 @@ describe("the request log", () => {
     ]);
     expect([third?.publicId, third?.authorized, third?.status]).toStrictEqual([undefined, false, 401]);
     expect((first?.answeredAt ?? 0) >= (first?.receivedAt ?? 1)).toBe(true);
+    expect([second?.committedAt, third?.committedAt]).toStrictEqual([undefined, undefined]);
+  });
+
+  it("names, per order, the request whose update the order holds, through clearRequests", async () => {
+    // Prepare
+    const sb = await start();
+    await send(sb, { body: update({ a: 1 }) });
+    await send(sb, { body: update({ a: 2 }) });
+    await send(sb, { body: update({ b: 1 }), path: "/api/v2/orders/O2/" });
+    await send(sb, { body: update(null) });
+
+    // Act
+    sb.clearRequests();
+
+    // Assess
+    expect(sb.lastCommitOf("O1")).toMatchObject({ metadata: { a: 2 }, commitSeq: 2 });
+    expect(sb.lastCommitOf("O2")).toMatchObject({ metadata: { b: 1 }, commitSeq: 3 });
+    expect(sb.lastCommitOf("O9")).toBeUndefined();
   });
 
   it("is emptied by clearRequests", async () => {
@@ -424,6 +458,246 @@ describe("faults", () => {
   });
 });
 
+describe("faults that let the write land", () => {
+  it("late-commit: commits after afterMs though the client gave up, and answers nobody", async () => {
+    // Prepare
+    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
+
+    // Act
+    const gaveUp = await abandon(sb, { body: update({ a: 1 }) }, 40);
+    const before = sb.metadataOf("O1");
+    await sb.settled();
+
+    // Assess
+    const [late] = sb.requests;
+    expect(gaveUp).toBe("TimeoutError");
+    expect(before).toBeNull();
+    expect(sb.metadataOf("O1")).toStrictEqual({ a: 1 });
+    expect(late).toMatchObject({ fault: "late-commit", metadata: { a: 1 }, commitSeq: 1 });
+    expect((late?.committedAt ?? 0) - (late?.receivedAt ?? 0)).toBeGreaterThanOrEqual(145);
+    expect([late?.status, late?.answeredAt]).toStrictEqual([undefined, undefined]);
+  });
+
+  it("late-commit: answers the normal 200 to a client that waited", async () => {
+    // Prepare
+    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 80 } }] } });
+    const started = performance.now();
+
+    // Act
+    const answer = await send(sb, { body: update({ a: 1 }) });
+
+    // Assess
+    expect(performance.now() - started).toBeGreaterThanOrEqual(75);
+    expect(answer.status).toBe(200);
+    expect(orderFullSchema.parse(answer.body).metadata).toStrictEqual({ a: 1 });
+    expect(sb.requests[0]).toMatchObject({ status: 200, committedAt: expect.any(Number) });
+  });
+
+  it("late-commit: lands after a newer write that came in meanwhile, and the order holds the older", async () => {
+    // Prepare
+    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
+    await abandon(sb, { body: update({ v: "older" }) }, 40);
+
+    // Act
+    const newer = await send(sb, { body: update({ v: "newer" }) });
+    await sb.settled();
+
+    // Assess
+    const [older, newerRequest] = sb.requests;
+    expect(newer.status).toBe(200);
+    expect(sb.metadataOf("O1")).toStrictEqual({ v: "older" });
+    expect(sb.lastCommitOf("O1")).toBe(older);
+    expect([newerRequest?.commitSeq, older?.commitSeq]).toStrictEqual([1, 2]);
+  });
+
+  it.each([
+    ["a wrong token", { authorization: "Token wrong" }, 401],
+    ["an unknown order", { path: "/api/v2/orders/O404/" }, 404],
+    ["a bad body", { body: update("x") }, 400],
+  ])("late-commit: goes through Spot's checks, so %s commits nothing", async (_name, sent, status) => {
+    // Prepare
+    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 30 } }] } });
+
+    // Act
+    const answer = await send(sb, { body: update({ a: 1 }), ...sent });
+
+    // Assess
+    expect(answer.status).toBe(status);
+    expect(sb.requests[0]?.committedAt).toBeUndefined();
+    expect(sb.metadataOf("O1")).toBeNull();
+    expect(sb.lastCommitOf("O1")).toBeUndefined();
+  });
+
+  it("late-commit: is not delayed further by latencyMs", async () => {
+    // Prepare
+    const sb = await start({
+      faults: { latencyMs: 5_000, script: [{ fault: { kind: "late-commit", afterMs: 50 } }] },
+    });
+    const started = performance.now();
+
+    // Act
+    const answer = await send(sb, { body: update({ a: 1 }) });
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it.each([500, 502, 503, 504] as const)(
+    "commit-then-fail: commits, then answers %i in Spot's envelope",
+    async (status) => {
+      // Prepare
+      const sb = await start({ faults: { script: [{ fault: { kind: "commit-then-fail", status } }] } });
+
+      // Act
+      const answer = await send(sb, { body: update({ a: 1 }) });
+
+      // Assess
+      expect(answer.status).toBe(status);
+      expect(answer.body).toMatchObject({ error: { code: status, type: "server_error" } });
+      expect(sb.metadataOf("O1")).toStrictEqual({ a: 1 });
+      expect(sb.requests[0]).toMatchObject({ fault: `commit-then-fail:${status}`, status, commitSeq: 1 });
+    },
+  );
+
+  it("commit-then-fail: answers its 5xx but commits nothing when Spot would refuse", async () => {
+    // Prepare
+    const sb = await start({
+      faults: { script: [{ fault: { kind: "commit-then-fail", status: 502 }, publicId: "O404" }] },
+    });
+
+    // Act
+    const answer = await send(sb, { body: update({ a: 1 }), path: "/api/v2/orders/O404/" });
+
+    // Assess
+    expect(answer.status).toBe(502);
+    expect(sb.requests[0]?.committedAt).toBeUndefined();
+  });
+
+  it("commit-then-reset: commits, then destroys the socket", async () => {
+    // Prepare
+    const sb = await start({ faults: { script: [{ fault: { kind: "commit-then-reset" } }] } });
+
+    // Act
+    const failed = await send(sb, { body: update({ a: 1 }) }).then(
+      () => "answered",
+      (error: Error) => error.name,
+    );
+
+    // Assess
+    expect(failed).toBe("TypeError");
+    expect(sb.metadataOf("O1")).toStrictEqual({ a: 1 });
+    expect(sb.requests[0]).toMatchObject({ fault: "commit-then-reset", commitSeq: 1 });
+    expect(sb.requests[0]?.status).toBeUndefined();
+  });
+
+  it("drift: commits, and answers the right order off the documented schema", async () => {
+    // Prepare
+    const sb = await start({ faults: { script: [{ fault: { kind: "drift" } }] } });
+    const metadata = { a: 1, gone: null, nested: { keep: [1, null], gone: null } };
+
+    // Act
+    const answer = await send(sb, { body: update(metadata) });
+
+    // Assess
+    const body = answer.body as Record<string, unknown>;
+    expect(answer.status).toBe(200);
+    expect([body.order_id, body.status, body.recipient]).toStrictEqual(["O1", "on_hold", null]);
+    expect(body.metadata).toStrictEqual({ a: 1, nested: { keep: [1, null] } });
+    expect(orderFullSchema.safeParse(body).success).toBe(false);
+    expect(sb.metadataOf("O1")).toStrictEqual(metadata);
+    expect(sb.requests[0]).toMatchObject({ fault: "drift", status: 200, commitSeq: 1 });
+  });
+
+  it("draws them at random too, from the seeded dice", async () => {
+    // Prepare
+    const sb = await start({
+      faults: {
+        random: [
+          { fault: { kind: "commit-then-fail", status: 503 }, rate: 0.4 },
+          { fault: { kind: "drift" }, rate: 0.3 },
+        ],
+      },
+    });
+
+    // Act
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await send(sb, { body: update({ i }) })).status);
+
+    // Assess
+    const labels = new Set(sb.requests.map((r) => r.fault));
+    expect(labels).toStrictEqual(new Set(["commit-then-fail:503", "drift", undefined]));
+    expect(statuses.filter((status) => status === 503).length).toBeGreaterThan(5);
+    expect(sb.requests.every((r) => r.commitSeq !== undefined)).toBe(true);
+    expect(sb.metadataOf("O1")).toStrictEqual({ i: 39 });
+  });
+});
+
+describe("answers that are not Spot's and commit nothing", () => {
+  it("html 200: a maintenance page served as a success", async () => {
+    // Prepare
+    const sb = await start({ faults: { script: [{ fault: { kind: "html", status: 200 } }] } });
+
+    // Act
+    const answer = await send(sb, { body: update({ a: 1 }) });
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("content-type")).toBe("text/html");
+    expect(String(answer.body)).toContain("<title>Down for maintenance</title>");
+    expect(sb.requests[0]).toMatchObject({ fault: "html:200", status: 200 });
+    expect(sb.requests[0]?.committedAt).toBeUndefined();
+    expect(sb.metadataOf("O1")).toBeNull();
+  });
+
+  it("empty: 200 with an empty body", async () => {
+    // Prepare
+    const sb = await start({ faults: { script: [{ fault: { kind: "empty" } }] } });
+
+    // Act
+    const answer = await send(sb, { body: update({ a: 1 }) });
+
+    // Assess
+    expect([answer.status, answer.body]).toStrictEqual([200, ""]);
+    expect(answer.headers.get("content-length")).toBe("0");
+    expect(sb.requests[0]?.fault).toBe("empty");
+    expect(sb.metadataOf("O1")).toBeNull();
+  });
+
+  it.each([
+    [403, "Forbidden"],
+    [429, "Too Many Requests"],
+    [502, "Bad Gateway"],
+  ])("gateway %i: JSON, but not Spot's envelope", async (status, message) => {
+    // Prepare
+    const sb = await start({ faults: { script: [{ fault: { kind: "gateway", status } }] } });
+
+    // Act
+    const answer = await send(sb, { body: update({ a: 1 }) });
+
+    // Assess
+    expect(answer.status).toBe(status);
+    expect(answer.headers.get("content-type")).toBe("application/json");
+    expect(answer.body).toStrictEqual({ message });
+    expect(sb.requests[0]?.fault).toBe(`gateway:${status}`);
+    expect(sb.metadataOf("O1")).toBeNull();
+  });
+
+  it("refuses their statuses and delays when out of range", async () => {
+    // Prepare
+    const sb = await start();
+
+    // Act / Assess
+    expect(() => sb.setFaults({ script: [{ fault: { kind: "gateway", status: 42 } }] })).toThrow(RangeError);
+    expect(() => sb.setFaults({ script: [{ fault: { kind: "html", status: 200.5 } }] })).toThrow(RangeError);
+    expect(() =>
+      sb.setFaults({ random: [{ fault: { kind: "late-commit", afterMs: -1 }, rate: 0.1 }] }),
+    ).toThrow(RangeError);
+    const bad = { kind: "commit-then-fail", status: 404 } as unknown as Fault;
+    expect(() => sb.setFaults({ script: [{ fault: bad }] })).toThrow(RangeError);
+  });
+});
+
 describe("close()", () => {
   it("ends hung requests and returns promptly", async () => {
     // Prepare
@@ -464,5 +738,21 @@ describe("close()", () => {
     // Assess
     expect(performance.now() - started).toBeLessThan(500);
     expect(await delayed).toBe("ended");
+  });
+
+  it("cancels pending late commits, and lets settled() go", async () => {
+    // Prepare
+    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
+    await abandon(sb, { body: update({ a: 1 }) }, 30);
+    const settled = sb.settled().then(() => "settled");
+
+    // Act
+    await sb.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    // Assess
+    expect(await settled).toBe("settled");
+    expect(sb.metadataOf("O1")).toBeNull();
+    expect(sb.requests[0]?.committedAt).toBeUndefined();
   });
 });
