@@ -1,6 +1,7 @@
 /**
  * The typed producer: how TypeScript services (and the CSV importer) put updates on the queue.
- * Every input is checked against the message contract, stamped with `issuedAt`, packed into
+ * Every input is checked against the message contract, stamped with `issuedAt` when it has none
+ * (strictly increasing per producer, so two updates sent back to back never tie), packed into
  * `SendMessageBatch` calls (10 entries and 256 KiB per call), sent with a bounded number of calls in
  * flight, and retried where SQS says the failure was not the sender's. Each input gets exactly one
  * result: nothing is dropped without a reason.
@@ -63,6 +64,7 @@ export interface ProducerOptions {
    * @default 262144 (SQS's limit)
    */
   maxBatchBytes?: number;
+  /** The clock for `issuedAt`; stamps still increase strictly when it stands still or steps back. */
   now?: () => Date;
 }
 
@@ -86,6 +88,8 @@ export class Producer {
   readonly #retryMaxDelayMs: number;
   readonly #maxBatchBytes: number;
   readonly #now: () => Date;
+  /** The last `issuedAt` this producer stamped (epoch ms). */
+  #lastStampMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: ProducerOptions) {
     this.#sqs = options.sqs;
@@ -176,7 +180,7 @@ export class Producer {
         return { ok: false, result: { ok: false, reason: parsed.reason, retryable: false, index } };
       checked = parsed.message;
     }
-    const message: UpdateMessage = { ...checked, issuedAt: checked.issuedAt ?? this.#now().toISOString() };
+    const message: UpdateMessage = { ...checked, issuedAt: checked.issuedAt ?? this.#stamp() };
     const body = serializeUpdate(message);
     const source = item.source ?? this.#source;
     const attributes: Record<string, MessageAttributeValue> = {
@@ -191,6 +195,18 @@ export class Producer {
     if (this.#fifo) entry.MessageDeduplicationId = deduplicationId(message);
     const bytes = messageBytes(body, attributes);
     return { ok: true, entry: { index, ref: item.ref, entry, bytes } };
+  }
+
+  /**
+   * A fresh `issuedAt`, strictly later than the last one this producer stamped. Back-to-back updates
+   * for one order often fall in the same millisecond, and of two updates that tie, which one the
+   * pipeline keeps does not depend on which was sent last. So a clock that stands still or steps
+   * back gets last + 1 ms.
+   */
+  #stamp(): string {
+    const nowMs = this.#now().getTime();
+    this.#lastStampMs = nowMs > this.#lastStampMs ? nowMs : this.#lastStampMs + 1;
+    return new Date(this.#lastStampMs).toISOString();
   }
 
   async #sendBatch<Ref>(

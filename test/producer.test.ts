@@ -56,7 +56,8 @@ describe("Producer on a standard queue", () => {
     const received = await drainQueue(sqs.client(), sqs.queueUrl);
     expect(received.map((m) => m.update).sort((a, b) => a.publicId.localeCompare(b.publicId))).toStrictEqual([
       { ...update(1), issuedAt: NOW.toISOString() },
-      { ...update(2), issuedAt: NOW.toISOString() },
+      // The clock stood still: the second stamp is one millisecond after the first.
+      { ...update(2), issuedAt: "2026-11-27T10:15:00.124Z" },
       { ...update(3), issuedAt: "2026-01-01T00:00:00.000Z" },
     ]);
     expect(received.map((m) => m.source)).toStrictEqual(["svc:billing", "svc:billing", "svc:billing"]);
@@ -258,16 +259,71 @@ describe("Producer on a FIFO queue", () => {
       source: "svc:test",
       now: () => NOW,
     });
+    // A resend carries the issuedAt of the first send (a stamp of its own would make it a new update).
+    const resent = { ...update(1), issuedAt: "2026-11-27T10:00:00.000Z" };
 
     // Act: the same update twice (as a retry after a lost answer would), and another order
-    await producer.enqueueMany([update(1), update(1), update(2)]);
+    await producer.enqueueMany([resent, resent, update(2)]);
 
     // Assess
     const received = await drainQueue(sqs.client(), sqs.queueUrl);
     expect(received.map((m) => [m.update.publicId, m.groupId, m.deduplicationId])).toStrictEqual([
-      ["O0000001", "O0000001", deduplicationId({ ...update(1), issuedAt: NOW.toISOString() })],
+      ["O0000001", "O0000001", deduplicationId(resent)],
       ["O0000002", "O0000002", deduplicationId({ ...update(2), issuedAt: NOW.toISOString() })],
     ]);
+  });
+});
+
+describe("Producer's issuedAt", () => {
+  it("stamps strictly increasing times when the clock stands still or goes back, and leaves a given one as is", async () => {
+    // Prepare: the clock gives NOW three times, then a time 5 ms earlier
+    sqs = await startEmbeddedSqs();
+    const times = [NOW, NOW, NOW, new Date(NOW.getTime() - 5)];
+    const producer = new Producer({
+      sqs: sqs.client(),
+      queueUrl: sqs.queueUrl,
+      source: "svc:test",
+      now: () => times.shift() ?? NOW,
+    });
+    const same = (n: number) => ({ publicId: "O0000001", metadata: { n: String(n) } });
+
+    // Act
+    await producer.enqueueMany([same(1), same(2), { ...same(3), issuedAt: "2026-01-01T00:00:00.000Z" }]);
+    await producer.enqueue(same(4));
+    await producer.enqueue(same(5));
+
+    // Assess
+    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    expect(
+      received
+        .map((m) => [m.update.metadata.n, m.update.issuedAt])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toStrictEqual([
+      ["1", "2026-11-27T10:15:00.123Z"],
+      ["2", "2026-11-27T10:15:00.124Z"],
+      ["3", "2026-01-01T00:00:00.000Z"],
+      ["4", "2026-11-27T10:15:00.125Z"],
+      ["5", "2026-11-27T10:15:00.126Z"],
+    ]);
+  });
+
+  it("gives 100 back-to-back updates for one order 100 different times, in the order they were sent", async () => {
+    // Prepare: the real clock, which gives most of these sends the same millisecond
+    sqs = await startEmbeddedSqs();
+    const producer = new Producer({ sqs: sqs.client(), queueUrl: sqs.queueUrl, source: "svc:test" });
+
+    // Act
+    for (let n = 0; n < 100; n++)
+      await producer.enqueue({ publicId: "O0000001", metadata: { n: String(n) } });
+
+    // Assess
+    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    const issuedAt = received
+      .sort((a, b) => Number(a.update.metadata.n) - Number(b.update.metadata.n))
+      .map((m) => Date.parse(m.update.issuedAt ?? ""));
+    expect(issuedAt).toHaveLength(100);
+    const ties = issuedAt.filter((at, i) => i > 0 && at <= (issuedAt[i - 1] ?? 0));
+    expect(ties).toStrictEqual([]);
   });
 });
 

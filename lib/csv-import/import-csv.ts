@@ -89,7 +89,11 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     ? undefined
     : loadCheckpoint(checkpointPath, file, options.resume ?? false, target?.queueUrl);
   const startedAt = earlier?.startedAt ?? now().toISOString();
-  const startMs = Date.parse(startedAt);
+  // Every row is issued at the import's start, never after it: a service update issued while the
+  // import runs is newer than the whole file. Rows of one order in the file are deduplicated below
+  // (the last one is sent), so no two messages of one import for one order share this time. On
+  // resume it comes from the checkpoint, so a resent row carries the same issuedAt.
+  const issuedAt = new Date(startedAt).toISOString();
   // The header is checked first: a file without a public_id column is the likelier mistake.
   const csv = await openCsv(file);
   const mapper = createRowMapper(csv.header);
@@ -153,9 +157,6 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         decidedThisRun++;
         continue;
       }
-      // Row n is issued n ms after the import started, so a later row for an order wins; the start
-      // time comes from the checkpoint on resume, so a resent row carries the same issuedAt.
-      const issuedAt = new Date(startMs + row.index).toISOString();
       yield {
         update: { publicId, metadata: mapped.metadata, issuedAt },
         source: `csv:${name}:${row.line}`,

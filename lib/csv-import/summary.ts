@@ -31,7 +31,7 @@ export interface ImportSummary {
   interrupted: boolean;
   rejectsFile: string | undefined;
   checkpointFile: string | undefined;
-  /** The import's start time: row n is issued at this + n ms. */
+  /** The import's start time: every row of the import is issued at it (a resumed import keeps it). */
   startedAt: string;
   durationMs: number;
   /** Rows decided (queued or rejected or superseded) per second in this run. */

@@ -3,6 +3,7 @@
  * invalid body still shows its publicId when it has one), its failure and the attributes it keeps.
  */
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
+import { parseUpdate, serializeUpdate } from "../contract.ts";
 import {
   type Failure,
   FailureAttribute,
@@ -25,8 +26,18 @@ export interface DlqMessage {
   receiptHandle: string;
   /** The body exactly as it is on the queue. */
   body: string;
+  /**
+   * The body a replay sends: `body`, except that a valid update without `issuedAt` is stamped with
+   * its original enqueue time (see `version`), so the replay does not make it newer than it is.
+   */
+  replayBody: string;
   publicId: string | undefined;
-  /** The body's `issuedAt` in epoch ms: the update's version. Undefined when absent or unreadable. */
+  /**
+   * The update's version in epoch ms: the body's `issuedAt`; for a valid update without one, its
+   * original enqueue time (`sentAt`), the version the handler gave it. Such a message is one SQS's
+   * redrive policy moved here after crashes: the handler stamps whatever it dead-letters itself.
+   * Undefined when the body has no readable `issuedAt` and is not a valid update.
+   */
   version: number | undefined;
   /** The body's metadata; shown only when asked (it can hold health information). */
   metadata: Record<string, unknown> | undefined;
@@ -34,7 +45,11 @@ export interface DlqMessage {
   reasonClass: DlqReasonClass;
   source: string | undefined;
   replayCount: number;
-  /** When the message was enqueued in the DLQ (SQS's SentTimestamp). */
+  /**
+   * SQS's SentTimestamp: when the handler dead-lettered the message; for one SQS's redrive policy
+   * moved from a standard queue, when it was first sent to the source queue (SQS, and fauxqs, keep the
+   * enqueue time on that move; a FIFO DLQ resets it to the time of the move).
+   */
   sentAt: Date | undefined;
   /** Every message attribute, for a replay to carry over what is not a failure attribute. */
   attributes: Record<string, MessageAttributeValue>;
@@ -51,23 +66,31 @@ export function toDlqMessage(message: Message): DlqMessage {
   const failure = readFailure(attributes);
   const parsed = parseBodyLeniently(body);
   const sentTimestamp = Number(message.Attributes?.SentTimestamp);
+  const sentAt = Number.isFinite(sentTimestamp) && sentTimestamp > 0 ? new Date(sentTimestamp) : undefined;
+  const stamped =
+    parsed.version === undefined && sentAt !== undefined ? stampIssuedAt(body, sentAt) : undefined;
   const replayCount = Number(attributes[REPLAY_COUNT_ATTRIBUTE]?.StringValue ?? 0);
   return {
     messageId: message.MessageId ?? "",
     receiptHandle: message.ReceiptHandle ?? "",
     body,
+    replayBody: stamped ?? body,
     ...parsed,
+    version: parsed.version ?? (stamped === undefined ? undefined : sentAt?.getTime()),
     failure,
     reasonClass: failure?.reasonClass ?? UNCLASSIFIED,
     source: attributes[SOURCE_ATTRIBUTE]?.StringValue,
     replayCount: Number.isFinite(replayCount) ? replayCount : 0,
-    sentAt: Number.isFinite(sentTimestamp) && sentTimestamp > 0 ? new Date(sentTimestamp) : undefined,
+    sentAt,
     attributes,
     messageGroupId: message.Attributes?.MessageGroupId,
   };
 }
 
-/** When the message last failed: the handler's attribute, else when it reached the DLQ. */
+/**
+ * When the message last failed: the handler's attribute, else its SentTimestamp (for a message SQS's
+ * redrive moved, that is when it was first sent: the closest to its failure SQS tells).
+ */
 export function lastFailureOf(message: DlqMessage): Date | undefined {
   return message.failure?.lastFailureAt ?? message.sentAt;
 }
@@ -83,6 +106,16 @@ export function replayAttributes(message: DlqMessage): Record<string, MessageAtt
   }
   kept[REPLAY_COUNT_ATTRIBUTE] = { DataType: "Number", StringValue: String(message.replayCount + 1) };
   return kept;
+}
+
+/**
+ * The body with `issuedAt` = `enqueuedAt`, as the handler stamps what it dead-letters, when it is a
+ * valid update without one; undefined otherwise (an invalid body goes back exactly as it came).
+ */
+function stampIssuedAt(body: string, enqueuedAt: Date): string | undefined {
+  const parsed = parseUpdate(body);
+  if (!parsed.ok || parsed.message.issuedAt !== undefined) return undefined;
+  return serializeUpdate({ ...parsed.message, issuedAt: enqueuedAt.toISOString() });
 }
 
 function parseBodyLeniently(body: string): Pick<DlqMessage, "publicId" | "version" | "metadata"> {

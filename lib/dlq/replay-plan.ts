@@ -1,6 +1,8 @@
 /**
  * Which of the selected DLQ messages a replay puts back, and why the others stay. Pure: the
- * applied versions are looked up beforehand and passed in.
+ * applied versions are looked up beforehand and passed in. A message's version is its `issuedAt`, or
+ * for a valid body without one its original enqueue time, which the replay stamps on it (see
+ * `DlqMessage.version`): both rules below hold for it as for any other.
  *
  * In this order, a message stays in the DLQ when
  *  1. it is invalid and invalid messages were not asked for by name (it would only come back);
@@ -69,7 +71,7 @@ export function planReplay(selected: readonly DlqMessage[], options: PlanOptions
   return { replay: replay.slice(0, limit), skipped, overLimit: replay.slice(limit) };
 }
 
-/** The orders whose applied version a plan needs: those of versioned messages. */
+/** The orders whose applied version a plan needs: those of versioned messages (stamped ones included). */
 export function ordersToLookUp(messages: readonly DlqMessage[]): string[] {
   const ids = new Set<string>();
   for (const message of messages) {

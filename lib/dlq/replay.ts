@@ -1,6 +1,7 @@
 /**
  * `dlq replay`: puts selected DLQ messages back on the source queue, body unchanged (its `issuedAt`
- * keeps its place in line), failure attributes cleared, `replay-count` one higher. Each message is
+ * keeps its place in line; a valid body without one, which SQS's redrive moved here, is stamped with
+ * its original enqueue time), failure attributes cleared, `replay-count` one higher. Each message is
  * sent before it is deleted from the DLQ: a crash in between leaves it in both queues (a duplicate
  * the ledger makes harmless), never in neither. The pace is bounded: message i is not sent before
  * start + i / rate.
@@ -148,8 +149,8 @@ async function sendAndDelete(
   const fifo = options.sourceQueueUrl.endsWith(".fifo");
   // Small batches at low rates, so the pace is smooth rather than bursts of ten.
   const batchSize = Math.max(1, Math.min(10, Math.floor(rate / 4)));
-  const batches = chunkForBatch(messages, (m) => messageBytes(m.body, replayAttributes(m))).flatMap((chunk) =>
-    splitEvery(chunk, batchSize),
+  const batches = chunkForBatch(messages, (m) => messageBytes(m.replayBody, replayAttributes(m))).flatMap(
+    (chunk) => splitEvery(chunk, batchSize),
   );
   const startedAt = performance.now();
   let index = 0;
@@ -216,7 +217,7 @@ async function send(
 function toEntry(message: DlqMessage, index: number, fifo: boolean): SendMessageBatchRequestEntry {
   const entry: SendMessageBatchRequestEntry = {
     Id: String(index),
-    MessageBody: message.body,
+    MessageBody: message.replayBody,
     MessageAttributes: replayAttributes(message),
   };
   if (fifo) {

@@ -29,7 +29,7 @@ async function setUp(options: { fifo?: boolean } = {}) {
 }
 
 describe("importCsv, key-column layout", () => {
-  it("queues every valid row with issuedAt by row, source by line, and the import's message group", async () => {
+  it("queues every valid row with the import's start as issuedAt, source by line, and the import's message group", async () => {
     // Prepare
     const { sqs, dir } = await setUp();
     proxy = await startSqsProxy(sqs.endpoint);
@@ -54,7 +54,7 @@ describe("importCsv, key-column layout", () => {
         {
           publicId: "O2",
           metadata: { clinic: "south, upper", cohort: "c1" },
-          issuedAt: "2026-11-27T10:00:00.001Z",
+          issuedAt: "2026-11-27T10:00:00.000Z",
         },
         "csv:orders.csv:4",
       ],
@@ -110,6 +110,54 @@ describe("importCsv, JSON-column layout", () => {
         .map((m) => m.update.metadata)
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     ).toStrictEqual([{ clinic: "north", n: 1 }, { note: "one, comma", n: 2 }, {}]);
+  });
+});
+
+describe("importCsv, issuedAt", () => {
+  it("stamps every row with the import's start time, so none is dated after the import began", async () => {
+    // Prepare: 2,000 rows (row n would have been start + n ms), and a clock that moves on each read
+    const { sqs, dir, target } = await setUp();
+    const file = dir.write("t.csv", keyColumnCsv(2_000));
+    let reads = 0;
+    const movingClock = () => new Date(START.getTime() + 60_000 * reads++);
+
+    // Act
+    const summary = await importCsv({ file, target, now: movingClock });
+
+    // Assess
+    expect(summary).toMatchObject({ queued: 2_000, startedAt: START.toISOString() });
+    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    expect(received).toHaveLength(2_000);
+    expect([...new Set(received.map((m) => m.update.issuedAt))]).toStrictEqual([START.toISOString()]);
+  });
+
+  it("keeps the first run's start time for every row a resumed import sends", async () => {
+    // Prepare: abort once the second SendMessageBatch call is on its way
+    const { sqs, dir } = await setUp();
+    const controller = new AbortController();
+    proxy = await startSqsProxy(sqs.endpoint, { onBatch: (call) => call === 2 && controller.abort() });
+    const file = dir.write("k.csv", keyColumnCsv(300));
+    const target = { sqs: proxy.client(), queueUrl: sqs.queueUrl };
+    const first = await importCsv({ file, target, signal: controller.signal, concurrency: 1, now });
+    const firstRun = await drainQueue(sqs.client(), sqs.queueUrl);
+
+    // Act
+    const second = await importCsv({
+      file,
+      target,
+      resume: true,
+      now: () => new Date("2030-01-01T00:00:00.000Z"),
+    });
+
+    // Assess
+    expect(first.interrupted).toBe(true);
+    expect(second).toMatchObject({ resumed: true, interrupted: false, startedAt: START.toISOString() });
+    const secondRun = await drainQueue(sqs.client(), sqs.queueUrl);
+    expect(firstRun.length + secondRun.length).toBe(300);
+    expect(secondRun.length).toBeGreaterThan(0);
+    expect([...new Set([...firstRun, ...secondRun].map((m) => m.update.issuedAt))]).toStrictEqual([
+      START.toISOString(),
+    ]);
   });
 });
 
@@ -206,9 +254,8 @@ describe("importCsv, resume", () => {
     expect(received.map((m) => m.update.publicId).sort()).toStrictEqual(
       Array.from({ length: 500 }, (_, n) => orderId(n + 1)),
     );
-    // The resumed rows keep the issuedAt of the first run's start time.
-    const byId = new Map(received.map((m) => [m.update.publicId, m.update.issuedAt]));
-    expect(byId.get(orderId(500))).toBe(new Date(START.getTime() + 499).toISOString());
+    // The resumed rows keep the first run's start time, not the second run's clock.
+    expect([...new Set(received.map((m) => m.update.issuedAt))]).toStrictEqual([START.toISOString()]);
     expect(existsSync(`${file}.checkpoint.json`)).toBe(false);
   });
 
@@ -300,10 +347,7 @@ describe("importCsv at size", () => {
     const received = await drainQueue(sqs.client(), sqs.queueUrl);
     expect(received).toHaveLength(10_000 - 30 - 20);
     expect(new Set(received.map((m) => m.update.publicId)).size).toBe(9_950);
-    const rows = received
-      .map((m) => [Number(m.source?.split(":")[2]), Date.parse(m.update.issuedAt ?? "")] as const)
-      .sort((a, b) => a[0] - b[0]);
-    expect(rows.every(([, issued], i) => i === 0 || issued > (rows[i - 1]?.[1] ?? 0))).toBe(true);
+    expect([...new Set(received.map((m) => m.update.issuedAt))]).toStrictEqual([START.toISOString()]);
     expect(received.find((m) => m.update.publicId === orderId(100))?.update.metadata).toStrictEqual({
       clinic: "again",
     });

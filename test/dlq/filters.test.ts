@@ -112,28 +112,56 @@ describe("planReplay", () => {
     const older = dlqMessage({ publicId: "A", issuedAt: "2026-11-27T10:00:00.000Z" });
     const same = dlqMessage({ publicId: "B", issuedAt: "2026-11-27T10:00:00.000Z" });
     const newer = dlqMessage({ publicId: "C", issuedAt: "2026-11-27T10:00:00.000Z" });
-    const unversioned = dlqMessage({ publicId: "D" });
     const v = Date.parse("2026-11-27T10:00:00.000Z");
+    // Without issuedAt (SQS's redrive moved them): the version is the original enqueue time.
+    const sentAfter = dlqMessage({ publicId: "D", sentAt: v + 1 });
+    const sentBefore = dlqMessage({ publicId: "E", sentAt: v - 1 });
     const appliedVersions = new Map([
       ["A", v + 1],
       ["B", v],
       ["C", v - 1],
       ["D", v],
+      ["E", v],
     ]);
+    const all = [older, same, newer, sentAfter, sentBefore];
 
-    const plan = planReplay([older, same, newer, unversioned], { ...options, appliedVersions });
-    const forced = planReplay([older, same, newer, unversioned], {
-      ...options,
-      appliedVersions,
-      includeSuperseded: true,
-    });
+    const plan = planReplay(all, { ...options, appliedVersions });
+    const forced = planReplay(all, { ...options, appliedVersions, includeSuperseded: true });
 
-    expect(plan.replay).toStrictEqual([newer, unversioned]);
+    expect(plan.replay).toStrictEqual([newer, sentAfter]);
     expect(plan.skipped.map((s) => [s.message.publicId, s.reason])).toStrictEqual([
       ["A", SkipReason.supersededByLedger],
       ["B", SkipReason.supersededByLedger],
+      ["E", SkipReason.supersededByLedger],
     ]);
-    expect(forced.replay).toHaveLength(4);
+    expect(forced.replay).toHaveLength(5);
+  });
+
+  it("versions a valid body without issuedAt by its original enqueue time, and replays it stamped with it", () => {
+    // Prepare: a redriven update sent after the dead-lettered one for the same order
+    const stamped = dlqMessage({ publicId: "A", issuedAt: "2026-11-27T10:00:00.000Z" });
+    const redriven = dlqMessage({
+      publicId: "A",
+      noFailure: true,
+      sentAt: Date.parse("2026-11-27T10:00:05.000Z"),
+    });
+    const invalid = dlqMessage({
+      body: JSON.stringify({ publicId: "a/b", metadata: {} }),
+      failure: { reasonClass: "invalid" },
+    });
+
+    // Act
+    const plan = planReplay([stamped, redriven, invalid], { ...options, includeInvalid: true });
+
+    // Assess
+    expect(plan.replay).toStrictEqual([redriven, invalid]);
+    expect(plan.skipped).toStrictEqual([{ message: stamped, reason: SkipReason.supersededInDlq }]);
+    expect([redriven.version, JSON.parse(redriven.replayBody)]).toStrictEqual([
+      Date.parse("2026-11-27T10:00:05.000Z"),
+      { publicId: "A", metadata: { a: "1" }, issuedAt: "2026-11-27T10:00:05.000Z" },
+    ]);
+    expect(stamped.replayBody).toBe(stamped.body);
+    expect([invalid.version, invalid.replayBody]).toStrictEqual([undefined, invalid.body]);
   });
 
   it("replays only the newest of several DLQ messages for one order", () => {
