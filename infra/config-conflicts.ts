@@ -102,6 +102,14 @@ function handlerConflicts(config: StackConfig): Conflict[] {
       problem: `${setting("handler")}: the handler would reject its environment: ${problem}`,
     }));
   }
+  if (config.ledger && handler.ledgerLeaseSeconds < config.timeoutSeconds + handler.lateWriteWindowSeconds) {
+    // A shorter lease only cuts calls short, but an invocation would spend its time on orders whose
+    // call it may no longer start.
+    conflicts.push({
+      settings: ["timeoutSeconds", ...HANDLER_INPUTS],
+      problem: `${setting("handler")}.ledgerLeaseSeconds: must be at least timeoutSeconds + the handler's lateWriteWindowSeconds = ${config.timeoutSeconds + handler.lateWriteWindowSeconds} (got ${handler.ledgerLeaseSeconds}), so that no write of an invocation lands after its lease`,
+    });
+  }
   const neededMs = handler.deadlineMarginMs + handler.requestTimeoutMs;
   if (config.timeoutSeconds * 1000 <= neededMs) {
     conflicts.push({

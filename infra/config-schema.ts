@@ -3,7 +3,7 @@
  * mean together is checked in config-conflicts.ts; config.ts puts the two together.
  */
 import * as z from "zod";
-import type { HandlerConfig, HandlerConfigInput } from "../lib/config.ts";
+import { type HandlerConfig, type HandlerConfigInput, handlerConfigSchema } from "../lib/config.ts";
 import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../lib/queue-settings.ts";
 
 /** The CDK context key that holds the configuration object. */
@@ -145,6 +145,8 @@ export function toHandlerSettings(
   deployed: { dlqUrl: string; spotTokenSecretId: string; ledgerTable?: string | undefined },
 ): HandlerConfigInput {
   return {
+    // The lease outlasts an invocation by the late-write window (and a margin) unless set.
+    ledgerLeaseSeconds: config.ledger ? defaultLeaseSeconds(config) : undefined,
     ...config.handler,
     spotBaseUrl: config.spotBaseUrl,
     dlqUrl: deployed.dlqUrl,
@@ -156,4 +158,14 @@ export function toHandlerSettings(
     ledgerTtlDays: config.ledger ? config.ledgerTtlDays : undefined,
     metricsNamespace: config.metricsNamespace,
   };
+}
+
+/** The handler's default late-write window, unless the stack's handler settings name one. */
+const DEFAULT_LATE_WRITE_WINDOW_SECONDS = handlerConfigSchema.shape.lateWriteWindowSeconds.parse(undefined);
+
+/** The function's timeout, the late-write window and a half-minute margin; at least the handler's default. */
+function defaultLeaseSeconds(config: StackConfig): number {
+  const window = Number(config.handler.lateWriteWindowSeconds ?? DEFAULT_LATE_WRITE_WINDOW_SECONDS);
+  const byTimeout = config.timeoutSeconds + window + 30;
+  return Math.min(900, Math.max(handlerConfigSchema.shape.ledgerLeaseSeconds.parse(undefined), byTimeout));
 }

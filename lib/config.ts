@@ -48,8 +48,19 @@ export const handlerConfigSchema = z
     deadlineMarginMs: positive(120_000).default(8_000),
     /** DynamoDB table of applied updates (newest wins across batches); unset switches it off. */
     ledgerTable: z.string().min(1).optional(),
-    /** How long an order's lease lasts while a call to Spot is in flight. */
-    ledgerLeaseSeconds: positive(900).default(60),
+    /**
+     * How long an order's lease lasts while a call to Spot is, or may still be, in flight. Longer than
+     * the function's timeout plus the late-write window (the stack checks the timeout).
+     */
+    ledgerLeaseSeconds: positive(900).default(120),
+    /**
+     * How long after a call that got no sure answer its write may still land at Spot. The order's
+     * lease outlasts the call by this much, and an update applied after another's lease lapsed is
+     * re-asserted once this has passed. See docs/ordering.md.
+     */
+    lateWriteWindowSeconds: positive(600).default(30),
+    /** An `issuedAt` further ahead of the handler's clock than this is invalid: it would freeze the order. */
+    maxClockSkewSeconds: positive(86_400).default(300),
     /** How long the ledger remembers an order (its items' TTL). */
     ledgerTtlDays: positive(3650).default(90),
     /** CloudWatch metrics namespace (Embedded Metric Format). */
@@ -61,11 +72,12 @@ export const handlerConfigSchema = z
   .superRefine((config, ctx) => {
     const longestCallMs =
       config.requestTimeoutMs * (config.retryLimit + 1) + config.retryMaxDelayMs * config.retryLimit;
-    if (config.ledgerLeaseSeconds * 1000 <= longestCallMs) {
+    const neededMs = longestCallMs + config.lateWriteWindowSeconds * 1000;
+    if (config.ledgerLeaseSeconds * 1000 <= neededMs) {
       ctx.addIssue({
         code: "custom",
         path: ["ledgerLeaseSeconds"],
-        message: `must outlast one call to Spot with its retries (${Math.ceil(longestCallMs / 1000)} s)`,
+        message: `must outlast one call to Spot with its retries and the late-write window (${Math.ceil(neededMs / 1000)} s)`,
       });
     }
     if (config.spotToken === undefined && config.spotTokenSecretId === undefined) {

@@ -7,9 +7,27 @@ export const MetricName = {
   applied: "Applied",
   superseded: "Superseded",
   deadLettered: "DeadLettered",
+  /** Handed back after the message's own failure at Spot. */
   retried: "Retried",
+  /** Handed back for a cause that is nobody's pace or fault but ours: the token, the ledger, a gateway. */
   systemicFailures: "SystemicFailures",
   invalid: "Invalid",
+  /** Handed back, not the message's fault: Spot's pace (429). */
+  handBackPace: "HandBackPace",
+  /** Another update of the order was, or might still be, in flight. */
+  handBackBusyLease: "HandBackBusyLease",
+  /** The circuit opened after Spot failed in a row. */
+  handBackCircuit: "HandBackCircuit",
+  /** Too little of the invocation, or of the order's lease, was left. */
+  handBackDeadline: "HandBackDeadline",
+  /** FIFO: behind a record of its group that went back. */
+  handBackHeldBack: "HandBackHeldBack",
+  /** Applied, but the ledger could not record it: sent again to be recorded. */
+  handBackUnrecorded: "HandBackUnrecorded",
+  /** Spot's 200 drifted from its documented order, or held other metadata than was sent. */
+  drift: "Drift",
+  /** Applied while another write might still land: re-asserted after the late-write window. */
+  reasserts: "Reasserts",
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

@@ -1,8 +1,10 @@
 /**
  * The soak: many updates through the local stack (ledger on) while the Spot sandbox injects every
- * transient fault it knows, some updates fail for good, and the handler crashes now and then. At the
- * end it checks that nothing was lost, that every dead letter has the right reason, that Spot holds
- * the newest metadata of each order, and that no older update ever landed after a newer one.
+ * transient fault it knows (writes that land after the client gave up or whose answer is lost, 200s
+ * that are no order or drift from the schema, errors, hangs, resets), some updates fail for good, and
+ * the handler crashes now and then. At the end, once no late write is pending, it checks that nothing
+ * was lost, that every dead letter has the right reason, that no order is stale (Spot holds the
+ * newest valid update of each), and that no older update was acknowledged after a newer one.
  * `bench/soak.ts` runs it for minutes; `test/soak/soak.test.ts` runs a short one in CI.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -43,25 +45,50 @@ export interface SoakReport {
   deadLetteredBy: Record<string, number>;
   calls: number;
   faultsInjected: number;
+  /** Writes that landed at Spot although the answer was a fault or never came (late commits included). */
+  writesUnderFaults: number;
+  /** Of those, the late commits: writes that landed after the client had given up. */
+  lateWrites: number;
+  /** Orders whose metadata at Spot is not that of their newest valid update; 0 when the run passed. */
+  staleOrders: number;
   crashes: number;
   memory: Array<{ at: string; heapUsedMb: number }>;
   /** Everything that went wrong; empty when the run passed every check. */
   problems: string[];
 }
 
-/** Transient faults: 30 % of requests, every kind the sandbox can inject. */
+/** One attempt's timeout in the handler. */
+const REQUEST_TIMEOUT_MS = 300;
+/** A late commit lands just after the handler gave up on the attempt: the write it must not forget. */
+const LATE_COMMIT_MS = REQUEST_TIMEOUT_MS + 100;
+
+/**
+ * Transient faults: 30 % of requests, every kind that may pass on a retry. A third of them leave the
+ * write landed (late, or with the answer lost or off the schema) or answer 200 without an order.
+ */
 const TRANSIENT_FAULTS: Array<{ fault: Fault; rate: number }> = [
-  { fault: { kind: "status", status: 429, retryAfter: "1" }, rate: 0.04 },
-  { fault: { kind: "status", status: 429 }, rate: 0.04 },
-  { fault: { kind: "status", status: 500 }, rate: 0.03 },
-  { fault: { kind: "status", status: 502 }, rate: 0.03 },
-  { fault: { kind: "status", status: 503, retryAfter: "1" }, rate: 0.03 },
-  { fault: { kind: "status", status: 504 }, rate: 0.03 },
+  // Spot's own errors, a proxy's pages, no answer at all: nothing was written.
+  { fault: { kind: "status", status: 429, retryAfter: "1" }, rate: 0.03 },
+  { fault: { kind: "status", status: 429 }, rate: 0.03 },
+  { fault: { kind: "status", status: 500 }, rate: 0.02 },
+  { fault: { kind: "status", status: 502 }, rate: 0.02 },
+  { fault: { kind: "status", status: 503, retryAfter: "1" }, rate: 0.02 },
+  { fault: { kind: "status", status: 504 }, rate: 0.02 },
   { fault: { kind: "status", status: 408 }, rate: 0.01 },
-  { fault: { kind: "html", status: 502 }, rate: 0.03 },
-  { fault: { kind: "html", status: 503 }, rate: 0.02 },
-  { fault: { kind: "reset" }, rate: 0.02 },
+  { fault: { kind: "html", status: 502 }, rate: 0.02 },
+  { fault: { kind: "html", status: 503 }, rate: 0.01 },
+  { fault: { kind: "reset" }, rate: 0.01 },
   { fault: { kind: "hang" }, rate: 0.02 },
+  // The write lands, but the client learns nothing (or too late) of it.
+  { fault: { kind: "late-commit", afterMs: LATE_COMMIT_MS }, rate: 0.02 },
+  { fault: { kind: "commit-then-fail", status: 502 }, rate: 0.01 },
+  { fault: { kind: "commit-then-fail", status: 504 }, rate: 0.01 },
+  { fault: { kind: "commit-then-reset" }, rate: 0.01 },
+  // 200s: drift is this order and landed; the others are no order and prove nothing.
+  { fault: { kind: "drift" }, rate: 0.01 },
+  { fault: { kind: "html", status: 200 }, rate: 0.01 },
+  { fault: { kind: "empty" }, rate: 0.01 },
+  { fault: { kind: "garbage" }, rate: 0.01 },
 ];
 
 /** Runs a soak over a fresh local stack and checks its end state; stops everything it started. */
@@ -104,11 +131,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     handler: {
       concurrency: 10,
       requestsPerSecond: 250,
-      requestTimeoutMs: 300,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
       retryLimit: 1,
       retryMaxDelayMs: 100,
       backoffBaseSeconds: 1,
       backoffMaxSeconds: 2,
+      // Late writes land within LATE_COMMIT_MS: a window of a second covers them, and the lease
+      // (one call with its retry, plus the window) keeps a blocked order waiting no longer than that.
+      lateWriteWindowSeconds: 1,
+      ledgerLeaseSeconds: 2,
     },
     eventSource: { pollers: options.pollers ?? 3, batchingWindowMs: 20 },
     wrapHandler: (handler) => async (event, context) => {
@@ -183,6 +214,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const seconds = (performance.now() - started) / 1000;
   try {
     await stack.eventSource.stop();
+    // A write the handler gave up on may still be due: Spot's end state is only final after it.
+    await stack.sandbox.settled();
     ordering.fold(stack);
     const dead = await drainQueue(stack.sqs, stack.queues.dlqUrl);
     const report = judge(workload, outcomes, dead, stack, problems);
@@ -194,6 +227,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       seconds,
       calls: ordering.calls,
       faultsInjected: ordering.faults,
+      writesUnderFaults: ordering.writesUnderFaults,
+      lateWrites: ordering.lateWrites,
       crashes,
       memory,
       problems,
@@ -205,7 +240,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
 type Judged = Pick<
   SoakReport,
-  "applied" | "superseded" | "deadLettered" | "deadLetterCopies" | "deadLetteredBy"
+  "applied" | "superseded" | "deadLettered" | "deadLetterCopies" | "deadLetteredBy" | "staleOrders"
 >;
 
 /** The end-state checks: conservation, reasons, and what Spot holds. */
@@ -262,33 +297,63 @@ function judge(
       `applied ${applied} + superseded ${superseded} + dead-lettered ${deadLettered} ≠ sent ${workload.updates.length}`,
     );
   }
-  // Spot holds, per order, the newest update that was not dead-lettered.
-  const knownOrders = new Set(workload.knownOrders);
-  for (const [publicId, updates] of workload.byOrder) {
-    const live = updates.filter((u) => !deadKeys.has(u.key));
-    const newest = live.at(-1);
-    const held = stack.sandbox.metadataOf(publicId);
-    const known = knownOrders.has(publicId);
-    const want = known ? (newest?.message.metadata ?? null) : undefined;
-    if (JSON.stringify(held) === JSON.stringify(want)) continue;
-    // The newest live update may have lost, within its batch, to a newer one that was then dead-lettered.
-    const lostInBatch = newest !== undefined && !outcomes.get(newest.key)?.has("applied");
-    if (!lostInBatch)
-      problems.push(`${publicId} holds ${JSON.stringify(held)}, expected ${JSON.stringify(want)}`);
+  const staleOrders = countStaleOrders(workload, stack, problems);
+  if (staleOrders > 0) {
+    problems.push(`${staleOrders} stale orders: Spot does not hold the newest valid update of each`);
   }
-  return { applied, superseded, deadLettered, deadLetterCopies: dead.length, deadLetteredBy };
+  return { applied, superseded, deadLettered, deadLetterCopies: dead.length, deadLetteredBy, staleOrders };
 }
 
 /**
- * Watches the sandbox's request log: counts calls and faults, and checks that for each order the
- * updates Spot stored (answered 200, no fault) came in the order of their versions. Folds the log
- * every second and clears it, so a long soak does not keep every request.
+ * Compares what Spot holds with the newest valid update of each order (the workload's expected map).
+ * No leeway: an update that was dead-lettered, superseded in a batch or overwritten by a late write
+ * still had to win if it was the newest. Names, per stale order, the write that Spot holds.
+ * @returns how many orders are stale.
+ */
+function countStaleOrders(workload: Workload, stack: LocalStack, problems: string[]): number {
+  let stale = 0;
+  for (const [publicId, want] of workload.expected) {
+    const held = stack.sandbox.metadataOf(publicId);
+    if (jsonEqual(held, want)) continue;
+    stale++;
+    const last = stack.sandbox.lastCommitOf(publicId);
+    const landed = last === undefined ? "" : ` (last written by a request with ${last.fault ?? "no fault"})`;
+    problems.push(
+      `${publicId} is stale: holds ${JSON.stringify(held)}${landed}, newest is ${JSON.stringify(want)}`,
+    );
+  }
+  return stale;
+}
+
+/** Deep equality of JSON values, whatever the order of keys; undefined and null are distinct. */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  return (
+    keys.length === Object.keys(right).length &&
+    keys.every((key) => Object.hasOwn(right, key) && jsonEqual(left[key], right[key]))
+  );
+}
+
+/**
+ * Watches the sandbox's request log: counts calls, faults and the writes that landed under a fault,
+ * and checks that for each order the updates Spot acknowledged (stored and answered 200, no fault)
+ * were stored in the order of their versions. Writes under a fault are left to the stale check: when
+ * a late one lands is Spot's doing, not the pipeline's, and what matters is that the newest wins in
+ * the end. Folds the log every second and clears it, so a long soak does not keep every request.
  */
 class OrderingWatch {
   calls = 0;
   faults = 0;
+  writesUnderFaults = 0;
+  lateWrites = 0;
   problems: string[] = [];
   readonly #lastStored = new Map<string, number>();
+  readonly #counted = new WeakSet<SandboxRequest>();
   #pending: SandboxRequest[] = [];
 
   fold(stack: LocalStack): void {
@@ -297,20 +362,30 @@ class OrderingWatch {
     this.calls += fresh.length;
     this.faults += fresh.filter((r) => r.fault !== undefined).length;
     const all = [...this.#pending, ...fresh];
-    const answered = all
-      .filter((r) => r.answeredAt !== undefined)
-      .sort((a, b) => (a.answeredAt ?? 0) - (b.answeredAt ?? 0));
-    // A hang never answers: forget those after a while.
+    for (const request of all) this.#countWriteUnderFault(request);
+    const answered = all.filter((r) => r.answeredAt !== undefined);
+    // A hang never answers, nor does a late commit to a client that left: forget those after a while
+    // (long after a late commit has landed and been counted).
     const now = Date.now();
     this.#pending = all.filter((r) => r.answeredAt === undefined && now - r.receivedAt < 10_000);
-    for (const request of answered) {
-      if (request.method !== "POST" || request.status !== 200 || request.fault !== undefined) continue;
+    const acknowledged = answered
+      .filter((r) => r.method === "POST" && r.status === 200 && r.fault === undefined)
+      .sort((a, b) => (a.commitSeq ?? 0) - (b.commitSeq ?? 0));
+    for (const request of acknowledged) {
       const publicId = request.publicId ?? "";
       const version = Number((request.metadata as { rev?: string } | undefined)?.rev);
       const last = this.#lastStored.get(publicId) ?? Number.NEGATIVE_INFINITY;
       if (version < last) this.problems.push(`${publicId}: version ${version} stored after ${last}`);
       this.#lastStored.set(publicId, Math.max(version, last));
     }
+  }
+
+  #countWriteUnderFault(request: SandboxRequest): void {
+    if (request.committedAt === undefined || request.fault === undefined || this.#counted.has(request))
+      return;
+    this.#counted.add(request);
+    this.writesUnderFaults++;
+    if (request.fault === "late-commit") this.lateWrites++;
   }
 }
 

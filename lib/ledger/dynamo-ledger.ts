@@ -1,9 +1,12 @@
 /**
- * The applied-updates ledger on DynamoDB: per order, the newest version applied to Spot, and a short
- * lease while a call is in flight. Before a call the handler takes the lease with a conditional write
- * that also checks nothing newer was applied; after success it records the version and releases the
- * lease in one conditional write. So an older update never lands after a newer one, whatever the
- * delivery order, the retries, the number of Lambdas or the replays.
+ * The applied-updates ledger on DynamoDB: per order, the newest version applied to Spot, and a lease
+ * while a call is, or may still be, in flight. Before a call the handler takes the lease with a
+ * conditional write that also checks nothing newer was applied; after success it records the version
+ * and releases the lease in one conditional write. After a call whose write may yet land at Spot the
+ * lease is kept until it lapses, so no other update is sent while the older write could overtake it.
+ *
+ * The lease belongs to an update (its version key), not to a message: a requeued or replayed copy of
+ * the same update holds it alike, since its write would store the same metadata.
  */
 import {
   ConditionalCheckFailedException,
@@ -11,7 +14,14 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { Admission, type OrderingGuard } from "../processor/ordering.ts";
+import type { Admission, OrderingGuard, Recorded } from "../processor/ordering.ts";
+import {
+  compareVersions,
+  parseVersionNumber,
+  type Version,
+  versionKey,
+  versionNumber,
+} from "../processor/version.ts";
 import {
   LedgerAttribute as A,
   type AppliedVersionReader,
@@ -22,12 +32,19 @@ import {
 export interface DynamoLedgerOptions {
   client: DynamoDBClient;
   table: string;
-  /** How long a lease lasts: longer than one call to Spot with its quick retries. @default 60 */
+  /** How long a lease lasts: longer than one invocation plus the late-write window. @default 120 */
   leaseSeconds?: number;
   /** How long an order's item lives after its last write (its TTL). @default 90 */
   ttlDays?: number;
   now?: () => number;
 }
+
+/** What was applied before is older than this version (`NEWER`), or not newer (`NOT_OLDER`). */
+const NEWER = `(attribute_not_exists(${A.appliedOrder}) OR ${A.appliedOrder} < :order)`;
+const NOT_OLDER = `(attribute_not_exists(${A.appliedOrder}) OR ${A.appliedOrder} <= :order)`;
+/** The applied update, and this is the message asked to re-assert it. */
+const REASSERTING = `(${A.appliedOrder} = :order AND ${A.reassertBy} = :message)`;
+const LEASE_FREE = `(attribute_not_exists(${A.leaseUntil}) OR ${A.leaseUntil} < :now OR ${A.leaseOwner} = :me)`;
 
 export class DynamoLedger implements OrderingGuard, AppliedVersionReader {
   readonly #client: DynamoDBClient;
@@ -39,75 +56,90 @@ export class DynamoLedger implements OrderingGuard, AppliedVersionReader {
   constructor(options: DynamoLedgerOptions) {
     this.#client = options.client;
     this.#table = options.table;
-    this.#leaseMs = (options.leaseSeconds ?? 60) * 1000;
+    this.#leaseMs = (options.leaseSeconds ?? 120) * 1000;
     this.#ttlSeconds = (options.ttlDays ?? 90) * 86_400;
     this.#now = options.now ?? Date.now;
   }
 
-  /** Takes the order's lease unless a newer-or-equal version was applied or another message holds it. */
-  async admit(publicId: string, version: number, messageId: string): Promise<Admission> {
+  /** Takes the order's lease unless a newer version was applied or another update holds the lease. */
+  async admit(publicId: string, version: Version, messageId: string): Promise<Admission> {
     const now = this.#now();
+    const me = versionKey(version);
+    const leaseUntil = now + this.#leaseMs;
     try {
-      await this.#update(publicId, {
+      const { Attributes: old } = await this.#update(publicId, {
         UpdateExpression: `SET ${A.leaseOwner} = :me, ${A.leaseUntil} = :until, ${LEDGER_TTL_ATTRIBUTE} = :ttl`,
-        ConditionExpression:
-          `(attribute_not_exists(${A.appliedVersion}) OR ${A.appliedVersion} < :version) AND ` +
-          `(attribute_not_exists(${A.leaseUntil}) OR ${A.leaseUntil} < :now OR ${A.leaseOwner} = :me)`,
+        ConditionExpression: `(${NEWER} OR ${REASSERTING}) AND ${LEASE_FREE}`,
         ExpressionAttributeValues: {
-          ":me": { S: messageId },
-          ":until": { N: String(now + this.#leaseMs) },
+          ...versionValues(version),
+          ":message": { S: messageId },
+          ":me": { S: me },
+          ":until": { N: String(leaseUntil) },
           ":ttl": { N: String(this.#expiry(now)) },
-          ":version": { N: String(version) },
           ":now": { N: String(now) },
         },
+        ReturnValues: "ALL_OLD",
       });
-      return Admission.acquired;
+      const previousOwner = old?.[A.leaseOwner]?.S;
+      return {
+        kind: "acquired",
+        leaseUntil,
+        renewed: previousOwner === me,
+        tookOver: previousOwner !== undefined && previousOwner !== me,
+      };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Which half of the condition failed decides between "superseded" and "busy".
-      const applied = await this.appliedVersion(publicId);
-      return applied !== undefined && applied >= version ? Admission.superseded : Admission.busy;
+      const item = await this.#read(publicId);
+      const applied = item.appliedVersion;
+      const order = applied === undefined ? -1 : compareVersions(applied, version);
+      const superseded = order > 0 || (order === 0 && item.reassertBy !== messageId);
+      return superseded ? { kind: "superseded" } : { kind: "busy", leaseUntil: item.leaseUntil ?? now };
     }
   }
 
   /** Records the applied version and releases the lease; never lowers the recorded version. */
-  async applied(publicId: string, version: number, messageId: string): Promise<void> {
+  async applied(publicId: string, version: Version, messageId: string, reassert: boolean): Promise<Recorded> {
     const now = this.#now();
     const values = {
-      ":version": { N: String(version) },
+      ...versionValues(version),
+      ":version": { N: String(version.issuedAt) },
       ":message": { S: messageId },
       ":at": { S: new Date(now).toISOString() },
       ":ttl": { N: String(this.#expiry(now)) },
     };
-    const record = `SET ${A.appliedVersion} = :version, ${A.appliedMessageId} = :message, ${A.appliedAt} = :at, ${LEDGER_TTL_ATTRIBUTE} = :ttl`;
-    const newer = `(attribute_not_exists(${A.appliedVersion}) OR ${A.appliedVersion} < :version)`;
+    const record = `SET ${A.appliedVersion} = :version, ${A.appliedOrder} = :order, ${A.appliedMessageId} = :message, ${A.appliedAt} = :at, ${LEDGER_TTL_ATTRIBUTE} = :ttl`;
     try {
       await this.#update(publicId, {
-        UpdateExpression: `${record} REMOVE ${A.leaseOwner}, ${A.leaseUntil}`,
-        ConditionExpression: `${A.leaseOwner} = :message AND ${newer}`,
-        ExpressionAttributeValues: values,
+        UpdateExpression: reassert
+          ? `${record}, ${A.reassertBy} = :message REMOVE ${A.leaseOwner}, ${A.leaseUntil}`
+          : `${record} REMOVE ${A.leaseOwner}, ${A.leaseUntil}, ${A.reassertBy}`,
+        ConditionExpression: `${A.leaseOwner} = :me AND ${NOT_OLDER}`,
+        ExpressionAttributeValues: { ...values, ":me": { S: versionKey(version) } },
       });
+      return { reassert };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // The lease lapsed and passed on during the call: record the version if it is still the newest,
-      // and leave the new holder's lease alone.
-      await this.#update(publicId, {
-        UpdateExpression: record,
-        ConditionExpression: newer,
-        ExpressionAttributeValues: values,
-      }).catch((retryError: unknown) => {
-        if (!(retryError instanceof ConditionalCheckFailedException)) throw retryError;
-      });
     }
+    // The lease lapsed and may have passed on during the call: record the version if it is still
+    // the newest, leave the new holder's lease alone, and re-assert the version later.
+    await this.#update(publicId, {
+      UpdateExpression: `${record}, ${A.reassertBy} = :message`,
+      ConditionExpression: NOT_OLDER,
+      ExpressionAttributeValues: values,
+    }).catch((error: unknown) => {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
+    return { reassert: true };
   }
 
-  /** Releases the lease after a call that did not apply, if this message still holds it. */
-  async release(publicId: string, messageId: string): Promise<void> {
+  /** Releases the lease after a call that surely did not reach Spot, if this update still holds it. */
+  async release(publicId: string, version: Version): Promise<void> {
     try {
       await this.#update(publicId, {
         UpdateExpression: `REMOVE ${A.leaseOwner}, ${A.leaseUntil}`,
         ConditionExpression: `${A.leaseOwner} = :me`,
-        ExpressionAttributeValues: { ":me": { S: messageId } },
+        ExpressionAttributeValues: { ":me": { S: versionKey(version) } },
       });
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -115,23 +147,40 @@ export class DynamoLedger implements OrderingGuard, AppliedVersionReader {
   }
 
   async appliedVersion(publicId: string): Promise<number | undefined> {
+    return (await this.#read(publicId)).appliedIssuedAt;
+  }
+
+  async #read(publicId: string): Promise<{
+    appliedVersion?: Version;
+    appliedIssuedAt?: number;
+    reassertBy?: string;
+    leaseUntil?: number;
+  }> {
     const { Item } = await this.#client.send(
       new GetItemCommand({
         TableName: this.#table,
         Key: { [LEDGER_KEY]: { S: publicId } },
         ConsistentRead: true,
-        ProjectionExpression: A.appliedVersion,
+        ProjectionExpression: `${A.appliedVersion}, ${A.appliedOrder}, ${A.reassertBy}, ${A.leaseUntil}`,
       }),
     );
-    const value = Item?.[A.appliedVersion]?.N;
-    return value === undefined ? undefined : Number(value);
+    const order = Item?.[A.appliedOrder]?.N;
+    const issuedAt = Item?.[A.appliedVersion]?.N;
+    const leaseUntil = Item?.[A.leaseUntil]?.N;
+    const reassertBy = Item?.[A.reassertBy]?.S;
+    return {
+      ...(order === undefined ? {} : { appliedVersion: parseVersionNumber(order) }),
+      ...(issuedAt === undefined ? {} : { appliedIssuedAt: Number(issuedAt) }),
+      ...(reassertBy === undefined ? {} : { reassertBy }),
+      ...(leaseUntil === undefined ? {} : { leaseUntil: Number(leaseUntil) }),
+    };
   }
 
   #update(
     publicId: string,
     input: Pick<
       ConstructorParameters<typeof UpdateItemCommand>[0],
-      "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeValues"
+      "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeValues" | "ReturnValues"
     >,
   ) {
     return this.#client.send(
@@ -142,4 +191,8 @@ export class DynamoLedger implements OrderingGuard, AppliedVersionReader {
   #expiry(now: number): number {
     return Math.floor(now / 1000) + this.#ttlSeconds;
   }
+}
+
+function versionValues(version: Version) {
+  return { ":order": { N: versionNumber(version) } };
 }

@@ -12,11 +12,21 @@ export const LEDGER_TTL_ATTRIBUTE = "expiresAt";
 export const LedgerAttribute = {
   /** The version (`issuedAt`, epoch ms) last applied to Spot. */
   appliedVersion: "appliedVersion",
+  /**
+   * The same version with its tie-break, as one number (lib/processor/version.ts): what the
+   * conditions compare, so that two updates issued in the same millisecond are ordered too.
+   */
+  appliedOrder: "appliedOrder",
   /** The SQS message that applied it. */
   appliedMessageId: "appliedMessageId",
   /** When it was applied (ISO 8601). */
   appliedAt: "appliedAt",
-  /** The message whose call to Spot is in flight. */
+  /**
+   * The message that applied the version while another write might still land: it comes back to
+   * re-assert the version, and only it may send the applied version again.
+   */
+  reassertBy: "reassertBy",
+  /** The update (its version key) whose call to Spot is, or may still be, in flight. */
   leaseOwner: "leaseOwner",
   /** When that lease lapses (epoch ms): a crashed holder blocks the order no longer than this. */
   leaseUntil: "leaseUntil",

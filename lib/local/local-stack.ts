@@ -57,9 +57,12 @@ const LOCAL_HANDLER_DEFAULTS: Partial<HandlerConfigInput> = {
   backoffBaseSeconds: 1,
   backoffMaxSeconds: 4,
   requestsPerSecond: 200,
-  requestTimeoutMs: 2_000,
+  requestTimeoutMs: 1_000,
   retryMaxDelayMs: 500,
   deadlineMarginMs: 2_500,
+  // The sandbox's late writes land within a second; a lease of seconds keeps the local run brisk.
+  lateWriteWindowSeconds: 1,
+  ledgerLeaseSeconds: 6,
 };
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {

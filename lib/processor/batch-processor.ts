@@ -6,9 +6,12 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { HandlerConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import type { BaseUrlProbe } from "../spot/client.ts";
 import type { SpotOutcome } from "../spot/outcome.ts";
 import { isFifoRecord, queueUrlFromArn, receiveCount } from "../sqs/records.ts";
-import type { Decided } from "./decision.ts";
+import { BaseUrlCheck } from "./base-url-check.ts";
+import { type Decided, HandBackCause, handBack, staysInQueue } from "./decision.ts";
+import { historyOf } from "./history.ts";
 import { Invocation } from "./invocation.ts";
 import { noOrderingGuard, type OrderingGuard } from "./ordering.ts";
 import { createPacer, type Pacer } from "./pacer.ts";
@@ -16,13 +19,14 @@ import { planBatch } from "./plan.ts";
 import { reportBatch } from "./report.ts";
 import { type Settlement, settle } from "./settle.ts";
 
-/** The one call the processor makes to Spot; `SpotClient` is the real one. */
+/** The calls the processor makes to Spot; `SpotClient` is the real one. */
 export interface SpotUpdater {
   updateMetadata(
     publicId: string,
     metadata: Record<string, unknown>,
     options?: { deadline?: number; beforeRetry?: () => Promise<void> },
   ): Promise<SpotOutcome>;
+  probeBaseUrl(options?: { deadline?: number }): Promise<BaseUrlProbe>;
 }
 
 /** What Lambda's context gives that the processor uses. */
@@ -37,7 +41,7 @@ export interface ProcessorDeps {
   logger: Logger;
   /** The applied-updates ledger; without it only the newest-in-batch rule holds. */
   ordering?: OrderingGuard;
-  /** Called on a 401/403, e.g. to read the token's secret again. */
+  /** Called on a systemic failure, e.g. to read the token's secret again. */
   onSystemicFailure?: () => void;
   /** Where the EMF metrics line goes. @default stdout */
   writeMetrics?: (line: string) => void;
@@ -49,7 +53,10 @@ export interface ProcessorDeps {
 }
 
 export type ResolvedDeps = ProcessorDeps &
-  Required<Pick<ProcessorDeps, "ordering" | "writeMetrics" | "service" | "random">>;
+  Required<Pick<ProcessorDeps, "ordering" | "writeMetrics" | "service" | "random">> & {
+    /** Held by the processor: one good answer vouches for the base URL across invocations. */
+    baseUrlCheck: BaseUrlCheck;
+  };
 
 export class BatchProcessor {
   readonly #deps: ResolvedDeps;
@@ -63,6 +70,7 @@ export class BatchProcessor {
       writeMetrics: deps.writeMetrics ?? ((line) => process.stdout.write(`${line}\n`)),
       service: deps.service ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? "spot-order-metadata",
       random: deps.random ?? Math.random,
+      baseUrlCheck: new BaseUrlCheck(() => deps.spot.probeBaseUrl()),
     };
     this.#pacer = createPacer(deps.config.requestsPerSecond);
   }
@@ -71,9 +79,10 @@ export class BatchProcessor {
     const records = event.Records;
     if (records.length === 0) return { batchItemFailures: [] };
     const { config } = this.#deps;
-    const deadlineAt = Date.now() + context.getRemainingTimeInMillis();
-    const run = new Invocation(this.#deps, deadlineAt, this.#pacer);
-    const plan = planBatch(records);
+    const startedAt = Date.now();
+    const deadlineAt = startedAt + context.getRemainingTimeInMillis();
+    const run = new Invocation(this.#deps, { startedAt, deadlineAt }, this.#pacer);
+    const plan = planBatch(records, { now: startedAt, maxClockSkewMs: config.maxClockSkewSeconds * 1000 });
 
     const decided: Decided[] = [
       ...plan.invalid.map(({ record, reason }) => ({ record, decision: run.invalid(record, reason) })),
@@ -89,17 +98,21 @@ export class BatchProcessor {
     ];
 
     const first = records[0] as SQSRecord;
+    const fifo = isFifoRecord(first);
+    // Decided before anything is sent: a record held back must not also be dead-lettered.
+    if (fifo) holdBackBehindKept(records, decided);
     const keep = await settle(
       {
         sqs: this.#deps.sqs,
         sourceQueueUrl: queueUrlFromArn(first.eventSourceARN, this.#deps.sqsEndpoint),
         dlqUrl: config.dlqUrl,
-        fifo: isFifoRecord(first),
+        fifo,
       },
-      toSettlement(decided, config.maxReceiveCount),
+      toSettlement(decided, fifo, config.maxReceiveCount),
       this.#deps.logger,
     );
-    if (isFifoRecord(first)) holdBackGroupsAfterFailures(records, keep);
+    // A dead-letter or requeue that could not be sent keeps its record: the group waits behind it.
+    if (fifo) holdBackGroupsAfterFailures(records, keep);
 
     reportBatch(decided, keep, {
       logger: this.#deps.logger,
@@ -116,20 +129,58 @@ export class BatchProcessor {
   }
 }
 
-function toSettlement(decided: Decided[], maxReceiveCount: number): Settlement {
+/**
+ * The queue side of the decisions. A message's own failure goes back with a visibility timeout, so
+ * SQS's receive count counts its attempts. Any other hand-back is sent again as a new message
+ * carrying its history, so that it never reaches the redrive policy's count (only its own failures
+ * may dead-letter it); on FIFO queues, where a new message would lose its place in its group, it
+ * goes back with a visibility timeout too, and is sent anew only on its last receive.
+ */
+function toSettlement(decided: Decided[], fifo: boolean, maxReceiveCount: number): Settlement {
   const settlement: Settlement = { deadLetters: [], handBacks: [], requeues: [] };
   for (const { record, decision } of decided) {
     if (decision.kind === "deadLetter") {
       settlement.deadLetters.push({ record, body: decision.body, failure: decision.failure });
+    } else if (decision.kind === "applied" && decision.reassertAfterSeconds !== undefined) {
+      settlement.handBacks.push({ record, visibilitySeconds: decision.reassertAfterSeconds });
     } else if (decision.kind === "retry") {
-      // On its last receive the queue would dead-letter a message that was never tried: send it anew.
-      const lastReceive = decision.untried && receiveCount(record) >= maxReceiveCount;
-      if (lastReceive)
-        settlement.requeues.push({ record, body: decision.body, delaySeconds: decision.visibilitySeconds });
-      else settlement.handBacks.push({ record, visibilitySeconds: decision.visibilitySeconds });
+      const own = decision.cause === HandBackCause.ownFailure;
+      if (own || (fifo && receiveCount(record) < maxReceiveCount)) {
+        settlement.handBacks.push({ record, visibilitySeconds: decision.waitSeconds });
+      } else {
+        const history = historyOf(record);
+        settlement.requeues.push({
+          record,
+          body: decision.body,
+          delaySeconds: decision.waitSeconds,
+          history: { ...history, handBacks: history.handBacks + 1 },
+        });
+      }
     }
   }
   return settlement;
+}
+
+/** FIFO: once a record of a group stays in the queue, the later records of that group stay too. */
+function holdBackBehindKept(records: SQSRecord[], decided: Decided[]): void {
+  const byRecord = new Map(decided.map((item) => [item.record.messageId, item]));
+  const keptGroups = new Map<string, string>();
+  for (const record of records) {
+    const group = record.attributes.MessageGroupId ?? "";
+    const item = byRecord.get(record.messageId);
+    if (item === undefined) continue;
+    const keptBy = keptGroups.get(group);
+    if (keptBy !== undefined && !staysInQueue(item.decision)) {
+      item.decision = handBack(
+        HandBackCause.heldBack,
+        `held back behind ${keptBy}, which goes back to the queue, in its FIFO group`,
+        0,
+        record.body,
+      );
+    } else if (keptBy === undefined && staysInQueue(item.decision)) {
+      keptGroups.set(group, record.messageId);
+    }
+  }
 }
 
 /** FIFO: once a record of a group is kept, the later records of that group must be kept too. */

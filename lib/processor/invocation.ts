@@ -1,41 +1,47 @@
 /**
  * One invocation's work on the updates of a batch: its circuit breaker, its pace, its deadline, and
- * the decision for each record (applied, superseded, dead-letter, hand back).
+ * the decision for each record (applied, superseded, dead-letter, hand back with its cause).
  */
 import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
-import { visibilityBackoffSeconds } from "../backoff.ts";
 import { serializeUpdate } from "../contract.ts";
 import { type Failure, ReasonClass } from "../dlq/failure-attributes.ts";
-import type { FailedOutcome, SpotOutcome } from "../spot/outcome.ts";
-import { receiveCount } from "../sqs/records.ts";
+import type { AppliedOutcome, FailedOutcome } from "../spot/outcome.ts";
+import { MIN_ATTEMPT_MS } from "../spot/retry-policy.ts";
 import type { ResolvedDeps } from "./batch-processor.ts";
-import { CircuitBreaker } from "./circuit-breaker.ts";
-import type { Decided, Decision } from "./decision.ts";
-import { Admission } from "./ordering.ts";
+import { CircuitBreaker, CircuitCause } from "./circuit-breaker.ts";
+import { type Decided, type Decision, HandBackCause, handBack, staysInQueue } from "./decision.ts";
+import { historyOf } from "./history.ts";
+import type { Admission, Recorded } from "./ordering.ts";
 import type { Pacer } from "./pacer.ts";
 import type { Work } from "./plan.ts";
 import { describe } from "./settle.ts";
+import { handBackSeconds, ownFailureSeconds } from "./waits.ts";
 
-type Retry = Extract<Decision, { kind: "retry" }>;
+type Acquired = Extract<Admission, { kind: "acquired" }>;
 
-/** A lease held elsewhere clears within seconds; come back soon, not after a full backoff. */
-const BUSY_RETRY_SECONDS = { min: 2, spread: 4 };
+/** Tries of the ledger's record after a 200 (the SDK retries throttles inside each). */
+const RECORD_TRIES = 3;
+const RECORD_RETRY_MS = 100;
 
 /** The state of one invocation: its circuit, its pace, its deadline. */
 export class Invocation {
   readonly #deps: ResolvedDeps;
   readonly #breaker: CircuitBreaker;
   readonly #pacer: Pacer;
+  readonly #startedAt: number;
   readonly #deadlineAt: number;
+  /** The dead-letters of the current run of 404s: not the orders' own if the run opens the circuit. */
+  #notFoundRun: Decision[] = [];
   #systemicLogged = false;
 
   /** @param pacer the processor's: the pace holds across invocations, not only within one */
-  constructor(deps: ResolvedDeps, deadlineAt: number, pacer: Pacer) {
+  constructor(deps: ResolvedDeps, time: { startedAt: number; deadlineAt: number }, pacer: Pacer) {
     this.#deps = deps;
     this.#breaker = new CircuitBreaker(deps.config.circuitBreakerThreshold);
     this.#pacer = pacer;
-    this.#deadlineAt = deadlineAt;
+    this.#startedAt = time.startedAt;
+    this.#deadlineAt = time.deadlineAt;
   }
 
   /** Runs the updates: different orders concurrently (bounded), one lane (order or FIFO group) in turn. */
@@ -51,8 +57,13 @@ export class Invocation {
           const decision =
             heldBack === undefined
               ? await limit(() => this.#apply(item))
-              : this.#untried(item, `held back behind ${heldBack}, which failed, in its FIFO group`, 0);
-          if (decision.kind === "retry") heldBack ??= item.record.messageId;
+              : handBack(
+                  HandBackCause.heldBack,
+                  `held back behind ${heldBack}, which goes back to the queue, in its FIFO group`,
+                  0,
+                  bodyOf(item),
+                );
+          if (staysInQueue(decision)) heldBack ??= item.record.messageId;
           out.push({
             record: item.record,
             publicId: item.message.publicId,
@@ -63,7 +74,9 @@ export class Invocation {
         return out;
       }),
     );
-    return results.flat();
+    const decided = results.flat();
+    if (this.#breaker.openedOnNotFound) this.#handBackNotFoundRun(decided);
+    return decided;
   }
 
   invalid(record: SQSRecord, reason: string): Decision {
@@ -75,132 +88,245 @@ export class Invocation {
   }
 
   async #apply(work: Work): Promise<Decision> {
-    const { config, ordering } = this.#deps;
-    const { publicId, metadata } = work.message;
-    const messageId = work.record.messageId;
+    const { ordering } = this.#deps;
+    const { publicId } = work.message;
     const blocked = this.#blocked(work);
     if (blocked) return blocked;
 
     let admission: Admission;
     try {
-      admission = await ordering.admit(publicId, work.version, messageId);
+      admission = await ordering.admit(publicId, work.version, work.record.messageId);
     } catch (error) {
-      return this.#untried(work, `the applied-updates ledger failed: ${describe(error)}`);
+      return this.#handBack(
+        work,
+        HandBackCause.ledger,
+        `the applied-updates ledger failed: ${describe(error)}`,
+      );
     }
-    if (admission === Admission.superseded) {
+    if (admission.kind === "superseded") {
       return { kind: "superseded", reason: "a newer or equal update for the order was already applied" };
     }
-    if (admission === Admission.busy) {
-      const seconds = BUSY_RETRY_SECONDS.min + Math.round(this.#deps.random() * BUSY_RETRY_SECONDS.spread);
-      return this.#untried(work, "another invocation holds the order's lease", seconds);
+    if (admission.kind === "busy") {
+      const seconds =
+        Math.max(1, Math.ceil((admission.leaseUntil - Date.now()) / 1000)) + this.#jitterSeconds();
+      return handBack(
+        HandBackCause.busyLease,
+        "another update of the order is, or may still be, in flight",
+        seconds,
+        bodyOf(work),
+      );
     }
 
     await this.#pacer.take();
-    const blockedAfterWait = this.#blocked(work);
+    const blockedAfterWait = this.#blocked(work, admission);
     if (blockedAfterWait) {
-      await this.#release(publicId, messageId);
+      if (!admission.renewed) await this.#release(work);
       return blockedAfterWait;
     }
-    const outcome = await this.#deps.spot.updateMetadata(publicId, metadata, {
-      deadline: this.#deadlineAt - config.deadlineMarginMs / 2,
+    const outcome = await this.#deps.spot.updateMetadata(publicId, work.message.metadata, {
+      deadline: this.#callDeadline(admission),
       // The quick retries count against the pace at Spot like first attempts.
       beforeRetry: () => this.#pacer.take(),
     });
-    return this.#decide(work, outcome);
+    if (outcome.kind === "applied") return this.#applied(work, outcome, admission);
+    // A write that may still land keeps the lease until it lapses; so does an update that held it
+    // already (an earlier call of it may still land).
+    if (!outcome.mayHaveLanded && !admission.renewed) await this.#release(work);
+    return await this.#failed(work, outcome);
   }
 
-  async #decide(work: Work, outcome: SpotOutcome): Promise<Decision> {
+  /**
+   * No write of the call may land after the lease: the call ends (retries included) the late-write
+   * window before the lease lapses, and before the invocation's deadline.
+   */
+  #callDeadline(admission: Acquired): number {
+    const { deadlineMarginMs, lateWriteWindowSeconds } = this.#deps.config;
+    return Math.min(
+      this.#deadlineAt - deadlineMarginMs / 2,
+      admission.leaseUntil - lateWriteWindowSeconds * 1000,
+    );
+  }
+
+  async #applied(work: Work, outcome: AppliedOutcome, admission: Acquired): Promise<Decision> {
     const { publicId } = work.message;
     const messageId = work.record.messageId;
-    const count = receiveCount(work.record);
-    const { attempts, latencyMs } = outcome;
-    if (outcome.kind === "applied") {
-      this.#breaker.recordSuccess();
+    this.#breaker.recordSuccess();
+    this.#notFoundRun = [];
+    let recorded: Recorded | undefined;
+    for (let tries = 1; recorded === undefined; tries++) {
       try {
-        await this.#deps.ordering.applied(publicId, work.version, messageId);
+        recorded = await this.#deps.ordering.applied(publicId, work.version, messageId, admission.tookOver);
       } catch (error) {
-        this.#deps.logger.error(
-          { messageId, publicId, error: describe(error) },
-          "applied, but the ledger was not updated",
-        );
-      }
-      return { kind: "applied", status: outcome.status, attempts, latencyMs };
-    }
-    await this.#release(publicId, messageId);
-    const { status, errorType, reason } = outcome;
-    const failure = (reasonClass: ReasonClass) =>
-      this.#failure(work.record, reasonClass, reason, { status, errorType, details: outcome.details });
-    switch (outcome.kind) {
-      case "permanent":
-        return {
-          kind: "deadLetter",
-          body: bodyOf(work),
-          failure: failure(ReasonClass.permanent),
-          attempts,
-          latencyMs,
-        };
-      case "systemic":
-        this.#breaker.open(`Spot refused the token (${status ?? "?"})`);
-        this.#deps.onSystemicFailure?.();
-        this.#logSystemic(outcome);
-        return { ...this.#untried(work, reason), status, errorType, attempts, latencyMs };
-      case "transient": {
-        this.#breaker.recordTransientFailure();
-        if (count >= this.#deps.config.maxReceiveCount) {
-          return {
-            kind: "deadLetter",
-            body: bodyOf(work),
-            failure: failure(ReasonClass.exhausted),
-            attempts,
-            latencyMs,
-          };
+        if (tries >= RECORD_TRIES) {
+          // Never deleted unrecorded: once the lease lapsed an older update could be admitted.
+          return this.#handBack(
+            work,
+            HandBackCause.unrecorded,
+            `applied, but the ledger could not record it: ${describe(error)}`,
+          );
         }
-        return {
-          kind: "retry",
-          reason,
-          visibilitySeconds: this.#backoff(work.record, outcome.retryAfterMs),
-          untried: false,
-          body: bodyOf(work),
-          status,
-          errorType,
-          attempts,
-          latencyMs,
-        };
+        await sleep(RECORD_RETRY_MS * tries);
       }
     }
+    const { status, attempts, latencyMs, drift } = outcome;
+    if (drift.length > 0)
+      this.#deps.logger.warn(
+        { messageId, publicId, drift },
+        "Spot's answer drifts from its documented order",
+      );
+    return {
+      kind: "applied",
+      status,
+      attempts,
+      latencyMs,
+      drift,
+      ...(recorded.reassert ? { reassertAfterSeconds: this.#deps.config.lateWriteWindowSeconds } : {}),
+    };
   }
 
-  /** Why no call should start now (circuit open, deadline near), as the decision to hand it back. */
-  #blocked(work: Work): Decision | undefined {
-    if (this.#breaker.isOpen) return this.#untried(work, this.#breaker.reason);
+  async #failed(work: Work, outcome: FailedOutcome): Promise<Decision> {
+    const { status, errorType, reason, attempts, latencyMs } = outcome;
+    const failure = (reasonClass: ReasonClass) =>
+      this.#failure(work.record, reasonClass, reason, { status, errorType, details: outcome.details });
+    const retry = (cause: HandBackCause, waitSeconds: number): Decision => ({
+      kind: "retry",
+      cause,
+      reason,
+      waitSeconds,
+      body: bodyOf(work),
+      ...(status === undefined ? {} : { status }),
+      ...(errorType === undefined ? {} : { errorType }),
+      attempts,
+      latencyMs,
+    });
+    if (outcome.kind === "permanent") {
+      const decision: Decision = {
+        kind: "deadLetter",
+        body: bodyOf(work),
+        failure: failure(ReasonClass.permanent),
+        attempts,
+        latencyMs,
+      };
+      if (status === 404) {
+        this.#notFoundRun.push(decision);
+        if (this.#breaker.recordNotFound()) await this.#checkBaseUrl();
+      }
+      return decision;
+    }
+    if (outcome.kind === "systemic") {
+      this.#breaker.open(reason);
+      this.#deps.onSystemicFailure?.();
+      this.#logSystemic(outcome);
+      return retry(HandBackCause.systemic, this.#handBackSeconds(work));
+    }
+    if (status === 429) return retry(HandBackCause.pace, this.#handBackSeconds(work, outcome.retryAfterMs));
+    if (errorType === "deadline" || errorType === "aborted") return retry(HandBackCause.deadline, 0);
+    if (outcome.foreign) {
+      this.#breaker.recordForeignAnswer();
+      return retry(HandBackCause.systemic, this.#handBackSeconds(work, outcome.retryAfterMs));
+    }
+    this.#breaker.recordTransientFailure();
+    const ownFailures = historyOf(work.record).ownFailures + 1;
+    if (ownFailures >= this.#deps.config.maxReceiveCount) {
+      return {
+        kind: "deadLetter",
+        body: bodyOf(work),
+        failure: failure(ReasonClass.exhausted),
+        attempts,
+        latencyMs,
+      };
+    }
+    return retry(HandBackCause.ownFailure, this.#ownFailureSeconds(ownFailures, outcome.retryAfterMs));
+  }
+
+  /** Why no call should start now (circuit open, deadline or lease too near), as the hand-back. */
+  #blocked(work: Work, admission?: Acquired): Decision | undefined {
+    if (this.#breaker.isOpen) {
+      const cause =
+        this.#breaker.cause === CircuitCause.transient ? HandBackCause.circuit : HandBackCause.systemic;
+      return this.#handBack(work, cause, this.#breaker.reason);
+    }
     if (this.#deadlineAt - Date.now() < this.#deps.config.deadlineMarginMs) {
-      return this.#untried(work, "too little of the invocation's time left to start a call", 0);
+      return handBack(
+        HandBackCause.deadline,
+        "too little of the invocation's time left to start a call",
+        0,
+        bodyOf(work),
+      );
+    }
+    if (admission !== undefined && this.#callDeadline(admission) - Date.now() < MIN_ATTEMPT_MS) {
+      return handBack(
+        HandBackCause.deadline,
+        "too little of the order's lease left to start a call",
+        0,
+        bodyOf(work),
+      );
     }
     return undefined;
   }
 
-  /** Hands a message back for a reason that is not its own; the backoff follows its receive count. */
-  #untried(work: Work, reason: string, visibilitySeconds?: number): Retry {
-    const seconds = visibilitySeconds ?? this.#backoff(work.record);
-    return { kind: "retry", reason, visibilitySeconds: seconds, untried: true, body: bodyOf(work) };
+  /** A run of 404s: the orders' own if Spot's list answers at this base URL, else the base URL's fault. */
+  async #checkBaseUrl(): Promise<void> {
+    const probe = await this.#deps.baseUrlCheck.verify();
+    if (probe === "found") return;
+    const run = this.#notFoundRun.length;
+    this.#breaker.openOnNotFound(
+      probe === "not_found"
+        ? `${run} orders in a row answered 404, and so did Spot's list of orders: is the base URL right?`
+        : `${run} orders in a row answered 404, and Spot's list of orders could not be read to tell a wrong base URL from missing orders`,
+    );
   }
 
-  #backoff(record: SQSRecord, retryAfterMs?: number): number {
-    const { backoffBaseSeconds: baseSeconds, backoffMaxSeconds: maxSeconds } = this.#deps.config;
-    return visibilityBackoffSeconds(
-      { baseSeconds, maxSeconds },
-      receiveCount(record),
+  /** The dead-letters of a run of 404s that opened the circuit go back: a wrong base URL, not the orders. */
+  #handBackNotFoundRun(decided: Decided[]): void {
+    const run = new Set(this.#notFoundRun);
+    for (const item of decided) {
+      if (!run.has(item.decision) || item.decision.kind !== "deadLetter") continue;
+      item.decision = handBack(
+        HandBackCause.systemic,
+        this.#breaker.reason,
+        this.#deps.config.backoffBaseSeconds,
+        item.decision.body,
+      );
+    }
+  }
+
+  #handBack(work: Work, cause: HandBackCause, reason: string): Decision {
+    return handBack(cause, reason, this.#handBackSeconds(work), bodyOf(work));
+  }
+
+  #handBackSeconds(work: Work, retryAfterMs?: number): number {
+    return handBackSeconds(
+      this.#deps.config,
+      historyOf(work.record).handBacks + 1,
       retryAfterMs,
       this.#deps.random,
     );
   }
 
-  async #release(publicId: string, messageId: string): Promise<void> {
+  #ownFailureSeconds(ownFailures: number, retryAfterMs?: number): number {
+    return ownFailureSeconds(
+      this.#deps.config,
+      ownFailures,
+      retryAfterMs,
+      this.#deps.random,
+      this.#startedAt,
+    );
+  }
+
+  #jitterSeconds(): number {
+    return Math.round(this.#deps.random() * 2);
+  }
+
+  async #release(work: Work): Promise<void> {
     try {
-      await this.#deps.ordering.release(publicId, messageId);
+      await this.#deps.ordering.release(work.message.publicId, work.version);
     } catch (error) {
-      // The lease expires on its own; the order is only delayed.
-      this.#deps.logger.warn({ messageId, publicId, error: describe(error) }, "lease not released");
+      // The lease lapses on its own; the order is only delayed.
+      this.#deps.logger.warn(
+        { messageId: work.record.messageId, publicId: work.message.publicId, error: describe(error) },
+        "lease not released",
+      );
     }
   }
 
@@ -211,16 +337,17 @@ export class Invocation {
     extra: { status?: number; errorType?: string; details?: string[] },
   ): Failure {
     const now = new Date();
-    const count = receiveCount(record);
+    const history = historyOf(record);
     const firstReceive = Number(record.attributes.ApproximateFirstReceiveTimestamp);
+    const earlier = history.ownFailures + history.handBacks > 0;
     return {
       reasonClass,
       reason,
       ...(extra.status === undefined ? {} : { status: extra.status }),
       ...(extra.errorType === undefined ? {} : { errorType: extra.errorType }),
       details: extra.details ?? [reason],
-      attempts: count,
-      firstFailureAt: count > 1 && firstReceive > 0 ? new Date(firstReceive) : now,
+      attempts: history.ownFailures + 1,
+      firstFailureAt: earlier && firstReceive > 0 ? new Date(Math.min(firstReceive, Date.now())) : now,
       lastFailureAt: now,
     };
   }
@@ -235,7 +362,7 @@ export class Invocation {
         details: outcome.details,
         alarm: "SystemicFailures",
       },
-      "Spot refused the token: nothing is dead-lettered, every message goes back to the queue. Check the token's secret.",
+      `${outcome.reason}: nothing is dead-lettered, every message goes back to the queue.`,
     );
   }
 }
@@ -243,5 +370,9 @@ export class Invocation {
 /** The body to dead-letter or requeue: stamped with its version, so a replay keeps its place in line. */
 function bodyOf(work: Work): string {
   if (work.message.issuedAt !== undefined) return work.record.body;
-  return serializeUpdate({ ...work.message, issuedAt: new Date(work.version).toISOString() });
+  return serializeUpdate({ ...work.message, issuedAt: new Date(work.version.issuedAt).toISOString() });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

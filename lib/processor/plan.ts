@@ -5,12 +5,13 @@
 import type { SQSRecord } from "aws-lambda";
 import { type ParseResult, parseUpdate, type UpdateMessage } from "../contract.ts";
 import { isFifoRecord, sentAt } from "../sqs/records.ts";
+import { compareVersions, tieBreakOf, type Version } from "./version.ts";
 
 export interface Work {
   record: SQSRecord;
   message: UpdateMessage;
-  /** Orders updates for one order: the body's `issuedAt`, else the first enqueue time (epoch ms). */
-  version: number;
+  /** Orders updates for one order: the body's `issuedAt` (else the first enqueue time) and a tie-break. */
+  version: Version;
   /** Records that run one after another: the order in a standard queue, the message group in FIFO. */
   laneKey: string;
 }
@@ -22,7 +23,13 @@ export interface Plan {
   work: Work[];
 }
 
-export function planBatch(records: SQSRecord[]): Plan {
+export interface PlanOptions {
+  now: number;
+  /** An `issuedAt` further ahead of `now` than this is refused: it would freeze the order. */
+  maxClockSkewMs: number;
+}
+
+export function planBatch(records: SQSRecord[], options: PlanOptions): Plan {
   const plan: Plan = { invalid: [], superseded: [], work: [] };
   const newest = new Map<string, Work>();
   for (const record of records) {
@@ -32,15 +39,17 @@ export function planBatch(records: SQSRecord[]): Plan {
       continue;
     }
     const { message } = parsed;
-    const work: Work = {
-      record,
-      message,
-      version: versionOf(message, record),
-      laneKey: laneKeyOf(record, message),
-    };
+    const version = versionOf(message, record);
+    const aheadMs = version.issuedAt - options.now;
+    if (aheadMs > options.maxClockSkewMs) {
+      const reason = `issuedAt: is ${Math.round(aheadMs / 1000)} s in the future, more than the allowed clock skew of ${options.maxClockSkewMs / 1000} s`;
+      plan.invalid.push({ record, reason });
+      continue;
+    }
+    const work: Work = { record, message, version, laneKey: laneKeyOf(record, message) };
     const current = newest.get(message.publicId);
-    // On a tie the later record wins: same version, same metadata or not, the last word stands.
-    if (current === undefined || work.version >= current.version) {
+    // Equal versions are the same update: the later record stands for both.
+    if (current === undefined || compareVersions(work.version, current.version) >= 0) {
       if (current !== undefined) plan.superseded.push(supersede(current, work));
       newest.set(message.publicId, work);
     } else {
@@ -61,9 +70,10 @@ function checkBody(body: string): ParseResult {
   }
 }
 
-/** The version of an update: its `issuedAt`, else the time the message was first enqueued. */
-export function versionOf(message: UpdateMessage, record: SQSRecord): number {
-  return message.issuedAt === undefined ? sentAt(record) : Date.parse(message.issuedAt);
+/** The version of an update: its `issuedAt` (else its first enqueue time) and its tie-break. */
+export function versionOf(message: UpdateMessage, record: SQSRecord): Version {
+  const issuedAt = message.issuedAt === undefined ? sentAt(record) : Date.parse(message.issuedAt);
+  return { issuedAt, tieBreak: tieBreakOf(message.metadata) };
 }
 
 function laneKeyOf(record: SQSRecord, message: UpdateMessage): string {

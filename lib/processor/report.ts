@@ -4,7 +4,7 @@ import { ReasonClass } from "../dlq/failure-attributes.ts";
 import type { Logger } from "../logger.ts";
 import { type MetricCounts, MetricName, renderEmf } from "../metrics.ts";
 import { receiveCount } from "../sqs/records.ts";
-import type { Decided, Decision } from "./decision.ts";
+import { type Decided, type Decision, HandBackCause } from "./decision.ts";
 
 export interface ReportOptions {
   logger: Logger;
@@ -14,12 +14,25 @@ export interface ReportOptions {
   writeMetrics: (line: string) => void;
 }
 
+/** The metric that counts each cause of a hand-back. */
+const CAUSE_METRIC: Record<HandBackCause, MetricName> = {
+  [HandBackCause.ownFailure]: MetricName.retried,
+  [HandBackCause.pace]: MetricName.handBackPace,
+  [HandBackCause.busyLease]: MetricName.handBackBusyLease,
+  [HandBackCause.circuit]: MetricName.handBackCircuit,
+  [HandBackCause.deadline]: MetricName.handBackDeadline,
+  [HandBackCause.systemic]: MetricName.systemicFailures,
+  [HandBackCause.ledger]: MetricName.systemicFailures,
+  [HandBackCause.heldBack]: MetricName.handBackHeldBack,
+  [HandBackCause.unrecorded]: MetricName.handBackUnrecorded,
+};
+
 /**
  * Logs each record's outcome and writes the invocation's counts as EMF.
  * @param keep the records the queue keeps (handed back, or whose DLQ write failed)
  */
 export function reportBatch(decided: Decided[], keep: Set<string>, options: ReportOptions): void {
-  const counts: Required<MetricCounts> = {
+  const counts: MetricCounts = {
     Applied: 0,
     Superseded: 0,
     DeadLettered: 0,
@@ -27,15 +40,22 @@ export function reportBatch(decided: Decided[], keep: Set<string>, options: Repo
     SystemicFailures: 0,
     Invalid: 0,
   };
+  const count = (name: MetricName) => {
+    counts[name] = (counts[name] ?? 0) + 1;
+  };
   for (const { record, publicId, metadata, decision } of decided) {
     const kept = keep.has(record.messageId);
     const outcome = outcomeName(decision, kept);
-    counts[metricOf(outcome)] += 1;
+    if (outcome === "applied") count(MetricName.applied);
+    else if (outcome === "superseded") count(MetricName.superseded);
+    else if (outcome === "dead-lettered") count(MetricName.deadLettered);
+    else if (decision.kind === "retry") count(CAUSE_METRIC[decision.cause]);
+    else count(MetricName.retried); // a dead-letter that could not be sent: the queue keeps it
     if (decision.kind === "deadLetter" && decision.failure.reasonClass === ReasonClass.invalid)
-      counts.Invalid += 1;
-    if (decision.kind === "retry" && decision.status !== undefined && [401, 403].includes(decision.status)) {
-      counts.SystemicFailures += 1;
-    }
+      count(MetricName.invalid);
+    if (decision.kind === "applied" && decision.drift.length > 0) count(MetricName.drift);
+    if (decision.kind === "applied" && decision.reassertAfterSeconds !== undefined)
+      count(MetricName.reasserts);
     const line = {
       messageId: record.messageId,
       publicId,
@@ -54,27 +74,23 @@ type OutcomeName = "applied" | "superseded" | "dead-lettered" | "retry" | "reque
 
 function outcomeName(decision: Decision, kept: boolean): OutcomeName {
   if (decision.kind === "retry") return kept ? "retry" : "requeued";
-  if (kept) return "kept"; // the DLQ (or the requeue) could not be written: the queue keeps it
+  if (decision.kind === "applied") return "applied"; // kept only to re-assert it later
+  if (kept) return "kept"; // the DLQ could not be written: the queue keeps it
   return decision.kind === "deadLetter" ? "dead-lettered" : decision.kind;
-}
-
-function metricOf(outcome: OutcomeName): keyof Required<MetricCounts> {
-  switch (outcome) {
-    case "applied":
-      return MetricName.applied;
-    case "superseded":
-      return MetricName.superseded;
-    case "dead-lettered":
-      return MetricName.deadLettered;
-    default:
-      return MetricName.retried;
-  }
 }
 
 function detailsOf(decision: Decision): Record<string, unknown> {
   switch (decision.kind) {
     case "applied":
-      return { status: decision.status, attempts: decision.attempts, latencyMs: decision.latencyMs };
+      return {
+        status: decision.status,
+        attempts: decision.attempts,
+        latencyMs: decision.latencyMs,
+        ...(decision.drift.length > 0 ? { drift: decision.drift } : {}),
+        ...(decision.reassertAfterSeconds === undefined
+          ? {}
+          : { reassertAfterSeconds: decision.reassertAfterSeconds }),
+      };
     case "superseded":
       return { reason: decision.reason };
     case "deadLetter": {
@@ -90,10 +106,11 @@ function detailsOf(decision: Decision): Record<string, unknown> {
     }
     case "retry":
       return {
+        cause: decision.cause,
         reason: decision.reason,
         status: decision.status,
         errorType: decision.errorType,
-        visibilitySeconds: decision.visibilitySeconds,
+        waitSeconds: decision.waitSeconds,
         attempts: decision.attempts,
         latencyMs: decision.latencyMs,
       };

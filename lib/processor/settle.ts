@@ -11,9 +11,12 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
+import { MAX_VISIBILITY_SECONDS } from "../backoff.ts";
 import { type Failure, failureAttributes, KEPT_ATTRIBUTES } from "../dlq/failure-attributes.ts";
 import type { Logger } from "../logger.ts";
 import { chunkForBatch, messageBytes } from "../sqs/batches.ts";
+import { HISTORY_ATTRIBUTE, type History, historyAttribute } from "./history.ts";
+import { RECEIVE_SLACK_SECONDS } from "./waits.ts";
 
 /** SQS's ceiling for a message's delay. */
 const MAX_DELAY_SECONDS = 900;
@@ -22,8 +25,8 @@ export interface Settlement {
   deadLetters: Array<{ record: SQSRecord; body: string; failure: Failure }>;
   /** Handed back to the source queue: invisible for this long, then delivered again. */
   handBacks: Array<{ record: SQSRecord; visibilitySeconds: number }>;
-  /** Not tried on their last receive (not their fault): sent again as new messages, with a delay. */
-  requeues: Array<{ record: SQSRecord; body: string; delaySeconds: number }>;
+  /** Handed back for a cause not their own: sent again as new messages, with a delay and their history. */
+  requeues: Array<{ record: SQSRecord; body: string; delaySeconds: number; history: History }>;
 }
 
 export interface Queues {
@@ -50,10 +53,10 @@ export async function settle(queues: Queues, settlement: Settlement, logger: Log
     send(
       queues,
       queues.sourceQueueUrl,
-      settlement.requeues.map(({ record, body, delaySeconds }) => ({
+      settlement.requeues.map(({ record, body, delaySeconds, history }) => ({
         record,
         body,
-        attributes: keptAttributes(record),
+        attributes: { ...keptAttributes(record), [HISTORY_ATTRIBUTE]: historyAttribute(history) },
         delaySeconds: Math.min(delaySeconds, MAX_DELAY_SECONDS),
       })),
       logger,
@@ -137,7 +140,8 @@ async function changeVisibility(
             Entries: chunk.map(({ record, visibilitySeconds }, index) => ({
               Id: String(index),
               ReceiptHandle: record.receiptHandle,
-              VisibilityTimeout: visibilitySeconds,
+              // Within what SQS still allows; the own-failure backoff is cut to this already.
+              VisibilityTimeout: Math.min(visibilitySeconds, MAX_VISIBILITY_SECONDS - RECEIVE_SLACK_SECONDS),
             })),
           }),
         );

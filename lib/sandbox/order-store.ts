@@ -26,6 +26,21 @@ export class OrderStore {
     }
   }
 
+  get size(): number {
+    return this.#orders.size;
+  }
+
+  /** The first `limit` orders, in the order they were added (Spot's list endpoint pages them). */
+  list(limit: number): OrderFull[] {
+    const page: OrderFull[] = [];
+    for (const id of this.#orders.keys()) {
+      if (page.length >= limit) break;
+      const order = this.render(id);
+      if (order !== undefined) page.push(order);
+    }
+    return page;
+  }
+
   has(publicId: string): boolean {
     return this.#orders.has(publicId);
   }

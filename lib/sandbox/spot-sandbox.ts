@@ -39,6 +39,8 @@ export const SANDBOX_TOKEN = "sandbox-token-not-a-secret";
 export const DEFAULT_SANDBOX_SEED = 20261127;
 /** Bodies above this are refused with 400 (Spot's own limit is not published; ours are ≤ 16 KiB). */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Spot's list of orders: the client reads it to tell a wrong base URL from orders that do not exist. */
+const LIST_PATH = "/api/v2/orders/";
 /** `/api/v2/orders/{id}` with or without the trailing slash; only the slashed form is served. */
 const ORDER_PATH = /^\/api\/v2\/orders\/([^/]+)(\/?)$/;
 
@@ -128,6 +130,16 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
     return { status: 201, created: ids };
   }
 
+  /** `GET /api/v2/orders/?limit=N`: Spot's paged list (limit 1–100, default 10). */
+  function listOrders(path: string): Answer {
+    const limit = Number(new URL(path, "http://sandbox").searchParams.get("limit") ?? 10);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail(400, "limit: must be 1 to 100");
+    return {
+      status: 200,
+      list: { count: store.size, next: null, previous: null, results: store.list(limit) },
+    };
+  }
+
   /** Spot's own behaviour: token, route, order, body; in the order Spot's framework checks them. */
   function serve(
     req: IncomingMessage,
@@ -141,6 +153,7 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
       return fail(401, missing ? "Authentication credentials were not provided." : "Invalid token.");
     }
     if (record.path === SANDBOX_ORDERS_PATH && record.method === "POST") return createOrders(parsed);
+    if (record.path.split("?", 1)[0] === LIST_PATH && record.method === "GET") return listOrders(record.path);
     const publicId = record.publicId;
     if (match === null || match[2] !== "/" || publicId === undefined) return fail(404, "Not found");
     if (record.method !== "GET" && record.method !== "POST") {
@@ -205,6 +218,7 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
 /** An answer of Spot's: an order, or the error envelope with these details. */
 type Answer =
   | { status: 200; order: OrderFull | undefined }
+  | { status: 200; list: { count: number; next: null; previous: null; results: OrderFull[] } }
   | { status: 201; created: string[] }
   | { status: number; details: string[]; headers?: Record<string, string> };
 
@@ -217,7 +231,8 @@ function writeAnswer(res: ServerResponse, answer: Answer, { drift = false } = {}
   if ("order" in answer) {
     const order = drift && answer.order !== undefined ? driftedOrder(answer.order) : answer.order;
     sendJson(res, 200, JSON.stringify(order));
-  } else if ("created" in answer) sendJson(res, 201, JSON.stringify({ created: answer.created }));
+  } else if ("list" in answer) sendJson(res, 200, JSON.stringify(answer.list));
+  else if ("created" in answer) sendJson(res, 201, JSON.stringify({ created: answer.created }));
   else sendError(res, answer.status, answer.details, answer.headers);
 }
 

@@ -1,7 +1,8 @@
 /**
- * What an answer from Spot means for one message (CONTRACT.md), as pure functions of what came
- * back: applied, permanent (retrying cannot help), systemic (the token) or transient (may pass).
- * Nothing here does I/O, so every row of the table is tested without a server.
+ * What an answer from Spot proves for one message (docs/spot-api.md), as pure functions of what came
+ * back: applied, permanent (retrying cannot help), systemic (not the message's fault) or transient
+ * (may pass), and whether the write may have landed. Nothing here does I/O, so every row of the
+ * table is tested without a server.
  */
 import type { z } from "zod";
 import { type OrderFull, orderFullSchema } from "./order-schema.ts";
@@ -10,13 +11,15 @@ import type { FailedOutcome, OutcomeKind, SpotErrorBody } from "./outcome.ts";
 /** A failure before the attempts and latency are known; the client adds those. */
 export type Failure = Omit<FailedOutcome, "attempts" | "latencyMs">;
 
-/** What a 200 came to: the order, or why it makes no sense. */
-export type SuccessCheck = { ok: true; order: OrderFull } | { ok: false; failure: Failure };
+/** What a 200 came to: this order (with how it drifts from the schema), or why it proves nothing. */
+export type SuccessCheck = { ok: true; order: OrderFull; drift: string[] } | { ok: false; failure: Failure };
 
 const REASON_MAX = 500;
 
 /**
- * Classifies a non-2xx answer.
+ * Classifies a non-2xx answer by what it proves. Only Spot's own error envelope with a 4xx proves
+ * Spot refused the write; anything else (a 5xx, a page or JSON from something in front of Spot) may
+ * come after the write landed, or say nothing about it.
  * @param body ky's `HTTPError.data`: the parsed JSON for a JSON content type, the text otherwise,
  *   undefined when empty or unreadable.
  * @param retryAfter the raw `Retry-After` header, if any.
@@ -32,6 +35,7 @@ export function classifyHttpFailure(
   const retryAfterMs = retryAfter === null ? undefined : parseRetryAfter(retryAfter, now);
   const details = spotError?.details ?? [describeBody(body, isJson)];
   const errorType = spotError?.type;
+  const refused = spotError !== undefined && status >= 400 && status < 500;
   const base = (kind: Failure["kind"], reason: string, type: string | undefined): Failure => ({
     kind,
     status,
@@ -39,29 +43,45 @@ export function classifyHttpFailure(
     details,
     reason: truncate(reason),
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    mayHaveLanded: !refused,
   });
   const said = `${status}${errorType === undefined ? "" : ` ${errorType}`}: ${details.join("; ")}`;
 
   if (status >= 300 && status < 400) {
-    return base("systemic", `Spot answered ${status} (a redirect): is the base URL right?`, "redirect");
+    // Not followed (see the client), so the write never reached the endpoint.
+    return {
+      ...base("systemic", `Spot answered ${status} (a redirect): is the base URL right?`, "redirect"),
+      mayHaveLanded: false,
+    };
   }
   if (status === 401 || status === 403) {
     const type = errorType ?? (status === 401 ? "unauthorized" : "forbidden");
     return base("systemic", `Spot refused the token (${said}); every message would fail the same way`, type);
   }
   if (status === 408 || status === 429 || status >= 500) {
-    return base("transient", `Spot answered ${said}`, errorType ?? (isJson ? undefined : "non_json_error"));
+    return base(
+      "transient",
+      `Spot answered ${said}`,
+      errorType ?? (isJson ? "not_spot_envelope" : "non_json_error"),
+    );
   }
-  if (status >= 400 && status < 500) {
-    // A 4xx that is not JSON comes from something in front of Spot (a proxy, a WAF), not from Spot
-    // judging this message: dead-lettering for it would be wrong.
-    if (!isJson) return base("transient", `${said} (not Spot's JSON: a proxy?)`, "non_json_error");
-    return base("permanent", `Spot answered ${said}`, errorType);
+  if (spotError === undefined) {
+    // A 4xx outside Spot's envelope comes from something in front of Spot (a gateway, a WAF), not
+    // from Spot judging this message: dead-lettering for it would be wrong.
+    return {
+      ...base(
+        "transient",
+        `${said} (not Spot's error envelope: a gateway?)`,
+        isJson ? "not_spot_envelope" : "non_json_error",
+      ),
+      foreign: true,
+    };
   }
+  if (status >= 400) return base("permanent", `Spot answered ${said}`, errorType);
   return base("transient", `Spot answered an unexpected ${said}`, errorType);
 }
 
-/** A failure with no answer at all. */
+/** A failure with no answer at all, after a request was sent: it may have landed. */
 export function classifyNoAnswer(
   errorType: "timeout" | "network" | "aborted" | "deadline",
   detail: string,
@@ -71,52 +91,49 @@ export function classifyNoAnswer(
     errorType,
     details: [detail],
     reason: truncate(`no answer from Spot: ${detail}`),
+    mayHaveLanded: true,
   };
 }
 
-/** A failure found before any request was sent (an invalid publicId, no token). */
+/** A failure found before any request was sent (an invalid publicId, no token, no time left). */
 export function classifyBeforeRequest(
   kind: Exclude<OutcomeKind, "applied">,
   errorType: string,
   detail: string,
 ): Failure {
-  return { kind, errorType, details: [detail], reason: truncate(detail) };
+  return { kind, errorType, details: [detail], reason: truncate(detail), mayHaveLanded: false };
 }
 
 /**
- * Checks a 200's body: a valid order, for this publicId. Any other answer makes no sense for the
- * message and is permanent, with what was wrong in `details`.
+ * Reads a 200: it proves the write only when it is an order with this publicId. Anything else (a
+ * maintenance page, an empty body, JSON that is no order, another order) proves nothing: an
+ * uncertain, transient failure. An order of this id that does not fit the documented schema is
+ * still this order: the drift is reported by field names, never values.
  */
 export function checkOrderResponse(text: string, publicId: string): SuccessCheck {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return invalid(
-      "invalid_response",
-      `Spot answered 200 with a body that is not JSON (${text.length} chars)`,
-      [],
-    );
+    const what = text.length === 0 ? "an empty body" : describeBody(text, false);
+    return uncertain("invalid_response", `Spot answered 200 with ${what}, not an order`, []);
+  }
+  const orderId = isRecord(parsed) ? parsed.order_id : undefined;
+  if (typeof orderId !== "string") {
+    return uncertain("invalid_response", "Spot answered 200 with JSON that is not an order", []);
+  }
+  if (orderId !== publicId) {
+    return uncertain("wrong_order", `Spot answered 200 for another order (${orderId.slice(0, 64)})`, []);
   }
   const result = orderFullSchema.safeParse(parsed);
-  if (!result.success) {
-    const issues = result.error.issues.slice(0, 5).map(describeIssue);
-    return invalid("invalid_response", "Spot answered 200 with a body that is not an order", issues);
-  }
-  const order = result.data;
-  if (order.order_id !== publicId) {
-    return invalid(
-      "wrong_order",
-      `Spot answered 200 with order ${order.order_id} instead of ${publicId}`,
-      [],
-    );
-  }
-  return { ok: true, order };
+  if (result.success) return { ok: true, order: result.data, drift: [] };
+  const drift = result.error.issues.slice(0, 5).map(describeIssue);
+  return { ok: true, order: parsed as OrderFull, drift };
 }
 
 /**
- * Checks a 200 to an update: a valid order, for this publicId, now holding exactly what was sent.
- * Never repeats a metadata value in what it returns (they can hold health information).
+ * Checks a 200 to an update: applied when it is this order. Metadata other than what was sent is
+ * drift (counted by keys), not a failure: Spot said 200 to this order. Never repeats a value.
  */
 export function checkUpdateResponse(
   text: string,
@@ -126,20 +143,15 @@ export function checkUpdateResponse(
   const check = checkOrderResponse(text, publicId);
   if (!check.ok) return check;
   const stored = check.order.metadata;
-  if (stored === null) {
-    return invalid("metadata_mismatch", "Spot answered 200 but the order holds no metadata", []);
-  }
+  if (!isRecord(stored)) return { ...check, drift: [...check.drift, "metadata: the order holds none"] };
   const keys = new Set([...Object.keys(stored), ...Object.keys(sent)]);
   let differing = 0;
   for (const key of keys) if (!jsonEqual(stored[key], sent[key])) differing++;
-  if (differing > 0) {
-    return invalid(
-      "metadata_mismatch",
-      `Spot answered 200 but the order's metadata differs from what was sent (${differing} of ${keys.size} keys)`,
-      [],
-    );
-  }
-  return check;
+  if (differing === 0) return check;
+  return {
+    ...check,
+    drift: [...check.drift, `metadata: ${differing} of ${keys.size} keys differ from what was sent`],
+  };
 }
 
 /**
@@ -185,15 +197,17 @@ export function readSpotError(body: unknown): SpotErrorBody | undefined {
   };
 }
 
-function invalid(errorType: string, reason: string, issues: string[]): SuccessCheck {
+function uncertain(errorType: string, reason: string, issues: string[]): SuccessCheck {
   return {
     ok: false,
     failure: {
-      kind: "permanent",
+      kind: "transient",
       status: 200,
       errorType,
       details: issues.length > 0 ? issues : [reason],
-      reason: truncate(issues.length > 0 ? `${reason}: ${issues.join("; ")}` : reason),
+      reason: truncate(reason),
+      mayHaveLanded: true,
+      foreign: true,
     },
   };
 }

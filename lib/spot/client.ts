@@ -55,6 +55,9 @@ export type OrderLookup =
   | { kind: "found"; status: number; order: OrderFull; attempts: number; latencyMs: number }
   | FailedOutcome;
 
+/** What reading Spot's list of orders said of the base URL (see {@link SpotClient.probeBaseUrl}). */
+export type BaseUrlProbe = "found" | "not_found" | "unknown";
+
 /** A bug in how the client was called or in the client itself; never an HTTP or network outcome. */
 export class SpotClientError extends SpotMetaError {
   override name = "SpotClientError";
@@ -64,6 +67,8 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 /** Visible ASCII only: anything else would make the Headers API throw with the value in its message. */
 const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
 const RETRIED_METHODS: Array<"get" | "post"> = ["get", "post"];
+/** Socket errors that mean no connection was made: the request never left. */
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
 type Attempted = { ok: true; status: number; text: string } | { ok: false; failure: Failure };
 
@@ -98,9 +103,46 @@ export class SpotClient {
       checkUpdateResponse(text, publicId, metadata),
     ).then((result) =>
       result.kind === "ok"
-        ? { kind: "applied", status: result.status, attempts: result.attempts, latencyMs: result.latencyMs }
+        ? {
+            kind: "applied",
+            status: result.status,
+            drift: result.drift,
+            attempts: result.attempts,
+            latencyMs: result.latencyMs,
+          }
         : result,
     );
+  }
+
+  /**
+   * Tells a wrong base URL from orders that do not exist: reads Spot's list of orders
+   * (`GET /api/v2/orders/?limit=1`), once, without retries. `found` when it answers 200 with a list,
+   * `not_found` when it answers 404 too, `unknown` for anything else.
+   */
+  async probeBaseUrl(options: { deadline?: number } = {}): Promise<BaseUrlProbe> {
+    const token = await this.#readToken();
+    if (typeof token !== "string") return "unknown";
+    const budget = options.deadline === undefined ? this.#options.timeoutMs : options.deadline - Date.now();
+    if (budget < MIN_ATTEMPT_MS) return "unknown";
+    try {
+      const response = await ky(`${this.#baseUrl}/api/v2/orders/?limit=1`, {
+        headers: { authorization: `Token ${token}`, accept: "application/json" },
+        timeout: Math.min(this.#options.timeoutMs, budget),
+        retry: 0,
+        redirect: "manual",
+        throwHttpErrors: false,
+      });
+      if (response.status === 404) return "not_found";
+      if (response.status !== 200) return "unknown";
+      const body: unknown = await response.json().catch(() => undefined);
+      return body !== null &&
+        typeof body === "object" &&
+        Array.isArray((body as { results?: unknown }).results)
+        ? "found"
+        : "unknown";
+    } catch {
+      return "unknown"; // ky's errors hold the request and its Authorization header: never passed on
+    }
   }
 
   /** Reads one order (`GET /api/v2/orders/{publicId}/`), with the same retries and classification. */
@@ -126,7 +168,8 @@ export class SpotClient {
     options: CallOptions,
     check: (text: string) => SuccessCheck,
   ): Promise<
-    { kind: "ok"; status: number; order: OrderFull; attempts: number; latencyMs: number } | FailedOutcome
+    | { kind: "ok"; status: number; order: OrderFull; drift: string[]; attempts: number; latencyMs: number }
+    | FailedOutcome
   > {
     const started = performance.now();
     let attempts = 0;
@@ -145,7 +188,7 @@ export class SpotClient {
     const token = await this.#readToken();
     if (typeof token !== "string") return done(token);
     if (options.deadline !== undefined && options.deadline - Date.now() < MIN_ATTEMPT_MS) {
-      return done(classifyNoAnswer("deadline", "the deadline left no time for an attempt"));
+      return done(classifyBeforeRequest("transient", "deadline", "the deadline left no time for an attempt"));
     }
 
     const attempted = await this.#send(method, publicId, json, token, options, () => attempts++);
@@ -153,7 +196,14 @@ export class SpotClient {
     const result = check(attempted.text);
     if (!result.ok) return done(result.failure, token);
     const latencyMs = Math.round(performance.now() - started);
-    return { kind: "ok", status: attempted.status, order: result.order, attempts, latencyMs };
+    return {
+      kind: "ok",
+      status: attempted.status,
+      order: result.order,
+      drift: result.drift,
+      attempts,
+      latencyMs,
+    };
   }
 
   async #send(
@@ -171,6 +221,8 @@ export class SpotClient {
     let plannedDelayMs = 0;
     let lastDecision: RetryDecision | undefined;
     let lastStatus = 0;
+    // An attempt whose write may have landed makes the whole call uncertain, whatever came after it.
+    let earlierMayHaveLanded = false;
     const classify = (error: unknown) => this.#classifyError(error, signal, deadline);
     try {
       const text = await ky(url, {
@@ -204,6 +256,7 @@ export class SpotClient {
             } catch {
               return false; // not an HTTP/network outcome: ky rethrows it, and so do we below
             }
+            earlierMayHaveLanded ||= failure.mayHaveLanded;
             lastDecision = decideRetry({
               failure,
               retryNumber: retryCount,
@@ -223,6 +276,7 @@ export class SpotClient {
       return { ok: true, status: lastStatus, text };
     } catch (error) {
       const failure = classify(error);
+      failure.mayHaveLanded ||= earlierMayHaveLanded;
       if (lastDecision?.retry === false && lastDecision.why === "retry_after_beyond_ceiling") {
         failure.reason += `; Retry-After is beyond the in-process ceiling of ${policy.retryMaxDelayMs} ms, left to the queue`;
       } else if (lastDecision?.retry === false && lastDecision.why === "deadline") {
@@ -255,7 +309,10 @@ export class SpotClient {
       return classifyNoAnswer("timeout", `the attempt timed out after ${this.#options.timeoutMs} ms`);
     }
     if (isNetworkError(error) || isRawNetworkError(error)) {
-      return classifyNoAnswer("network", `network error (${networkCause(error)})`);
+      const cause = networkCause(error);
+      const failure = classifyNoAnswer("network", `network error (${cause})`);
+      // No connection was made, so nothing was sent.
+      return NOT_CONNECTED.has(cause) ? { ...failure, mayHaveLanded: false } : failure;
     }
     const name = error instanceof Error ? error.name : typeof error;
     throw new SpotClientError(`unexpected ${name} while calling Spot`);

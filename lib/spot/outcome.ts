@@ -1,16 +1,17 @@
 /**
- * What came of one call to Spot, as a value callers switch on. Classification follows
- * CONTRACT.md: retrying cannot help a permanent failure, a systemic one is the token's fault (not
- * the message's), a transient one may pass.
+ * What came of one call to Spot, as a value callers switch on. An answer is classified by what it
+ * proves about this message (docs/spot-api.md): retrying cannot help a permanent failure, a systemic
+ * one is not the message's fault, a transient one may pass; and any failure whose write may still
+ * land at Spot says so (`mayHaveLanded`), because Spot's endpoint is an unconditional full replace.
  */
 export const OutcomeKind = {
-  /** Spot stored the metadata (200, and the order it returned holds what was sent). */
+  /** Spot answered 200 for this order: it stored the metadata. */
   applied: "applied",
-  /** 400, 404, 422, or a 200 that makes no sense for this order: retrying cannot help. */
+  /** 400, 404, 422 in Spot's error envelope: Spot judged this message; retrying cannot help. */
   permanent: "permanent",
-  /** 401, 403: every message would fail the same way; never dead-letter for it. */
+  /** 401, 403, a redirect, no token: every message would fail the same way; never dead-letter for it. */
   systemic: "systemic",
-  /** 408, 429, 5xx, timeout, reset, a body that is not Spot's JSON: may pass with time. */
+  /** 408, 429, 5xx, timeout, reset, a 200 that is not this order, an answer outside Spot's envelope. */
   transient: "transient",
 } as const;
 export type OutcomeKind = (typeof OutcomeKind)[keyof typeof OutcomeKind];
@@ -25,6 +26,11 @@ export interface SpotErrorBody {
 export interface AppliedOutcome {
   kind: typeof OutcomeKind.applied;
   status: number;
+  /**
+   * How the 200's order differs from what we expect (a field outside the documented schema, metadata
+   * other than what was sent), by field and key names only; empty when it is as expected.
+   */
+  drift: string[];
   /** HTTP attempts made, retries included. */
   attempts: number;
   latencyMs: number;
@@ -42,6 +48,13 @@ export interface FailedOutcome {
   reason: string;
   /** What the last response's `Retry-After` asked for, in milliseconds. */
   retryAfterMs?: number;
+  /**
+   * Whether a write of this call may have landed at Spot, or may still land: true unless every
+   * attempt was refused in Spot's own envelope or never sent.
+   */
+  mayHaveLanded: boolean;
+  /** The answer was not Spot's (a proxy's or gateway's JSON, a 200 that is no order of this id). */
+  foreign?: boolean;
   attempts: number;
   latencyMs: number;
 }

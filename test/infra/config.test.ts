@@ -150,6 +150,16 @@ describe("resolveStackConfig", () => {
     ]);
   });
 
+  it("refuses a ledger lease shorter than the function's timeout plus the late-write window", () => {
+    // Act
+    const problems = problemsOf({ timeoutSeconds: 300, handler: { ledgerLeaseSeconds: 200 } });
+
+    // Assess
+    expect(problems).toStrictEqual([
+      "spotOrderMetadata.handler.ledgerLeaseSeconds: must be at least timeoutSeconds + the handler's lateWriteWindowSeconds = 330 (got 200), so that no write of an invocation lands after its lease",
+    ]);
+  });
+
   it("passes other handler settings through, validated by the handler's own schema", () => {
     // Act
     const config = resolveStackConfig({ handler: { logLevel: "debug", backoffMaxSeconds: 1800 } });

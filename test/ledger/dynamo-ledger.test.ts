@@ -2,13 +2,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoLedger } from "../../lib/ledger/dynamo-ledger.ts";
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from "../../lib/local/embedded-dynamodb.ts";
-import { Admission } from "../../lib/processor/ordering.ts";
+import type { Version } from "../../lib/processor/version.ts";
 
 let db: EmbeddedDynamoDb;
 let clock = 1_000_000;
 let ledger: DynamoLedger;
 let order = 0;
 const nextOrder = () => `L${++order}`;
+const v = (issuedAt: number, tieBreak = 0): Version => ({ issuedAt, tieBreak });
+const LEASE_MS = 10_000;
 
 beforeAll(async () => {
   db = await startEmbeddedDynamoDb();
@@ -16,52 +18,83 @@ beforeAll(async () => {
 });
 afterAll(() => db.stop());
 
+const acquired = (renewed = false, tookOver = false) => ({
+  kind: "acquired",
+  leaseUntil: clock + LEASE_MS,
+  renewed,
+  tookOver,
+});
+
 describe("the applied-updates ledger", () => {
   it("admits the first update of an order and records it once applied", async () => {
     const id = nextOrder();
-    expect(await ledger.admit(id, 100, "m1")).toBe(Admission.acquired);
-    await ledger.applied(id, 100, "m1");
+    expect(await ledger.admit(id, v(100), "m1")).toStrictEqual(acquired());
+    expect(await ledger.applied(id, v(100), "m1", false)).toStrictEqual({ reassert: false });
     expect(await ledger.appliedVersion(id)).toBe(100);
   });
 
   it("supersedes an older or equal update once a version is applied", async () => {
     const id = nextOrder();
-    await ledger.admit(id, 200, "new");
-    await ledger.applied(id, 200, "new");
-    expect(await ledger.admit(id, 100, "old")).toBe(Admission.superseded);
-    expect(await ledger.admit(id, 200, "same-again")).toBe(Admission.superseded);
-    expect(await ledger.admit(id, 300, "newer")).toBe(Admission.acquired);
+    await ledger.admit(id, v(200), "new");
+    await ledger.applied(id, v(200), "new", false);
+    expect(await ledger.admit(id, v(100), "old")).toStrictEqual({ kind: "superseded" });
+    expect(await ledger.admit(id, v(200), "same-again")).toStrictEqual({ kind: "superseded" });
+    expect(await ledger.admit(id, v(300), "newer")).toStrictEqual(acquired());
   });
 
-  it("keeps a second message out while the lease is held, and lets it in once released", async () => {
+  it("breaks a tie of issuedAt by the tie-break, the greater winning", async () => {
     const id = nextOrder();
-    expect(await ledger.admit(id, 100, "a")).toBe(Admission.acquired);
-    expect(await ledger.admit(id, 200, "b")).toBe(Admission.busy);
-    await ledger.release(id, "a");
-    expect(await ledger.admit(id, 200, "b")).toBe(Admission.acquired);
+    await ledger.admit(id, v(200, 5), "a");
+    await ledger.applied(id, v(200, 5), "a", false);
+    expect(await ledger.admit(id, v(200, 4), "lower")).toStrictEqual({ kind: "superseded" });
+    expect(await ledger.admit(id, v(200, 6), "higher")).toStrictEqual(acquired());
   });
 
-  it("lets a lease left by a crashed holder lapse", async () => {
+  it("admits the applied update again only for the message asked to re-assert it", async () => {
     const id = nextOrder();
-    await ledger.admit(id, 100, "crashed");
-    clock += 10_001;
-    expect(await ledger.admit(id, 200, "next")).toBe(Admission.acquired);
+    await ledger.admit(id, v(100), "m1");
+    expect(await ledger.applied(id, v(100), "m1", true)).toStrictEqual({ reassert: true });
+    expect(await ledger.admit(id, v(100), "a-copy")).toStrictEqual({ kind: "superseded" });
+    expect(await ledger.admit(id, v(100), "m1")).toStrictEqual(acquired());
+    await ledger.applied(id, v(100), "m1", false);
+    expect(await ledger.admit(id, v(100), "m1")).toStrictEqual({ kind: "superseded" });
   });
 
-  it("never lowers the recorded version, even when the lease passed on mid-call", async () => {
+  it("keeps another update out while the lease is held, saying until when, and lets it in once released", async () => {
     const id = nextOrder();
-    await ledger.admit(id, 100, "slow");
-    clock += 10_001;
-    await ledger.admit(id, 300, "fast");
-    await ledger.applied(id, 300, "fast");
-    await ledger.applied(id, 100, "slow");
+    expect(await ledger.admit(id, v(100), "a")).toStrictEqual(acquired());
+    expect(await ledger.admit(id, v(200), "b")).toStrictEqual({ kind: "busy", leaseUntil: clock + LEASE_MS });
+    await ledger.release(id, v(100));
+    expect(await ledger.admit(id, v(200), "b")).toStrictEqual(acquired());
+  });
+
+  it("lends the lease to every copy of one update, and says it was renewed", async () => {
+    const id = nextOrder();
+    await ledger.admit(id, v(100), "first-delivery");
+    expect(await ledger.admit(id, v(100), "requeued-copy")).toStrictEqual(acquired(true));
+  });
+
+  it("lets a lapsed lease be taken over, and says so", async () => {
+    const id = nextOrder();
+    await ledger.admit(id, v(100), "crashed");
+    clock += LEASE_MS + 1;
+    expect(await ledger.admit(id, v(200), "next")).toStrictEqual(acquired(false, true));
+  });
+
+  it("never lowers the recorded version, and tells a holder whose lease passed on", async () => {
+    const id = nextOrder();
+    await ledger.admit(id, v(100), "slow");
+    clock += LEASE_MS + 1;
+    await ledger.admit(id, v(300), "fast");
+    expect(await ledger.applied(id, v(300), "fast", false)).toStrictEqual({ reassert: false });
+    expect(await ledger.applied(id, v(100), "slow", false)).toStrictEqual({ reassert: true });
     expect(await ledger.appliedVersion(id)).toBe(300);
   });
 
-  it("does not release a lease another message holds", async () => {
+  it("does not release a lease another update holds", async () => {
     const id = nextOrder();
-    await ledger.admit(id, 100, "holder");
-    await ledger.release(id, "someone-else");
-    expect(await ledger.admit(id, 200, "third")).toBe(Admission.busy);
+    await ledger.admit(id, v(100), "holder");
+    await ledger.release(id, v(999));
+    expect((await ledger.admit(id, v(200), "third")).kind).toBe("busy");
   });
 });

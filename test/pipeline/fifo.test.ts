@@ -61,6 +61,6 @@ it("calls Spot for nothing after a failed message of its group, and hands the re
     [orderId(3), 200],
   ]);
   expect(logs.entries().find((e) => e.publicId === orderId(2))?.reason).toBe(
-    `held back behind ${records[0]?.messageId}, which failed, in its FIFO group`,
+    `held back behind ${records[0]?.messageId}, which goes back to the queue, in its FIFO group`,
   );
 });

@@ -13,31 +13,36 @@ const envelope = (code: number, type: string, details: string[]) => ({ error: { 
 const NGINX_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
 
 describe("classifyHttpFailure", () => {
+  // A 4xx in Spot's own envelope proves Spot refused the write; a 5xx may come after it landed.
   it.each([
-    [400, "bad_request", "permanent"],
-    [404, "not_found", "permanent"],
-    [422, "bad_request", "permanent"],
-    [401, "unauthorized", "systemic"],
-    [403, "forbidden", "systemic"],
-    [408, "server_error", "transient"],
-    [429, "rate_limit_exceeded", "transient"],
-    [500, "server_error", "transient"],
-    [502, "server_error", "transient"],
-    [503, "server_error", "transient"],
-    [504, "server_error", "transient"],
-  ] as const)("%i with Spot's envelope is %s", (status, type, kind) => {
-    // Act
-    const failure = classifyHttpFailure(status, envelope(status, type, ["why"]), null, NOW);
+    [400, "bad_request", "permanent", false],
+    [404, "not_found", "permanent", false],
+    [422, "bad_request", "permanent", false],
+    [401, "unauthorized", "systemic", false],
+    [403, "forbidden", "systemic", false],
+    [408, "server_error", "transient", false],
+    [429, "rate_limit_exceeded", "transient", false],
+    [500, "server_error", "transient", true],
+    [502, "server_error", "transient", true],
+    [503, "server_error", "transient", true],
+    [504, "server_error", "transient", true],
+  ] as const)(
+    "%i with Spot's envelope is %s, %s, may have landed: %s",
+    (status, type, kind, mayHaveLanded) => {
+      // Act
+      const failure = classifyHttpFailure(status, envelope(status, type, ["why"]), null, NOW);
 
-    // Assess
-    expect(failure).toStrictEqual({
-      kind,
-      status,
-      errorType: type,
-      details: ["why"],
-      reason: expect.stringContaining(`${status} ${type}: why`),
-    });
-  });
+      // Assess
+      expect(failure).toStrictEqual({
+        kind,
+        status,
+        errorType: type,
+        details: ["why"],
+        reason: expect.stringContaining(`${status} ${type}: why`),
+        mayHaveLanded,
+      });
+    },
+  );
 
   it("keeps Spot's details and reads Retry-After in seconds", () => {
     // Act
@@ -60,9 +65,14 @@ describe("classifyHttpFailure", () => {
       errorType: "non_json_error",
       details: ['an HTML page: "502 Bad Gateway"'],
       reason: 'Spot answered 502: an HTML page: "502 Bad Gateway"',
+      mayHaveLanded: true,
     });
-    expect(proxy404.kind).toBe("transient");
-    expect(proxy404.errorType).toBe("non_json_error");
+    expect([proxy404.kind, proxy404.errorType, proxy404.mayHaveLanded, proxy404.foreign]).toStrictEqual([
+      "transient",
+      "non_json_error",
+      true,
+      true,
+    ]);
   });
 
   it("treats 401 and 403 as systemic even without Spot's envelope", () => {
@@ -81,13 +91,20 @@ describe("classifyHttpFailure", () => {
     expect([failure.kind, failure.errorType]).toStrictEqual(["systemic", "redirect"]);
   });
 
-  it("treats a 4xx with some other JSON body as permanent", () => {
+  it("treats a 4xx with a gateway's JSON, outside Spot's envelope, as a foreign answer, not Spot's judgement", () => {
     // Act
-    const failure = classifyHttpFailure(400, { detail: "Bad" }, null, NOW);
+    const failure = classifyHttpFailure(404, { message: "Not Found" }, null, NOW);
 
     // Assess
-    expect(failure.kind).toBe("permanent");
-    expect(failure.details).toStrictEqual(["a JSON body that is not Spot's error envelope"]);
+    expect(failure).toStrictEqual({
+      kind: "transient",
+      status: 404,
+      errorType: "not_spot_envelope",
+      details: ["a JSON body that is not Spot's error envelope"],
+      reason: "404: a JSON body that is not Spot's error envelope (not Spot's error envelope: a gateway?)",
+      mayHaveLanded: true,
+      foreign: true,
+    });
   });
 });
 
@@ -125,7 +142,7 @@ describe("checkUpdateResponse", () => {
     expect(check.ok).toBe(true);
   });
 
-  it("rejects another order", () => {
+  it("proves nothing with a 200 for another order: uncertain, not dead-lettered", () => {
     // Act
     const check = checkUpdateResponse(JSON.stringify(seedOrder("O2", { metadata: sent })), "O1", sent);
 
@@ -133,16 +150,18 @@ describe("checkUpdateResponse", () => {
     expect(check).toStrictEqual({
       ok: false,
       failure: {
-        kind: "permanent",
+        kind: "transient",
         status: 200,
         errorType: "wrong_order",
-        details: ["Spot answered 200 with order O2 instead of O1"],
-        reason: "Spot answered 200 with order O2 instead of O1",
+        details: ["Spot answered 200 for another order (O2)"],
+        reason: "Spot answered 200 for another order (O2)",
+        mayHaveLanded: true,
+        foreign: true,
       },
     });
   });
 
-  it("rejects stored metadata that differs, without repeating any value", () => {
+  it("applies an order of this id whose metadata differs, reporting the drift without any value", () => {
     // Prepare
     const stored = { ...sent, plan: "silver-SECRET-VALUE" };
 
@@ -150,38 +169,50 @@ describe("checkUpdateResponse", () => {
     const check = checkUpdateResponse(JSON.stringify(seedOrder("O1", { metadata: stored })), "O1", sent);
 
     // Assess
-    expect(check.ok).toBe(false);
-    const failure = check.ok ? undefined : check.failure;
-    expect(failure?.errorType).toBe("metadata_mismatch");
-    expect(failure?.reason).toContain("1 of 3 keys");
-    expect(JSON.stringify(failure)).not.toContain("SECRET");
+    expect(check.ok && check.drift).toStrictEqual(["metadata: 1 of 3 keys differ from what was sent"]);
+    expect(JSON.stringify(check.ok && check.drift)).not.toContain("SECRET");
   });
 
-  it("rejects an order with no metadata after an update", () => {
+  it("applies an order of this id that holds no metadata after the update, as drift", () => {
     // Act
     const check = checkUpdateResponse(JSON.stringify(seedOrder("O1")), "O1", sent);
 
     // Assess
-    expect(check.ok ? undefined : check.failure.errorType).toBe("metadata_mismatch");
+    expect(check.ok && check.drift).toStrictEqual(["metadata: the order holds none"]);
   });
 
   it.each([
-    ["not JSON", "<html>OK</html>", "body that is not JSON"],
-    ["not an order", JSON.stringify({ success: true }), "order_id: "],
+    ["a status Spot never documented", { status: "on_hold" }, "status: "],
+    ["a null recipient", { recipient: null }, "recipient: "],
+  ])("applies an order of this id with %s, reporting the field that drifts", (_name, change, expected) => {
+    // Act
+    const body = JSON.stringify({ ...seedOrder("O1", { metadata: sent }), ...change });
+    const check = checkUpdateResponse(body, "O1", sent);
+
+    // Assess
+    expect(check.ok).toBe(true);
+    expect(check.ok && check.drift.length === 1 && check.drift[0]?.startsWith(expected)).toBe(true);
+  });
+
+  it.each([
     [
-      "an unknown status",
-      JSON.stringify({ ...seedOrder("O1", { metadata: sent }), status: "shipped" }),
-      "status: ",
+      "a maintenance page served with 200",
+      "<html><title>Down for maintenance</title></html>",
+      'an HTML page: "Down for maintenance"',
     ],
-  ])("rejects a body that is %s, saying what is wrong", (_name, body, expected) => {
+    ["an empty body", "", "an empty body"],
+    ["JSON that is not an order", JSON.stringify({ success: true }), "JSON that is not an order"],
+  ])("proves nothing with %s: uncertain, transient, may have landed", (_name, body, expected) => {
     // Act
     const check = checkUpdateResponse(body, "O1", sent);
 
     // Assess
-    expect(check.ok).toBe(false);
     const failure = check.ok ? undefined : check.failure;
-    expect(failure?.kind).toBe("permanent");
-    expect(failure?.errorType).toBe("invalid_response");
+    expect([failure?.kind, failure?.errorType, failure?.mayHaveLanded]).toStrictEqual([
+      "transient",
+      "invalid_response",
+      true,
+    ]);
     expect(failure?.reason).toContain(expected);
   });
 });

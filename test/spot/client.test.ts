@@ -43,6 +43,7 @@ describe("updateMetadata", () => {
     expect(outcome).toStrictEqual({
       kind: "applied",
       status: 200,
+      drift: [],
       attempts: 1,
       latencyMs: expect.any(Number),
     });
@@ -72,6 +73,7 @@ describe("updateMetadata", () => {
       errorType: "not_found",
       details: ["Order not found"],
       reason: "Spot answered 404 not_found: Order not found",
+      mayHaveLanded: false,
       attempts: 1,
       latencyMs: expect.any(Number),
     });
@@ -218,11 +220,26 @@ describe("updateMetadata", () => {
       errorType: "timeout",
       details: ["the attempt timed out after 200 ms"],
       reason: "no answer from Spot: the attempt timed out after 200 ms",
+      mayHaveLanded: true,
       attempts: 1,
       latencyMs: expect.any(Number),
     });
     expect(outcome.latencyMs).toBeGreaterThanOrEqual(190);
     expect(outcome.latencyMs).toBeLessThan(1_000);
+  });
+
+  it("reports a call as uncertain when an earlier attempt timed out, even if the last was refused by Spot", async () => {
+    // Prepare: the first attempt hangs (its write may land), the retries get Spot's 429.
+    script({ kind: "hang" }, { kind: "status", status: 429 }, { kind: "status", status: 429 });
+
+    // Act
+    const outcome = await client({ timeoutMs: 200, retryLimit: 2, retryMaxDelayMs: 10 }).updateMetadata(
+      "O1",
+      { a: 1 },
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: "transient", status: 429, mayHaveLanded: true, attempts: 3 });
   });
 
   it("retries after a timeout (retryOnTimeout) and is applied", async () => {
@@ -266,7 +283,7 @@ describe("updateMetadata", () => {
     });
   });
 
-  it("reports a 200 that is not an order as permanent, without retrying", async () => {
+  it("reports a 200 that is not an order as uncertain: transient, may have landed, left to the queue", async () => {
     // Prepare
     script({ kind: "garbage" });
 
@@ -275,9 +292,10 @@ describe("updateMetadata", () => {
 
     // Assess
     expect(outcome).toMatchObject({
-      kind: "permanent",
+      kind: "transient",
       status: 200,
       errorType: "invalid_response",
+      mayHaveLanded: true,
       attempts: 1,
     });
     expect("reason" in outcome && outcome.reason).toContain("not an order");

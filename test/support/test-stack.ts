@@ -14,6 +14,8 @@ export function startTestStack(logs: CapturedLogs, options: LocalStackOptions = 
       retryLimit: 0,
       backoffBaseSeconds: 1,
       backoffMaxSeconds: 2,
+      lateWriteWindowSeconds: 1,
+      ledgerLeaseSeconds: 2,
       ...options.handler,
     },
     eventSource: { batchingWindowMs: 20, ...options.eventSource },
