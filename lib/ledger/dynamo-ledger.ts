@@ -14,7 +14,7 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { Admission, OrderingGuard, Recorded } from "../processor/ordering.ts";
+import type { Admission, OrderingGuard, Recorded, RecordOptions } from "../processor/ordering.ts";
 import {
   compareVersions,
   parseVersionNumber,
@@ -99,7 +99,12 @@ export class DynamoLedger implements OrderingGuard, AppliedVersionReader {
   }
 
   /** Records the applied version and releases the lease; never lowers the recorded version. */
-  async applied(publicId: string, version: Version, messageId: string, reassert: boolean): Promise<Recorded> {
+  async applied(
+    publicId: string,
+    version: Version,
+    messageId: string,
+    { reassert, keepLease }: RecordOptions,
+  ): Promise<Recorded> {
     const now = this.#now();
     const values = {
       ...versionValues(version),
@@ -111,9 +116,10 @@ export class DynamoLedger implements OrderingGuard, AppliedVersionReader {
     const record = `SET ${A.appliedVersion} = :version, ${A.appliedOrder} = :order, ${A.appliedMessageId} = :message, ${A.appliedAt} = :at, ${LEDGER_TTL_ATTRIBUTE} = :ttl`;
     try {
       await this.#update(publicId, {
-        UpdateExpression: reassert
-          ? `${record}, ${A.reassertBy} = :message REMOVE ${A.leaseOwner}, ${A.leaseUntil}`
-          : `${record} REMOVE ${A.leaseOwner}, ${A.leaseUntil}, ${A.reassertBy}`,
+        UpdateExpression: `${record}${reassert ? `, ${A.reassertBy} = :message` : ""}${removing([
+          ...(keepLease ? [] : [A.leaseOwner, A.leaseUntil]),
+          ...(reassert ? [] : [A.reassertBy]),
+        ])}`,
         ConditionExpression: `${A.leaseOwner} = :me AND ${NOT_OLDER}`,
         ExpressionAttributeValues: { ...values, ":me": { S: versionKey(version) } },
       });
@@ -195,4 +201,8 @@ export class DynamoLedger implements OrderingGuard, AppliedVersionReader {
 
 function versionValues(version: Version) {
   return { ":order": { N: versionNumber(version) } };
+}
+
+function removing(attributes: string[]): string {
+  return attributes.length === 0 ? "" : ` REMOVE ${attributes.join(", ")}`;
 }

@@ -5,6 +5,7 @@
  */
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type HandlerConfig, type HandlerConfigInput, readConfig, toEnvironment } from "../config.ts";
+import { DynamoLedger } from "../ledger/dynamo-ledger.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import type { OrderingGuard } from "../processor/ordering.ts";
 import type { QueueSettings } from "../queue-settings.ts";
@@ -26,8 +27,8 @@ export interface LocalStackOptions {
   >;
   /** Wraps the handler, e.g. to inject crashes in tests. */
   wrapHandler?: (handler: UpdateHandler) => UpdateHandler;
-  /** Replaces the ordering guard (the ledger) altogether. */
-  ordering?: OrderingGuard;
+  /** Wraps the ordering guard (the ledger), e.g. to inject its failures in tests. */
+  wrapOrdering?: (ledger: OrderingGuard) => OrderingGuard;
   /** Run the applied-updates ledger on an embedded DynamoDB (dynalite). @default true */
   ledger?: boolean;
   logger?: Logger;
@@ -87,7 +88,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sqs,
     logger,
     sqsEndpoint: queues.endpoint,
-    ordering: options.ordering,
+    ordering:
+      options.wrapOrdering && ledgerClient && dynamoDb
+        ? options.wrapOrdering(
+            new DynamoLedger({
+              client: ledgerClient,
+              table: dynamoDb.table,
+              leaseSeconds: config.ledgerLeaseSeconds,
+              ttlDays: config.ledgerTtlDays,
+            }),
+          )
+        : undefined,
     dynamoDb: ledgerClient,
     writeMetrics: options.writeMetrics,
     service: "spot-order-metadata-local",

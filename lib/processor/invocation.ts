@@ -20,6 +20,9 @@ import { handBackSeconds, ownFailureSeconds } from "./waits.ts";
 
 type Acquired = Extract<Admission, { kind: "acquired" }>;
 
+/** A lease held elsewhere is mostly released within seconds: come back soon, not after a full backoff. */
+const BUSY_RETRY_SECONDS = { min: 2, spread: 4 };
+
 /** Tries of the ledger's record after a 200 (the SDK retries throttles inside each). */
 const RECORD_TRIES = 3;
 const RECORD_RETRY_MS = 100;
@@ -107,8 +110,11 @@ export class Invocation {
       return { kind: "superseded", reason: "a newer or equal update for the order was already applied" };
     }
     if (admission.kind === "busy") {
-      const seconds =
-        Math.max(1, Math.ceil((admission.leaseUntil - Date.now()) / 1000)) + this.#jitterSeconds();
+      // A call in flight releases the lease within seconds; one whose write may still land keeps it
+      // until it lapses. Come back soon, and never later than the lapse.
+      const untilLapse = Math.ceil((admission.leaseUntil - Date.now()) / 1000);
+      const soon = BUSY_RETRY_SECONDS.min + Math.round(this.#deps.random() * BUSY_RETRY_SECONDS.spread);
+      const seconds = Math.max(1, Math.min(untilLapse, soon));
       return handBack(
         HandBackCause.busyLease,
         "another update of the order is, or may still be, in flight",
@@ -155,7 +161,11 @@ export class Invocation {
     let recorded: Recorded | undefined;
     for (let tries = 1; recorded === undefined; tries++) {
       try {
-        recorded = await this.#deps.ordering.applied(publicId, work.version, messageId, admission.tookOver);
+        recorded = await this.#deps.ordering.applied(publicId, work.version, messageId, {
+          reassert: admission.tookOver,
+          // An earlier call (or attempt) of this update may still land: keep others out until it lapses.
+          keepLease: admission.renewed || outcome.earlierAttemptMayLand,
+        });
       } catch (error) {
         if (tries >= RECORD_TRIES) {
           // Never deleted unrecorded: once the lease lapsed an older update could be admitted.
@@ -312,10 +322,6 @@ export class Invocation {
       this.#deps.random,
       this.#startedAt,
     );
-  }
-
-  #jitterSeconds(): number {
-    return Math.round(this.#deps.random() * 2);
   }
 
   async #release(work: Work): Promise<void> {

@@ -26,6 +26,11 @@ export interface Recorded {
   reassert: boolean;
 }
 
+export interface RecordOptions {
+  reassert: boolean;
+  keepLease: boolean;
+}
+
 export interface OrderingGuard {
   /**
    * Admits an update newer than the one applied; or the applied one again for the message that is
@@ -33,10 +38,11 @@ export interface OrderingGuard {
    */
   admit(publicId: string, version: Version, messageId: string): Promise<Admission>;
   /**
-   * Records the applied version and releases the lease, in one write; with `reassert`, the message
-   * is to come back and send the version again once the late-write window has passed.
+   * Records the applied version and releases the lease, in one write. `reassert`: the message is to
+   * come back and send the version again once the late-write window has passed. `keepLease`: an
+   * earlier call of the update may still land, so the lease stays until it lapses.
    */
-  applied(publicId: string, version: Version, messageId: string, reassert: boolean): Promise<Recorded>;
+  applied(publicId: string, version: Version, messageId: string, options: RecordOptions): Promise<Recorded>;
   /** Releases the lease after a call that surely did not reach Spot. */
   release(publicId: string, version: Version): Promise<void>;
 }

@@ -70,7 +70,9 @@ const RETRIED_METHODS: Array<"get" | "post"> = ["get", "post"];
 /** Socket errors that mean no connection was made: the request never left. */
 const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
-type Attempted = { ok: true; status: number; text: string } | { ok: false; failure: Failure };
+type Attempted =
+  | { ok: true; status: number; text: string; earlierAttemptMayLand: boolean }
+  | { ok: false; failure: Failure };
 
 export class SpotClient {
   readonly #options: SpotClientOptions;
@@ -107,6 +109,7 @@ export class SpotClient {
             kind: "applied",
             status: result.status,
             drift: result.drift,
+            earlierAttemptMayLand: result.earlierAttemptMayLand,
             attempts: result.attempts,
             latencyMs: result.latencyMs,
           }
@@ -168,7 +171,15 @@ export class SpotClient {
     options: CallOptions,
     check: (text: string) => SuccessCheck,
   ): Promise<
-    | { kind: "ok"; status: number; order: OrderFull; drift: string[]; attempts: number; latencyMs: number }
+    | {
+        kind: "ok";
+        status: number;
+        order: OrderFull;
+        drift: string[];
+        earlierAttemptMayLand: boolean;
+        attempts: number;
+        latencyMs: number;
+      }
     | FailedOutcome
   > {
     const started = performance.now();
@@ -201,6 +212,7 @@ export class SpotClient {
       status: attempted.status,
       order: result.order,
       drift: result.drift,
+      earlierAttemptMayLand: attempted.earlierAttemptMayLand,
       attempts,
       latencyMs,
     };
@@ -273,7 +285,7 @@ export class SpotClient {
           backoffLimit: Number.POSITIVE_INFINITY,
         },
       }).text();
-      return { ok: true, status: lastStatus, text };
+      return { ok: true, status: lastStatus, text, earlierAttemptMayLand: earlierMayHaveLanded };
     } catch (error) {
       const failure = classify(error);
       failure.mayHaveLanded ||= earlierMayHaveLanded;

@@ -31,6 +31,8 @@ export interface AppliedOutcome {
    * other than what was sent), by field and key names only; empty when it is as expected.
    */
   drift: string[];
+  /** An earlier attempt of this call failed in a way whose write may still land (it holds the same metadata). */
+  earlierAttemptMayLand: boolean;
   /** HTTP attempts made, retries included. */
   attempts: number;
   latencyMs: number;

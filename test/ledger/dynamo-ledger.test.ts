@@ -11,6 +11,7 @@ let order = 0;
 const nextOrder = () => `L${++order}`;
 const v = (issuedAt: number, tieBreak = 0): Version => ({ issuedAt, tieBreak });
 const LEASE_MS = 10_000;
+const plain = { reassert: false, keepLease: false };
 
 beforeAll(async () => {
   db = await startEmbeddedDynamoDb();
@@ -29,14 +30,14 @@ describe("the applied-updates ledger", () => {
   it("admits the first update of an order and records it once applied", async () => {
     const id = nextOrder();
     expect(await ledger.admit(id, v(100), "m1")).toStrictEqual(acquired());
-    expect(await ledger.applied(id, v(100), "m1", false)).toStrictEqual({ reassert: false });
+    expect(await ledger.applied(id, v(100), "m1", plain)).toStrictEqual({ reassert: false });
     expect(await ledger.appliedVersion(id)).toBe(100);
   });
 
   it("supersedes an older or equal update once a version is applied", async () => {
     const id = nextOrder();
     await ledger.admit(id, v(200), "new");
-    await ledger.applied(id, v(200), "new", false);
+    await ledger.applied(id, v(200), "new", plain);
     expect(await ledger.admit(id, v(100), "old")).toStrictEqual({ kind: "superseded" });
     expect(await ledger.admit(id, v(200), "same-again")).toStrictEqual({ kind: "superseded" });
     expect(await ledger.admit(id, v(300), "newer")).toStrictEqual(acquired());
@@ -45,7 +46,7 @@ describe("the applied-updates ledger", () => {
   it("breaks a tie of issuedAt by the tie-break, the greater winning", async () => {
     const id = nextOrder();
     await ledger.admit(id, v(200, 5), "a");
-    await ledger.applied(id, v(200, 5), "a", false);
+    await ledger.applied(id, v(200, 5), "a", plain);
     expect(await ledger.admit(id, v(200, 4), "lower")).toStrictEqual({ kind: "superseded" });
     expect(await ledger.admit(id, v(200, 6), "higher")).toStrictEqual(acquired());
   });
@@ -53,10 +54,12 @@ describe("the applied-updates ledger", () => {
   it("admits the applied update again only for the message asked to re-assert it", async () => {
     const id = nextOrder();
     await ledger.admit(id, v(100), "m1");
-    expect(await ledger.applied(id, v(100), "m1", true)).toStrictEqual({ reassert: true });
+    expect(await ledger.applied(id, v(100), "m1", { reassert: true, keepLease: false })).toStrictEqual({
+      reassert: true,
+    });
     expect(await ledger.admit(id, v(100), "a-copy")).toStrictEqual({ kind: "superseded" });
     expect(await ledger.admit(id, v(100), "m1")).toStrictEqual(acquired());
-    await ledger.applied(id, v(100), "m1", false);
+    await ledger.applied(id, v(100), "m1", plain);
     expect(await ledger.admit(id, v(100), "m1")).toStrictEqual({ kind: "superseded" });
   });
 
@@ -86,9 +89,21 @@ describe("the applied-updates ledger", () => {
     await ledger.admit(id, v(100), "slow");
     clock += LEASE_MS + 1;
     await ledger.admit(id, v(300), "fast");
-    expect(await ledger.applied(id, v(300), "fast", false)).toStrictEqual({ reassert: false });
-    expect(await ledger.applied(id, v(100), "slow", false)).toStrictEqual({ reassert: true });
+    expect(await ledger.applied(id, v(300), "fast", plain)).toStrictEqual({ reassert: false });
+    expect(await ledger.applied(id, v(100), "slow", plain)).toStrictEqual({ reassert: true });
     expect(await ledger.appliedVersion(id)).toBe(300);
+  });
+
+  it("keeps the lease past the record when asked, for an earlier call of the update that may still land", async () => {
+    const id = nextOrder();
+    await ledger.admit(id, v(100), "m1");
+    await ledger.applied(id, v(100), "m1", { reassert: false, keepLease: true });
+    expect(await ledger.admit(id, v(200), "newer")).toStrictEqual({
+      kind: "busy",
+      leaseUntil: clock + LEASE_MS,
+    });
+    clock += LEASE_MS + 1;
+    expect(await ledger.admit(id, v(200), "newer")).toStrictEqual(acquired(false, true));
   });
 
   it("does not release a lease another update holds", async () => {

@@ -10,7 +10,7 @@ import { startSpotSandbox } from "../../lib/sandbox/spot-sandbox.ts";
 import type { SpotSandbox } from "../../lib/sandbox/types.ts";
 import { createUpdateHandler } from "../../lib/update-handler.ts";
 import { captureLogs } from "../support/log-capture.ts";
-import { orderId } from "../support/queues.ts";
+import { drainQueue, orderId } from "../support/queues.ts";
 import { sqsRecord } from "../support/records.ts";
 
 let queues: EmbeddedSqs | undefined;
@@ -63,4 +63,38 @@ it("calls Spot for nothing after a failed message of its group, and hands the re
   expect(logs.entries().find((e) => e.publicId === orderId(2))?.reason).toBe(
     `held back behind ${records[0]?.messageId}, which goes back to the queue, in its FIFO group`,
   );
+});
+
+it("holds back an invalid record behind a failed one of its group, instead of dead-lettering it too", async () => {
+  // Prepare: in one group, a message Spot fails, then a body that breaks the contract.
+  queues = await startEmbeddedSqs({ fifo: true });
+  sandbox = await startSpotSandbox({ seedCount: 3 });
+  sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "status", status: 503 } }] });
+  const config = readConfig(
+    toEnvironment({
+      spotBaseUrl: sandbox.url,
+      spotToken: sandbox.token,
+      dlqUrl: queues.dlqUrl,
+      retryLimit: 0,
+    }),
+  );
+  const handler = createUpdateHandler(config, {
+    sqs: queues.client(),
+    logger: captureLogs().logger,
+    sqsEndpoint: queues.endpoint,
+    writeMetrics: () => {},
+  });
+  const records = [
+    sqsRecord({ publicId: orderId(1), metadata: { n: 1 } }, { fifo: true, group: "customer-7" }),
+    sqsRecord("{not json", { fifo: true, group: "customer-7" }),
+  ];
+
+  // Act
+  const response = await handler({ Records: records }, { getRemainingTimeInMillis: () => 30_000 });
+
+  // Assess: both stay in the queue, in order; the invalid one reaches the DLQ only on its own turn.
+  expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toStrictEqual(
+    records.map((r) => r.messageId),
+  );
+  expect(await drainQueue(queues.client(), queues.dlqUrl)).toStrictEqual([]);
 });

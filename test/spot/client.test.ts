@@ -44,6 +44,7 @@ describe("updateMetadata", () => {
       kind: "applied",
       status: 200,
       drift: [],
+      earlierAttemptMayLand: false,
       attempts: 1,
       latencyMs: expect.any(Number),
     });
@@ -127,7 +128,7 @@ describe("updateMetadata", () => {
     const outcome = await client().updateMetadata("O1", { waited: "seconds" });
 
     // Assess
-    expect(outcome).toMatchObject({ kind: "applied", attempts: 2 });
+    expect(outcome).toMatchObject({ kind: "applied", attempts: 2, earlierAttemptMayLand: false });
     expect(performance.now() - started).toBeGreaterThanOrEqual(950);
     expect(gapBeforeRetry()).toBeGreaterThanOrEqual(950);
     expect(sandbox.metadataOf("O1")).toStrictEqual({ waited: "seconds" });
@@ -250,7 +251,7 @@ describe("updateMetadata", () => {
     const outcome = await client({ timeoutMs: 200, retryLimit: 1 }).updateMetadata("O1", { after: "hang" });
 
     // Assess
-    expect(outcome).toMatchObject({ kind: "applied", attempts: 2 });
+    expect(outcome).toMatchObject({ kind: "applied", attempts: 2, earlierAttemptMayLand: true });
   });
 
   it("reports a reset as transient, and retries it", async () => {

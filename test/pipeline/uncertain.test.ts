@@ -1,0 +1,235 @@
+/**
+ * What an answer proves, end to end: answers that prove nothing about a write are retried, never
+ * dead-lettered, and never let an older update in while the write may still land. Each case was seen
+ * against a fake of Spot nobody on the team wrote, or found in review; each failed before the fix.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { LocalStack, LocalStackOptions } from "../../lib/local/local-stack.ts";
+import type { OrderingGuard } from "../../lib/processor/ordering.ts";
+import { startSpotSandbox } from "../../lib/sandbox/spot-sandbox.ts";
+import { type CapturedLogs, captureLogs } from "../support/log-capture.ts";
+import { drainQueue, orderId, sendBodies } from "../support/queues.ts";
+import { startTestStack } from "../support/test-stack.ts";
+
+let stack: LocalStack | undefined;
+let logs: CapturedLogs;
+
+async function start(options: LocalStackOptions = {}): Promise<LocalStack> {
+  logs = captureLogs();
+  stack = await startTestStack(logs, options);
+  return stack;
+}
+
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+const at = (second: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, second)).toISOString();
+const older = { publicId: orderId(1), metadata: { v: "older" }, issuedAt: at(1) };
+const newer = { publicId: orderId(1), metadata: { v: "newer" }, issuedAt: at(2) };
+const entriesWith = (key: string, value: unknown) => logs.entries().filter((e) => e[key] === value);
+
+async function waitFor(read: () => unknown, expected: unknown): Promise<void> {
+  const giveUpAt = Date.now() + 10_000;
+  while (JSON.stringify(read()) !== JSON.stringify(expected)) {
+    if (Date.now() > giveUpAt)
+      throw new Error(`still ${JSON.stringify(read())}, not ${JSON.stringify(expected)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function waitForLog(key: string, value: unknown): Promise<void> {
+  const giveUpAt = Date.now() + 10_000;
+  while (entriesWith(key, value).length === 0) {
+    if (Date.now() > giveUpAt) throw new Error(`no log line with ${key} = ${String(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("an answer that proves nothing", () => {
+  it.each([
+    ["a maintenance page with status 200", { kind: "html", status: 200 } as const],
+    ["an empty 200", { kind: "empty" } as const],
+    ["a 200 that is no order", { kind: "garbage" } as const],
+  ])("%s is retried, and no older update is applied after it", async (_name, fault) => {
+    // Prepare: the newer update meets the junk 200; the older one is queued behind it.
+    const { sqs, queues, sandbox } = await start({ autoStart: false });
+    sandbox.setFaults({ script: [{ publicId: orderId(1), fault }] });
+    await sendBodies(sqs, queues.queueUrl, [newer]);
+    stack?.eventSource.start();
+    await waitForLog("cause", "systemic");
+
+    // Act
+    await sendBodies(sqs, queues.queueUrl, [older]);
+    await stack?.waitUntilDrained();
+
+    // Assess
+    expect(sandbox.metadataOf(orderId(1))).toStrictEqual(newer.metadata);
+    expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
+  });
+
+  it("is a gateway's 4xx outside Spot's envelope: not dead-lettered", async () => {
+    const { sqs, queues, sandbox } = await start();
+    sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "gateway", status: 404 } }] });
+
+    await sendBodies(sqs, queues.queueUrl, [newer]);
+    await stack?.waitUntilDrained();
+
+    expect(sandbox.metadataOf(orderId(1))).toStrictEqual(newer.metadata);
+    expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
+  });
+});
+
+describe("a 200 for this order", () => {
+  it("is applied when it drifts from the documented order, and the drift is reported by name only", async () => {
+    const { sqs, queues, sandbox } = await start();
+    sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "drift" } }] });
+
+    await sendBodies(sqs, queues.queueUrl, [{ ...newer, metadata: { v: "newer", dropped: null } }]);
+    await stack?.waitUntilDrained();
+
+    const [applied] = entriesWith("outcome", "applied");
+    expect(applied?.drift).toStrictEqual([
+      'status: Invalid option: expected one of "pending"|"in_progress"|"completed"|"canceled"',
+      "recipient: Invalid input: expected object, received null",
+      "metadata: 1 of 2 keys differ from what was sent",
+    ]);
+    expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
+  });
+});
+
+describe("a write that lands after the client gave up", () => {
+  it("does not overwrite a newer update: the order's lease is kept while it may land", async () => {
+    // Prepare: Spot commits the older update 1.5 s after the client timed out (300 ms).
+    const { sqs, queues, sandbox } = await start({
+      autoStart: false,
+      handler: { lateWriteWindowSeconds: 2, ledgerLeaseSeconds: 3 },
+    });
+    sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "late-commit", afterMs: 1_800 } }] });
+    await sendBodies(sqs, queues.queueUrl, [older]);
+    stack?.eventSource.start();
+    await waitForLog("cause", "own-failure");
+
+    // Act: the newer update arrives while the older write is still on its way.
+    await sendBodies(sqs, queues.queueUrl, [newer]);
+    await stack?.waitUntilDrained();
+    await sandbox.settled();
+
+    // Assess
+    expect(sandbox.metadataOf(orderId(1))).toStrictEqual(newer.metadata);
+    expect(entriesWith("cause", "busy-lease").length).toBeGreaterThan(0);
+  });
+
+  it("past the lease, is put right by the newer update's re-assertion", async () => {
+    // Prepare: the older write lands 2.5 s after it was sent, after its 2-s lease lapsed; the older
+    // message itself comes back only after 5 s or more, so the newer one takes the lapsed lease.
+    const { sqs, queues, sandbox } = await start({
+      autoStart: false,
+      handler: { backoffBaseSeconds: 10, backoffMaxSeconds: 10 },
+    });
+    sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "late-commit", afterMs: 2_500 } }] });
+    await sendBodies(sqs, queues.queueUrl, [older]);
+    stack?.eventSource.start();
+    await waitForLog("cause", "own-failure");
+
+    // Act
+    await sendBodies(sqs, queues.queueUrl, [newer]);
+    await waitForLog("reassertAfterSeconds", 1);
+    const newerWrites = () =>
+      sandbox.requests.filter(
+        (r) => r.committedAt !== undefined && (r.metadata as { v: string }).v === "newer",
+      ).length;
+    await waitFor(newerWrites, 2);
+    await sandbox.settled();
+
+    // Assess: the newer update took the older one's lapsed lease, so it was kept for the window and
+    // sent again; whenever the older write landed, the newer one was written after it.
+    expect(sandbox.metadataOf(orderId(1))).toStrictEqual(newer.metadata);
+    expect(
+      sandbox.requests.filter((r) => (r.metadata as { v: string }).v === "newer" && r.status === 200),
+    ).toHaveLength(2);
+  }, 20_000);
+});
+
+describe("the ledger after a 200", () => {
+  it("is retried, and a message applied but not recorded stays in the queue until it is", async () => {
+    // Prepare: the ledger refuses the record of the first update three times (a throttle).
+    let refusals = 0;
+    const throttled = (ledger: OrderingGuard): OrderingGuard => ({
+      admit: (...args) => ledger.admit(...args),
+      release: (...args) => ledger.release(...args),
+      applied: async (...args) => {
+        if (refusals++ < 3) throw Object.assign(new Error("throttled"), { name: "ThrottlingException" });
+        return ledger.applied(...args);
+      },
+    });
+    const { sqs, queues, sandbox } = await start({ wrapOrdering: throttled });
+
+    // Act: the update, then (once it is recorded) an older one.
+    await sendBodies(sqs, queues.queueUrl, [newer]);
+    await stack?.waitUntilDrained();
+    await sendBodies(sqs, queues.queueUrl, [older]);
+    await stack?.waitUntilDrained();
+
+    // Assess: kept once, sent again and recorded; the older one is superseded, never sent.
+    expect(entriesWith("cause", "unrecorded")).toHaveLength(1);
+    expect(sandbox.requests.map((r) => (r.metadata as { v: string }).v)).toStrictEqual(["newer", "newer"]);
+    expect(sandbox.metadataOf(orderId(1))).toStrictEqual(newer.metadata);
+    expect(entriesWith("outcome", "superseded")).toHaveLength(1);
+  });
+});
+
+describe("what is not the message's fault", () => {
+  it("never dead-letters it: Spot's 429 on every receive, past the queue's receive count", async () => {
+    // Prepare: one receive allowed; Spot refuses the first three calls for its pace.
+    const { sqs, queues, sandbox } = await start({
+      queues: { maxReceiveCount: 1 },
+      handler: { maxReceiveCount: 1 },
+    });
+    const throttled = { publicId: orderId(1), fault: { kind: "status", status: 429 } as const };
+    sandbox.setFaults({ script: [throttled, throttled, throttled] });
+
+    // Act
+    await sendBodies(sqs, queues.queueUrl, [newer]);
+    await stack?.waitUntilDrained({ timeoutMs: 30_000 });
+
+    // Assess
+    expect(entriesWith("cause", "pace")).toHaveLength(3);
+    expect(sandbox.metadataOf(orderId(1))).toStrictEqual(newer.metadata);
+    expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
+  });
+
+  it("dead-letters nothing when every order answers 404 because the base URL is wrong", async () => {
+    // Prepare: a Spot whose path the handler gets wrong (its own sandbox stays unused).
+    const spot = await startSpotSandbox({ seedCount: 10 });
+    try {
+      const { sqs, queues } = await start({
+        handler: { spotBaseUrl: `${spot.url}/wrong-base`, spotToken: spot.token },
+      });
+      const bodies = Array.from({ length: 6 }, (_, i) => ({ publicId: orderId(i + 1), metadata: { i } }));
+
+      // Act
+      await sendBodies(sqs, queues.queueUrl, bodies);
+      await waitForLog("cause", "systemic");
+
+      // Assess: the run of 404s, and Spot's list of orders answering 404 too, open the circuit.
+      expect(String(entriesWith("cause", "systemic")[0]?.reason)).toContain("is the base URL right?");
+      await stack?.eventSource.stop();
+      expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
+    } finally {
+      await spot.close();
+    }
+  });
+
+  it("still dead-letters orders that do not exist, once Spot's list of orders answers at the base URL", async () => {
+    const { sqs, queues } = await start();
+    const bodies = Array.from({ length: 6 }, (_, i) => ({ publicId: `Z40${i}`, metadata: { i } }));
+
+    await sendBodies(sqs, queues.queueUrl, bodies);
+    await stack?.waitUntilDrained();
+
+    const dead = await drainQueue(sqs, queues.dlqUrl);
+    expect(dead.map((d) => d.failure?.status)).toStrictEqual([404, 404, 404, 404, 404, 404]);
+  });
+});
