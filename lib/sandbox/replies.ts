@@ -6,7 +6,7 @@
 import { type ServerResponse, STATUS_CODES } from "node:http";
 import type { OrderFull } from "../spot/order-schema.ts";
 
-/** The error types Spot documents (CONTRACT.md), by status. */
+/** The error types Spot documents (docs/spot-api.md), by status. */
 export function errorTypeOf(status: number): string {
   switch (status) {
     case 400:

@@ -1,5 +1,5 @@
 /**
- * A fake of Spot's API (spot-api/CONTRACT.md) on 127.0.0.1, for `npm start`, tests and benchmarks:
+ * A fake of Spot's API (docs/spot-api.md) on 127.0.0.1, for `npm start`, tests and benchmarks:
  * the token check, seeded orders, `GET`/`POST /api/v2/orders/{id}/`, Spot's error envelope, and
  * injectable faults (statuses with Retry-After, HTML pages, a gateway's JSON, broken, empty and
  * drifted 200s, writes that land after the client gave up or whose answer is lost, hangs, resets,

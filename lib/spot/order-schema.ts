@@ -1,5 +1,5 @@
 /**
- * Spot's order as its API returns it (`OrderFull`, see spot-api/update-order-metadata.seed.txt).
+ * Spot's order as its API returns it (`OrderFull`, see docs/spot-api.md).
  *
  * Strict where this project relies on the response (`order_id`, `status`, `metadata`, and the
  * presence of the documented top-level fields), loose below that: every object accepts keys it does

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { orderFullSchema, seedOrder } from "../../lib/spot/order-schema.ts";
 
-/** The 200 body of Spot's documentation page (spot-api/update-order-metadata.seed.txt). */
+/** The 200 body of Spot's documentation page (its example order; see docs/spot-api.md). */
 const documented = JSON.parse(
   readFileSync(new URL("./fixtures/order-full.seed.json", import.meta.url), "utf8"),
 );
