@@ -1,7 +1,7 @@
 /**
  * The typed producer: how TypeScript services (and the CSV importer) put updates on the queue.
  * Every input is checked against the message contract, stamped with `issuedAt` when it has none
- * (strictly increasing per producer, so two updates sent back to back never tie), packed into
+ * (strictly increasing per order, so two updates sent back to back never tie), packed into
  * `SendMessageBatch` calls (10 entries and 256 KiB per call), sent with a bounded number of calls in
  * flight, and retried where SQS says the failure was not the sender's. Each input gets exactly one
  * result: nothing is dropped without a reason.
@@ -75,6 +75,9 @@ interface PendingEntry<Ref> {
   bytes: number;
 }
 
+/** Orders whose last stamp a producer keeps before it forgets those in the past. */
+const STAMPS_KEPT = 10_000;
+
 /** Sends updates to one queue. Long-lived: create it once per process and reuse it. */
 export class Producer {
   readonly #sqs: SQSClient;
@@ -88,8 +91,8 @@ export class Producer {
   readonly #retryMaxDelayMs: number;
   readonly #maxBatchBytes: number;
   readonly #now: () => Date;
-  /** The last `issuedAt` this producer stamped (epoch ms). */
-  #lastStampMs = Number.NEGATIVE_INFINITY;
+  /** The last `issuedAt` this producer stamped per order (epoch ms), while it is not in the past. */
+  readonly #lastStampMs = new Map<string, number>();
 
   constructor(options: ProducerOptions) {
     this.#sqs = options.sqs;
@@ -180,7 +183,10 @@ export class Producer {
         return { ok: false, result: { ok: false, reason: parsed.reason, retryable: false, index } };
       checked = parsed.message;
     }
-    const message: UpdateMessage = { ...checked, issuedAt: checked.issuedAt ?? this.#stamp() };
+    const message: UpdateMessage = {
+      ...checked,
+      issuedAt: checked.issuedAt ?? this.#stamp(checked.publicId),
+    };
     const body = serializeUpdate(message);
     const source = item.source ?? this.#source;
     const attributes: Record<string, MessageAttributeValue> = {
@@ -198,15 +204,22 @@ export class Producer {
   }
 
   /**
-   * A fresh `issuedAt`, strictly later than the last one this producer stamped. Back-to-back updates
-   * for one order often fall in the same millisecond, and of two updates that tie, which one the
-   * pipeline keeps does not depend on which was sent last. So a clock that stands still or steps
-   * back gets last + 1 ms.
+   * A fresh `issuedAt`, strictly later than the last one this producer stamped for the order.
+   * Back-to-back updates for one order often fall in the same millisecond, and of two updates that
+   * tie, which one the pipeline keeps does not depend on which was sent last. So a clock that stands
+   * still or steps back gets last + 1 ms. Per order, not per producer: a producer sending thousands
+   * of updates a second would otherwise date them ever further in the future.
    */
-  #stamp(): string {
+  #stamp(publicId: string): string {
     const nowMs = this.#now().getTime();
-    this.#lastStampMs = nowMs > this.#lastStampMs ? nowMs : this.#lastStampMs + 1;
-    return new Date(this.#lastStampMs).toISOString();
+    const last = this.#lastStampMs.get(publicId) ?? Number.NEGATIVE_INFINITY;
+    const stamp = nowMs > last ? nowMs : last + 1;
+    if (this.#lastStampMs.size >= STAMPS_KEPT) {
+      // A stamp in the past can no longer tie with a fresh one.
+      for (const [id, at] of this.#lastStampMs) if (at < nowMs) this.#lastStampMs.delete(id);
+    }
+    this.#lastStampMs.set(publicId, stamp);
+    return new Date(stamp).toISOString();
   }
 
   async #sendBatch<Ref>(
