@@ -322,15 +322,13 @@ async function judge(
       );
     }
     if (dynamo === undefined) continue;
-    const { Item } = await dynamo
-      .client()
-      .send(
-        new GetItemCommand({
-          TableName: dynamo.table,
-          Key: { [LEDGER_KEY]: { S: publicId } },
-          ConsistentRead: true,
-        }),
-      );
+    const { Item } = await dynamo.client().send(
+      new GetItemCommand({
+        TableName: dynamo.table,
+        Key: { [LEDGER_KEY]: { S: publicId } },
+        ConsistentRead: true,
+      }),
+    );
     const order = Item?.[LedgerAttribute.appliedOrder]?.N;
     const recorded = order === undefined ? undefined : parseVersionNumber(order);
     if (recorded === undefined || compareVersions(recorded, update.version) !== 0) {

@@ -20,8 +20,8 @@ afterEach(async () => {
   await sandbox?.close();
 });
 
-it("calls Spot for nothing after a failed message of its group, and hands the rest of the group back", async () => {
-  // Prepare: two orders in one message group (a producer grouping by customer); the first fails.
+/** A FIFO pair of queues and a sandbox that answers 503 to the first call for order 1. */
+async function startFifoHandler() {
   queues = await startEmbeddedSqs({ fifo: true });
   sandbox = await startSpotSandbox({ seedCount: 3 });
   sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "status", status: 503 } }] });
@@ -40,6 +40,12 @@ it("calls Spot for nothing after a failed message of its group, and hands the re
     sqsEndpoint: queues.endpoint,
     writeMetrics: () => {},
   });
+  return { handler, logs, queues, sandbox };
+}
+
+it("calls Spot for nothing after a failed message of its group, and hands the rest of the group back", async () => {
+  // Prepare: two orders in one message group (a producer grouping by customer); the first fails.
+  const { handler, logs, sandbox } = await startFifoHandler();
   const records = [1, 2, 3].map((n) =>
     sqsRecord(
       { publicId: orderId(n), metadata: { n } },
@@ -67,23 +73,7 @@ it("calls Spot for nothing after a failed message of its group, and hands the re
 
 it("holds back an invalid record behind a failed one of its group, instead of dead-lettering it too", async () => {
   // Prepare: in one group, a message Spot fails, then a body that breaks the contract.
-  queues = await startEmbeddedSqs({ fifo: true });
-  sandbox = await startSpotSandbox({ seedCount: 3 });
-  sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "status", status: 503 } }] });
-  const config = readConfig(
-    toEnvironment({
-      spotBaseUrl: sandbox.url,
-      spotToken: sandbox.token,
-      dlqUrl: queues.dlqUrl,
-      retryLimit: 0,
-    }),
-  );
-  const handler = createUpdateHandler(config, {
-    sqs: queues.client(),
-    logger: captureLogs().logger,
-    sqsEndpoint: queues.endpoint,
-    writeMetrics: () => {},
-  });
+  const { handler, queues } = await startFifoHandler();
   const records = [
     sqsRecord({ publicId: orderId(1), metadata: { n: 1 } }, { fifo: true, group: "customer-7" }),
     sqsRecord("{not json", { fifo: true, group: "customer-7" }),
