@@ -1,7 +1,8 @@
 /**
  * The alarms on-call acts on, all sent to one SNS topic (e-mailed when an address is configured):
- * something reached the DLQ, messages are getting old, the function fails or is throttled, and the
- * handler reports systemic failures (the token).
+ * something reached the DLQ or waits there long, messages are getting old (in the queue, or going
+ * round as hand-backs), the function fails, is throttled or has its loop stopped by Lambda, the
+ * handler reports systemic failures, and the ledger is throttled or failing.
  */
 import { Duration, Stack } from "aws-cdk-lib";
 import {
@@ -13,6 +14,7 @@ import {
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { type ITable, Operation } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Topic } from "aws-cdk-lib/aws-sns";
@@ -29,6 +31,8 @@ export interface WatchedPipeline {
   readonly function: IFunction;
   readonly functionName: string;
   readonly metricsNamespace: string;
+  /** The applied-updates ledger's table, when the ledger is on. */
+  readonly ledgerTable?: ITable | undefined;
 }
 
 export interface PipelineAlarmsProps extends WatchedPipeline {
@@ -38,6 +42,7 @@ export interface PipelineAlarmsProps extends WatchedPipeline {
     readonly functionErrors: number;
     readonly functionThrottles: number;
     readonly systemicFailures: number;
+    readonly dlqOldestMessageAgeSeconds: number;
   };
 }
 
@@ -47,12 +52,13 @@ export function handlerMetric(
   functionName: string,
   metricName: MetricName,
   period = Duration.minutes(5),
+  statistic: string = Stats.SUM,
 ): Metric {
   return new Metric({
     namespace,
     metricName,
     dimensionsMap: { Service: functionName },
-    statistic: Stats.SUM,
+    statistic,
     period,
   });
 }
@@ -64,6 +70,11 @@ export class PipelineAlarms extends Construct {
   readonly functionErrors: Alarm;
   readonly functionThrottles: Alarm;
   readonly systemicFailures: Alarm;
+  readonly handedBackTooLong: Alarm;
+  readonly dlqMessageTooOld: Alarm;
+  readonly recursiveLoopDropped: Alarm;
+  readonly ledgerThrottles: Alarm | undefined;
+  readonly ledgerErrors: Alarm | undefined;
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
@@ -124,11 +135,74 @@ export class PipelineAlarms extends Construct {
     this.systemicFailures = this.alarm("SystemicFailures", {
       name: `${namePrefix}-systemic-failures`,
       description:
-        "Spot rejected the token (401/403): every update fails the same way; the handler hands messages back with backoff instead of dead-lettering them. Check or replace the token in the secret (SecretArn output).",
+        "Messages go back to the queue for a cause that is not theirs: the token (Spot refused it, or its secret is empty or unreadable), a redirect, answers that are not Spot's (a gateway), 404s for every order at a wrong base URL, or the ledger. Nothing is dead-lettered for it. The function's error line (alarm: SystemicFailures) names the cause; fix it (the SecretArn output for the token).",
       metric: handlerMetric(props.metricsNamespace, props.functionName, MetricName.systemicFailures),
       threshold: thresholds.systemicFailures,
       operator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
+    this.handedBackTooLong = this.alarm("HandedBackTooLong", {
+      name: `${namePrefix}-handed-back-too-long`,
+      description: `A message has been going round for more than ${thresholds.oldestMessageAgeSeconds} s since it was first enqueued, handed back for causes not its own (each time as a new message, so the queue's age alarm does not see it). The HandBack… and SystemicFailures metrics say which cause; the function's logs say more.`,
+      metric: handlerMetric(
+        props.metricsNamespace,
+        props.functionName,
+        MetricName.oldestHandBackAgeSeconds,
+        fiveMinutes,
+        Stats.MAXIMUM,
+      ),
+      threshold: thresholds.oldestMessageAgeSeconds,
+      operator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    this.dlqMessageTooOld = this.alarm("DlqMessageTooOld", {
+      name: `${namePrefix}-dlq-message-too-old`,
+      description: `A message has waited in the DLQ for more than ${thresholds.dlqOldestMessageAgeSeconds} s; the DLQ keeps messages 14 days, then they are gone. Replay, export or purge it (spot-meta dlq stats).`,
+      metric: props.dlq.metricApproximateAgeOfOldestMessage({
+        statistic: Stats.MAXIMUM,
+        period: fiveMinutes,
+      }),
+      threshold: thresholds.dlqOldestMessageAgeSeconds,
+      operator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    this.recursiveLoopDropped = this.alarm("RecursiveLoopDropped", {
+      name: `${namePrefix}-recursive-loop-dropped`,
+      description:
+        "Lambda stopped the function's loop through its own queue and dropped messages (RecursiveInvocationsDropped). The function's recursive loop setting must be Allow: check it was not changed outside the stack.",
+      metric: new Metric({
+        namespace: "AWS/Lambda",
+        metricName: "RecursiveInvocationsDropped",
+        dimensionsMap: { FunctionName: props.functionName },
+        statistic: Stats.SUM,
+        period: fiveMinutes,
+      }),
+      threshold: 1,
+      operator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    const operations = [Operation.GET_ITEM, Operation.UPDATE_ITEM];
+    const ledgerAlarm = (id: string, name: string, what: string, metric: IMetric) =>
+      this.alarm(id, {
+        name: `${namePrefix}-${name}`,
+        description: `DynamoDB ${what} the ledger's reads and writes: messages go back to the queue (cause: ledger) until it recovers. Check the table's metrics and the account's limits.`,
+        metric,
+        threshold: 1,
+        operator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    const table = props.ledgerTable;
+    this.ledgerThrottles =
+      table &&
+      ledgerAlarm(
+        "LedgerThrottles",
+        "ledger-throttles",
+        "throttled",
+        table.metricThrottledRequestsForOperations({ operations, period: fiveMinutes }),
+      );
+    this.ledgerErrors =
+      table &&
+      ledgerAlarm(
+        "LedgerErrors",
+        "ledger-errors",
+        "failed",
+        table.metricSystemErrorsForOperations({ operations, period: fiveMinutes }),
+      );
   }
 
   private alarm(

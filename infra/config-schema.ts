@@ -59,8 +59,10 @@ const alarmsSchema = z.strictObject({
   functionErrors: int(1, 100_000).default(1),
   /** Alarm when Lambda throttles the function at least this often in 5 minutes. */
   functionThrottles: int(1, 100_000).default(1),
-  /** Alarm when the handler reports this many systemic failures (the token) in 5 minutes. */
+  /** Alarm when the handler reports this many systemic failures (any cause but the message) in 5 minutes. */
   systemicFailures: int(1, 100_000).default(1),
+  /** Alarm when the oldest message in the DLQ is older than this (it expires after 14 days). */
+  dlqOldestMessageAgeSeconds: int(60, 1_123_200).default(259_200),
 });
 
 export const stackConfigSchema = z.strictObject({
@@ -147,6 +149,9 @@ export function toHandlerSettings(
   return {
     // The lease outlasts an invocation by the late-write window (and a margin) unless set.
     ledgerLeaseSeconds: config.ledger ? defaultLeaseSeconds(config) : undefined,
+    // A message handed back round and round is a new message each time: the queue's retention no
+    // longer bounds it, so the handler does, at the same age.
+    maxHandBackAgeSeconds: config.queueRetentionSeconds,
     ...config.handler,
     spotBaseUrl: config.spotBaseUrl,
     dlqUrl: deployed.dlqUrl,

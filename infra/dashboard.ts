@@ -35,6 +35,11 @@ export class PipelineDashboard extends Construct {
               alarms.functionErrors,
               alarms.functionThrottles,
               alarms.systemicFailures,
+              alarms.handedBackTooLong,
+              alarms.dlqMessageTooOld,
+              alarms.recursiveLoopDropped,
+              ...(alarms.ledgerThrottles ? [alarms.ledgerThrottles] : []),
+              ...(alarms.ledgerErrors ? [alarms.ledgerErrors] : []),
             ],
           }),
         ],
@@ -70,6 +75,35 @@ export class PipelineDashboard extends Construct {
             ],
             right: [
               props.source.metricApproximateAgeOfOldestMessage({ period: minute, statistic: Stats.MAXIMUM }),
+            ],
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: "Handed back, by cause (not the message's own)",
+            width: 12,
+            left: [
+              outcome(MetricName.handBackPace),
+              outcome(MetricName.handBackBusyLease),
+              outcome(MetricName.handBackCircuit),
+              outcome(MetricName.handBackDeadline),
+              outcome(MetricName.handBackHeldBack),
+              outcome(MetricName.handBackUnrecorded),
+              outcome(MetricName.reasserts),
+              outcome(MetricName.drift),
+            ],
+          }),
+          new GraphWidget({
+            title: "Oldest message going round (s since first enqueued)",
+            width: 12,
+            left: [
+              handlerMetric(
+                props.metricsNamespace,
+                props.functionName,
+                MetricName.oldestHandBackAgeSeconds,
+                minute,
+                Stats.MAXIMUM,
+              ),
             ],
           }),
         ],

@@ -108,6 +108,7 @@ export class SpotOrderMetadataStack extends Stack {
       function: this.updateFunction.function,
       functionName,
       metricsNamespace: config.metricsNamespace,
+      ledgerTable: this.ledger?.table,
     };
     this.alarms = new PipelineAlarms(this, "Alarms", {
       ...watched,

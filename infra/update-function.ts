@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, LoggingFormat, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Architecture, LoggingFormat, RecursiveLoop, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -65,6 +65,10 @@ export class UpdateFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
+      // The handler sends a message handed back for a cause not its own to the queue that invokes it:
+      // a loop Lambda would stop after ~16 hops, dropping the message. The handler bounds it itself
+      // (maxHandBackAgeSeconds), and an alarm watches RecursiveInvocationsDropped.
+      recursiveLoop: RecursiveLoop.ALLOW,
       environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
       bundling: {
         format: OutputFormat.ESM,

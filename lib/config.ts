@@ -59,6 +59,13 @@ export const handlerConfigSchema = z
      * re-asserted once this has passed. See docs/ordering.md.
      */
     lateWriteWindowSeconds: positive(600).default(30),
+    /**
+     * A message handed back for causes not its own (Spot's pace, the token, the ledger…) for longer
+     * than this since it was first enqueued is dead-lettered as `exhausted`, with the cause: each
+     * hand-back is a new message, so the queue's retention no longer bounds it. The stack sets the
+     * source queue's retention.
+     */
+    maxHandBackAgeSeconds: positive(1_209_600).default(345_600),
     /** An `issuedAt` further ahead of the handler's clock than this is invalid: it would freeze the order. */
     maxClockSkewSeconds: positive(86_400).default(300),
     /** How long the ledger remembers an order (its items' TTL). */

@@ -28,12 +28,20 @@ export const MetricName = {
   drift: "Drift",
   /** Applied while another write might still land: re-asserted after the late-write window. */
   reasserts: "Reasserts",
+  /**
+   * Of the messages an invocation handed back, how long ago the oldest was first enqueued: a message
+   * going round is a new message after each requeue, so the queue's own age metric never sees it.
+   */
+  oldestHandBackAgeSeconds: "OldestHandBackAgeSeconds",
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
 export type MetricCounts = Partial<Record<MetricName, number>>;
 
-/** Renders the counts as an EMF document with one dimension, `Service`. */
+/** The metrics that are durations; the rest are counts. */
+const SECONDS: ReadonlySet<MetricName> = new Set([MetricName.oldestHandBackAgeSeconds]);
+
+/** Renders the figures as an EMF document with one dimension, `Service`. */
 export function renderEmf(
   namespace: string,
   service: string,
@@ -48,7 +56,7 @@ export function renderEmf(
         {
           Namespace: namespace,
           Dimensions: [["Service"]],
-          Metrics: names.map((Name) => ({ Name, Unit: "Count" })),
+          Metrics: names.map((Name) => ({ Name, Unit: SECONDS.has(Name) ? "Seconds" : "Count" })),
         },
       ],
     },

@@ -79,6 +79,7 @@ export class Invocation {
     );
     const decided = results.flat();
     if (this.#breaker.openedOnNotFound) this.#handBackNotFoundRun(decided);
+    for (const item of decided) item.decision = this.#boundHandBacks(item.record, item.decision);
     return decided;
   }
 
@@ -100,11 +101,9 @@ export class Invocation {
     try {
       admission = await ordering.admit(publicId, work.version, work.record.messageId);
     } catch (error) {
-      return this.#handBack(
-        work,
-        HandBackCause.ledger,
-        `the applied-updates ledger failed: ${describe(error)}`,
-      );
+      const reason = `the applied-updates ledger failed: ${describe(error)}`;
+      this.#reportSystemic(reason);
+      return this.#handBack(work, HandBackCause.ledger, reason);
     }
     if (admission.kind === "superseded") {
       return { kind: "superseded", reason: "a newer or equal update for the order was already applied" };
@@ -169,11 +168,9 @@ export class Invocation {
       } catch (error) {
         if (tries >= RECORD_TRIES) {
           // Never deleted unrecorded: once the lease lapsed an older update could be admitted.
-          return this.#handBack(
-            work,
-            HandBackCause.unrecorded,
-            `applied, but the ledger could not record it: ${describe(error)}`,
-          );
+          const reason = `applied, but the ledger could not record it: ${describe(error)}`;
+          this.#reportSystemic(reason);
+          return this.#handBack(work, HandBackCause.unrecorded, reason);
         }
         await sleep(RECORD_RETRY_MS * tries);
       }
@@ -226,13 +223,14 @@ export class Invocation {
     if (outcome.kind === "systemic") {
       this.#breaker.open(reason);
       this.#deps.onSystemicFailure?.();
-      this.#logSystemic(outcome);
+      this.#reportSystemic(reason, { status, errorType, details: outcome.details });
       return retry(HandBackCause.systemic, this.#handBackSeconds(work));
     }
     if (status === 429) return retry(HandBackCause.pace, this.#handBackSeconds(work, outcome.retryAfterMs));
     if (errorType === "deadline" || errorType === "aborted") return retry(HandBackCause.deadline, 0);
     if (outcome.foreign) {
       this.#breaker.recordForeignAnswer();
+      if (this.#breaker.cause === CircuitCause.systemic) this.#reportSystemic(this.#breaker.reason);
       return retry(HandBackCause.systemic, this.#handBackSeconds(work, outcome.retryAfterMs));
     }
     this.#breaker.recordTransientFailure();
@@ -275,6 +273,27 @@ export class Invocation {
     return undefined;
   }
 
+  /**
+   * A message handed back, for causes not its own, for longer than the queue would have kept it
+   * (each hand-back is a new message, so the queue's retention no longer bounds it): dead-lettered
+   * as `exhausted` with the cause, where it is seen and can be replayed, instead of going round for ever.
+   */
+  #boundHandBacks(record: SQSRecord, decision: Decision): Decision {
+    if (decision.kind !== "retry" || decision.cause === HandBackCause.ownFailure) return decision;
+    const ageSeconds = (Date.now() - historyOf(record).firstSentAt) / 1000;
+    if (ageSeconds <= this.#deps.config.maxHandBackAgeSeconds) return decision;
+    const hours = (ageSeconds / 3600).toFixed(1);
+    const reason = `handed back for ${hours} h without a failure of its own; the last cause: ${decision.cause}: ${decision.reason}`;
+    return {
+      kind: "deadLetter",
+      body: decision.body,
+      failure: this.#failure(record, ReasonClass.exhausted, reason, {
+        ...(decision.status === undefined ? {} : { status: decision.status }),
+        ...(decision.errorType === undefined ? {} : { errorType: decision.errorType }),
+      }),
+    };
+  }
+
   /** A run of 404s: the orders' own if Spot's list answers at this base URL, else the base URL's fault. */
   async #checkBaseUrl(): Promise<void> {
     const probe = await this.#deps.baseUrlCheck.verify();
@@ -285,6 +304,7 @@ export class Invocation {
         ? `${run} orders in a row answered 404, and so did Spot's list of orders: is the base URL right?`
         : `${run} orders in a row answered 404, and Spot's list of orders could not be read to tell a wrong base URL from missing orders`,
     );
+    this.#reportSystemic(this.#breaker.reason);
   }
 
   /** The dead-letters of a run of 404s that opened the circuit go back: a wrong base URL, not the orders. */
@@ -358,17 +378,16 @@ export class Invocation {
     };
   }
 
-  #logSystemic(outcome: FailedOutcome): void {
+  /**
+   * One error line per invocation that names the real cause of a systemic hand-back (the token's
+   * secret, a redirect, a gateway, the ledger…), for the on-call engineer the alarm wakes.
+   */
+  #reportSystemic(reason: string, fields: Record<string, unknown> = {}): void {
     if (this.#systemicLogged) return;
     this.#systemicLogged = true;
     this.#deps.logger.error(
-      {
-        status: outcome.status,
-        errorType: outcome.errorType,
-        details: outcome.details,
-        alarm: "SystemicFailures",
-      },
-      `${outcome.reason}: nothing is dead-lettered, every message goes back to the queue.`,
+      { ...fields, alarm: "SystemicFailures" },
+      `${reason}: nothing is dead-lettered, every message goes back to the queue.`,
     );
   }
 }

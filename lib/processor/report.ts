@@ -5,6 +5,7 @@ import type { Logger } from "../logger.ts";
 import { type MetricCounts, MetricName, renderEmf } from "../metrics.ts";
 import { receiveCount } from "../sqs/records.ts";
 import { type Decided, type Decision, HandBackCause } from "./decision.ts";
+import { historyOf } from "./history.ts";
 
 export interface ReportOptions {
   logger: Logger;
@@ -43,8 +44,14 @@ export function reportBatch(decided: Decided[], keep: Set<string>, options: Repo
   const count = (name: MetricName) => {
     counts[name] = (counts[name] ?? 0) + 1;
   };
+  let oldestHandBackAgeMs: number | undefined;
+  const now = Date.now();
   for (const { record, publicId, metadata, decision } of decided) {
     const kept = keep.has(record.messageId);
+    if (decision.kind === "retry") {
+      const ageMs = now - historyOf(record).firstSentAt;
+      oldestHandBackAgeMs = Math.max(oldestHandBackAgeMs ?? 0, ageMs);
+    }
     const outcome = outcomeName(decision, kept);
     if (outcome === "applied") count(MetricName.applied);
     else if (outcome === "superseded") count(MetricName.superseded);
@@ -67,6 +74,8 @@ export function reportBatch(decided: Decided[], keep: Set<string>, options: Repo
     if (outcome === "dead-lettered" || outcome === "kept") options.logger.warn(line, "message outcome");
     else options.logger.info(line, "message outcome");
   }
+  if (oldestHandBackAgeMs !== undefined)
+    counts.OldestHandBackAgeSeconds = Math.round(oldestHandBackAgeMs / 1000);
   options.writeMetrics(renderEmf(options.metricsNamespace, options.service, counts));
 }
 

@@ -39,7 +39,13 @@ describe("resolveStackConfig", () => {
       ledgerTtlDays: 90,
       spotBaseUrl: "https://app.spotdx.com",
       metricsNamespace: "SpotOrderMetadata",
-      alarms: { oldestMessageAgeSeconds: 3600, functionErrors: 1, functionThrottles: 1, systemicFailures: 1 },
+      alarms: {
+        oldestMessageAgeSeconds: 3600,
+        functionErrors: 1,
+        functionThrottles: 1,
+        systemicFailures: 1,
+        dlqOldestMessageAgeSeconds: 259_200,
+      },
       handler: {},
     });
   });

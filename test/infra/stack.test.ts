@@ -239,6 +239,24 @@ describe("the default stack", () => {
     ],
     ["function-errors", "AWS/Lambda", "Errors", "Sum", 300, 1, "GreaterThanOrEqualToThreshold"],
     ["function-throttles", "AWS/Lambda", "Throttles", "Sum", 300, 1, "GreaterThanOrEqualToThreshold"],
+    [
+      "dlq-message-too-old",
+      "AWS/SQS",
+      "ApproximateAgeOfOldestMessage",
+      "Maximum",
+      300,
+      259_200,
+      "GreaterThanThreshold",
+    ],
+    [
+      "recursive-loop-dropped",
+      "AWS/Lambda",
+      "RecursiveInvocationsDropped",
+      "Sum",
+      300,
+      1,
+      "GreaterThanOrEqualToThreshold",
+    ],
   ])("alarms on %s", (name, namespace, metric, statistic, period, threshold, operator) => {
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       AlarmName: `spot-order-metadata-${name}`,
@@ -270,6 +288,44 @@ describe("the default stack", () => {
     });
   });
 
+  it("alarms on a message going round as hand-backs for longer than the source queue's age threshold", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "spot-order-metadata-handed-back-too-long",
+      Namespace: "SpotOrderMetadata",
+      MetricName: "OldestHandBackAgeSeconds",
+      Dimensions: [{ Name: "Service", Value: FUNCTION_NAME }],
+      Statistic: "Maximum",
+      Period: 300,
+      Threshold: 3600,
+      ComparisonOperator: "GreaterThanThreshold",
+    });
+  });
+
+  it.each([
+    ["ledger-throttles", "ThrottledRequests"],
+    ["ledger-errors", "SystemErrors"],
+  ])("alarms on %s: the ledger's %s, for its reads and writes", (name, metricName) => {
+    // Act
+    const [alarm] = Object.values(
+      template.findResources("AWS::CloudWatch::Alarm", {
+        Properties: { AlarmName: `spot-order-metadata-${name}` },
+      }),
+    );
+
+    // Assess
+    const metrics = alarm?.Properties.Metrics as Array<{ MetricStat?: { Metric: { MetricName: string } } }>;
+    const names = metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []));
+    expect(names).toStrictEqual([metricName, metricName]);
+  });
+
+  it("lets the function loop through its own queue, which the handler bounds", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: FUNCTION_NAME,
+      RecursiveLoop: "Allow",
+      Environment: { Variables: Match.objectLike({ SPOT_META_MAX_HAND_BACK_AGE_SECONDS: "345600" }) },
+    });
+  });
+
   it("has a dashboard with the handler's outcome metrics", () => {
     // Prepare
     const [dashboard] = Object.values(template.findResources("AWS::CloudWatch::Dashboard"));
@@ -278,7 +334,16 @@ describe("the default stack", () => {
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
 
     // Assess
-    for (const name of ["Applied", "Superseded", "DeadLettered", "Retried", "SystemicFailures"]) {
+    for (const name of [
+      "Applied",
+      "Superseded",
+      "DeadLettered",
+      "Retried",
+      "SystemicFailures",
+      "HandBackPace",
+      "HandBackBusyLease",
+      "OldestHandBackAgeSeconds",
+    ]) {
       expect(body).toContain(`\\"SpotOrderMetadata\\",\\"${name}\\",\\"Service\\",\\"${FUNCTION_NAME}\\"`);
     }
   });

@@ -11,7 +11,7 @@ describe("planning a batch", () => {
     // Prepare
     const newer = sqsRecord({ publicId: "A", metadata: { v: 2 }, issuedAt: "2026-11-27T10:00:02.000Z" });
     const older = sqsRecord({ publicId: "A", metadata: { v: 1 }, issuedAt: "2026-11-27T10:00:01.000Z" });
-    const other = sqsRecord({ publicId: "B", metadata: {} });
+    const other = sqsRecord({ publicId: "B", metadata: {} }, { sentAt: NOW });
     // Act
     const plan = planBatch([newer, older, other], options);
     // Assess
@@ -60,8 +60,8 @@ describe("planning a batch", () => {
   });
 
   it("puts a FIFO queue's records in lanes by message group, a standard queue's by order", () => {
-    const fifo = sqsRecord({ publicId: "A", metadata: {} }, { fifo: true, group: "g1" });
-    const standard = sqsRecord({ publicId: "A", metadata: {} }, { group: "tenant" });
+    const fifo = sqsRecord({ publicId: "A", metadata: {} }, { fifo: true, group: "g1", sentAt: NOW });
+    const standard = sqsRecord({ publicId: "A", metadata: {} }, { group: "tenant", sentAt: NOW });
     expect(planBatch([fifo], options).work[0]?.laneKey).toBe("group:g1");
     expect(planBatch([standard], options).work[0]?.laneKey).toBe("order:A");
   });

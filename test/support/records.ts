@@ -15,7 +15,8 @@ export function sqsRecord(
     body: typeof body === "string" ? body : JSON.stringify(body),
     attributes: {
       ApproximateReceiveCount: String(overrides.receiveCount ?? 1),
-      SentTimestamp: String(overrides.sentAt ?? 1_795_000_000_000 + sequence),
+      // Recent by default: a message enqueued long ago is one the handler has stopped handing back.
+      SentTimestamp: String(overrides.sentAt ?? Date.now() - 1_000 + sequence),
       SenderId: "test",
       ApproximateFirstReceiveTimestamp: String(1_795_000_000_000),
       ...(overrides.group === undefined ? {} : { MessageGroupId: overrides.group }),
