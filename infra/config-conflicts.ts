@@ -66,8 +66,30 @@ export function findConflicts(config: StackConfig): Conflict[] {
       problem: `${setting("alarms.oldestMessageAgeSeconds")}: must be shorter than queueRetentionSeconds (${config.queueRetentionSeconds}), or messages expire before it fires (got ${config.alarms.oldestMessageAgeSeconds})`,
     });
   }
+  if (config.ledger && config.ledgerTtlDays * 86_400 < DLQ_RETENTION_SECONDS + config.queueRetentionSeconds) {
+    conflicts.push({
+      settings: ["ledger", "ledgerTtlDays", "queueRetentionSeconds"],
+      problem: `${setting("ledgerTtlDays")}: must cover the DLQ's retention and the source queue's (${Math.ceil((DLQ_RETENTION_SECONDS + config.queueRetentionSeconds) / 86_400)} days), or a replayed older update is no longer recognised as stale (got ${config.ledgerTtlDays})`,
+    });
+  }
   conflicts.push(...handlerConflicts(config));
   return conflicts;
+}
+
+/**
+ * The longest a message's own failures can keep it in the source queue before the handler
+ * dead-letters it: the backoff's upper bound after each of its attempts.
+ */
+export function longestBackoffSeconds(handler: {
+  maxReceiveCount: number;
+  backoffBaseSeconds: number;
+  backoffMaxSeconds: number;
+}): number {
+  let total = 0;
+  for (let n = 1; n <= handler.maxReceiveCount; n++) {
+    total += Math.min(handler.backoffMaxSeconds, handler.backoffBaseSeconds * 2 ** Math.min(n - 1, 30));
+  }
+  return total;
 }
 
 /** The `handler` pass-through: allowed keys only, valid for the handler, and leaving time for a call. */
@@ -108,6 +130,13 @@ function handlerConflicts(config: StackConfig): Conflict[] {
     conflicts.push({
       settings: ["timeoutSeconds", ...HANDLER_INPUTS],
       problem: `${setting("handler")}.ledgerLeaseSeconds: must be at least timeoutSeconds + the handler's lateWriteWindowSeconds = ${config.timeoutSeconds + handler.lateWriteWindowSeconds} (got ${handler.ledgerLeaseSeconds}), so that no write of an invocation lands after its lease`,
+    });
+  }
+  const backoff = longestBackoffSeconds(handler);
+  if (backoff >= config.queueRetentionSeconds) {
+    conflicts.push({
+      settings: ["queueRetentionSeconds", "maxReceiveCount", ...HANDLER_INPUTS],
+      problem: `${setting("queueRetentionSeconds")}: must outlast the handler's backoff over all of a message's attempts (${backoff} s), or messages expire before they reach the DLQ (got ${config.queueRetentionSeconds})`,
     });
   }
   const neededMs = handler.deadlineMarginMs + handler.requestTimeoutMs;

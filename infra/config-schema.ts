@@ -5,6 +5,7 @@
 import * as z from "zod";
 import { type HandlerConfig, type HandlerConfigInput, handlerConfigSchema } from "../lib/config.ts";
 import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../lib/queue-settings.ts";
+import { producerPrincipalsSchema } from "./producer-principals.ts";
 
 /** The CDK context key that holds the configuration object. */
 export const CONTEXT_KEY = "spotOrderMetadata";
@@ -101,6 +102,22 @@ export const stackConfigSchema = z.strictObject({
   alarmEmail: z.email().optional(),
   /** An existing Secrets Manager secret (name or ARN) with the Spot token; unset creates an empty one. */
   spotTokenSecret: z.string().min(1).optional(),
+  /**
+   * The customer-managed KMS key (ARN) that encrypts `spotTokenSecret`, if it is not the account's
+   * default key: the function is then granted kms:Decrypt on it, through Secrets Manager only.
+   */
+  spotTokenSecretKmsKeyArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN")
+    .optional(),
+  /** Tags on every resource, for cost reports and ownership (e.g. owner, costCentre). */
+  tags: z
+    .strictObject({
+      service: z.string().min(1).max(256).default("spot-order-metadata"),
+      owner: z.string().min(1).max(256).optional(),
+      costCentre: z.string().min(1).max(256).optional(),
+    })
+    .prefault({}),
   /** A FIFO queue pair (names end in `.fifo`) instead of standard queues. */
   fifo: flag.default(DEFAULT_QUEUE_SETTINGS.fifo),
   /** The applied-updates ledger (DynamoDB) that keeps an older update from landing after a newer one. */
@@ -113,6 +130,8 @@ export const stackConfigSchema = z.strictObject({
     .default("https://app.spotdx.com"),
   /** Namespace of the handler's Embedded Metric Format metrics. */
   metricsNamespace: z.string().min(1).max(255).default("SpotOrderMetadata"),
+  /** Who in other accounts may send to the source queue (account ids, role ARNs), by its queue policy. */
+  producerPrincipals: producerPrincipalsSchema.default([]),
   alarms: alarmsSchema.prefault({}),
   /** Other handler settings (lib/config.ts), e.g. `logLevel`, `backoffMaxSeconds`, `requestTimeoutMs`. */
   handler: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),

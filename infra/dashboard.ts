@@ -1,7 +1,7 @@
 /**
  * A small CloudWatch dashboard: the queues, the function, and what the handler did with the updates.
  */
-import { Duration } from "aws-cdk-lib";
+import { Aws, Duration } from "aws-cdk-lib";
 import { AlarmStatusWidget, Dashboard, GraphWidget, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import { Construct } from "constructs";
 import { MetricName } from "../lib/metrics.ts";
@@ -21,7 +21,8 @@ export class PipelineDashboard extends Construct {
       handlerMetric(props.metricsNamespace, props.functionName, name, minute);
     const { alarms } = props;
     this.dashboard = new Dashboard(this, "Dashboard", {
-      dashboardName: `${props.namePrefix}`,
+      // Dashboards are global to the account: the region keeps one stack's per region apart.
+      dashboardName: `${props.namePrefix}-${Aws.REGION}`,
       defaultInterval: Duration.hours(3),
       widgets: [
         [

@@ -14,9 +14,13 @@ const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:UpdateItem"];
 export class Ledger extends Construct {
   readonly table: Table;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: { tableName: string }) {
     super(scope, id);
     this.table = new Table(this, "Table", {
+      // Named, so that a change that would replace the table fails the deploy instead of starting an
+      // empty ledger; protected, so that it is not deleted by hand or with the stack.
+      tableName: props.tableName,
+      deletionProtection: true,
       partitionKey: { name: LEDGER_KEY, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

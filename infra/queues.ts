@@ -2,7 +2,7 @@
  * The source queue and its dead-letter queue, with the settings in lib/queue-settings.ts (the local
  * stack creates its embedded queues from the same values).
  */
-import { Duration } from "aws-cdk-lib";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { type QueueSettings, queueNames } from "../lib/queue-settings.ts";
@@ -23,6 +23,9 @@ export class PipelineQueues extends Construct {
     const { settings } = props;
     const names = queueNames(props.namePrefix, settings.fifo);
     const common = {
+      // They hold messages not yet applied (up to 14 days in the DLQ): a stack deleted, or a change
+      // that replaces them (fifo on or off), leaves them in the account to drain or replay.
+      removalPolicy: RemovalPolicy.RETAIN,
       // SQS-managed keys: encrypted at rest with no KMS key to pay for or grant to each producer.
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -2,13 +2,19 @@
  * The deployed pipeline: source queue → Lambda (batches, partial failures) → Spot, with the DLQ, the
  * token secret, the applied-updates ledger, alarms, a dashboard, and a managed policy for producers.
  */
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { Aws, CfnOutput, Duration, Stack, type StackProps, Tags } from "aws-cdk-lib";
 import { type Grant, type IGrantable, ManagedPolicy, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { EventSourceMapping } from "aws-cdk-lib/aws-lambda";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Queue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { PipelineAlarms, type WatchedPipeline } from "./alarms.ts";
+import {
+  allowCrossAccountProducers,
+  grantProduce,
+  operatorStatements,
+  producerStatement,
+} from "./caller-policies.ts";
 import { type StackConfig, toHandlerSettings, toQueueSettings } from "./config.ts";
 import { PipelineDashboard } from "./dashboard.ts";
 import { handlerEnvironment } from "./handler-environment.ts";
@@ -44,6 +50,8 @@ export class SpotOrderMetadataStack extends Stack {
   readonly alarms: PipelineAlarms;
   /** Attach to a producer's role (in any stack) to let it send to the source queue. */
   readonly producerPolicy: ManagedPolicy;
+  /** Attach to an operator's role to run `spot-meta dlq …` and `spot-meta import`. */
+  readonly operatorPolicy: ManagedPolicy;
 
   /**
    * @throws {ConfigError} (from the handler's configuration) when the settings would not pass the
@@ -60,8 +68,10 @@ export class SpotOrderMetadataStack extends Stack {
     });
     this.queue = queues.source;
     this.dlq = queues.dlq;
-    this.secret = spotTokenSecret(this, "SpotToken", config.spotTokenSecret);
-    this.ledger = config.ledger ? new Ledger(this, "Ledger") : undefined;
+    this.secret = spotTokenSecret(this, "SpotToken", config.spotTokenSecret, config.spotTokenSecretKmsKeyArn);
+    this.ledger = config.ledger
+      ? new Ledger(this, "Ledger", { tableName: `${config.namePrefix}-ledger` })
+      : undefined;
 
     this.updateFunction = new UpdateFunction(this, "UpdateMetadata", {
       functionName,
@@ -83,6 +93,17 @@ export class SpotOrderMetadataStack extends Stack {
     // The handler dead-letters permanent failures itself, with their reason as attributes.
     this.dlq.grant(role, "sqs:SendMessage");
     this.secret.grantRead(role);
+    if (config.spotTokenSecretKmsKeyArn !== undefined) {
+      // CDK's grant would need the key's policy for an imported key; the key's own policy must allow
+      // this account's principals (the default key policy does).
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["kms:Decrypt"],
+          resources: [config.spotTokenSecretKmsKeyArn],
+          conditions: { StringEquals: { "kms:ViaService": `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+        }),
+      );
+    }
     this.ledger?.grantReadWriteItems(role);
 
     new EventSourceMapping(this, "QueueToFunction", {
@@ -98,7 +119,17 @@ export class SpotOrderMetadataStack extends Stack {
 
     this.producerPolicy = new ManagedPolicy(this, "ProducerPolicy", {
       description: `Send order metadata updates to ${this.queue.node.path}`,
-      statements: [new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [this.queue.queueArn] })],
+      statements: [producerStatement(this.queue)],
+    });
+    allowCrossAccountProducers(this.queue, config.producerPrincipals);
+    this.operatorPolicy = new ManagedPolicy(this, "OperatorPolicy", {
+      description: `Run spot-meta dlq and spot-meta import on ${this.queue.node.path} and its DLQ`,
+      statements: operatorStatements({ source: this.queue, dlq: this.dlq, ledgerTable: this.ledger?.table }),
+    });
+    new CfnOutput(this, "OperatorPolicyArn", {
+      value: this.operatorPolicy.managedPolicyArn,
+      description: "Attach to an operator's role to run spot-meta dlq and spot-meta import",
+      exportName: `${config.namePrefix}-OperatorPolicyArn`,
     });
 
     const watched: WatchedPipeline = {
@@ -118,11 +149,16 @@ export class SpotOrderMetadataStack extends Stack {
     new PipelineDashboard(this, "Dashboard", { ...watched, alarms: this.alarms });
 
     this.outputs(config.namePrefix);
+    for (const [key, value] of Object.entries(config.tags))
+      if (value !== undefined) Tags.of(this).add(key, value);
   }
 
-  /** Lets a role or function in this app send updates to the source queue (sqs:SendMessage only). */
+  /**
+   * Lets a role or function in this app send updates to the source queue: what the producer and
+   * `spot-meta import` call on it, and nothing else (see caller-policies.ts).
+   */
   grantSend(grantee: IGrantable): Grant {
-    return this.queue.grant(grantee, "sqs:SendMessage");
+    return grantProduce(this.queue, grantee);
   }
 
   private outputs(namePrefix: string): void {
@@ -137,6 +173,12 @@ export class SpotOrderMetadataStack extends Stack {
     output("DlqUrl", this.dlq.queueUrl, "The dead-letter queue (spot-meta dlq …)");
     output("DlqArn", this.dlq.queueArn, "The dead-letter queue's ARN");
     output("SecretArn", this.secret.secretArn, "Put the Spot token here (put-secret-value)");
+    output(
+      "FunctionName",
+      this.updateFunction.function.functionName,
+      "The handler (its logs, its metrics' Service)",
+    );
+    output("LogGroupName", this.updateFunction.logGroup.logGroupName, "The handler's logs");
     output("AlarmTopicArn", this.alarms.topic.topicArn, "Subscribe to receive the alarms");
     if (this.ledger) {
       output("LedgerTableName", this.ledger.table.tableName, "The applied-updates ledger (DynamoDB)");

@@ -3,9 +3,9 @@
  * minified ES module with source maps, its own role (no AWS managed policy) and its own log group.
  */
 import { join } from "node:path";
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, LoggingFormat, RecursiveLoop, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Architecture, LoggingFormat, RecursiveLoop, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -69,6 +69,7 @@ export class UpdateFunction extends Construct {
       // a loop Lambda would stop after ~16 hops, dropping the message. The handler bounds it itself
       // (maxHandBackAgeSeconds), and an alarm watches RecursiveInvocationsDropped.
       recursiveLoop: RecursiveLoop.ALLOW,
+      tracing: Tracing.ACTIVE,
       environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
       bundling: {
         format: OutputFormat.ESM,
@@ -82,6 +83,12 @@ export class UpdateFunction extends Construct {
         // The nodejs24.x runtime provides the AWS SDK v3.
         externalModules: ["@aws-sdk/*"],
       },
+    });
+    // Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which take no resource.
+    Validations.of(this.role).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "X-Ray's PutTraceSegments and PutTelemetryRecords do not support resource-level permissions; AWS documents Resource * for them. Nothing else on this role is granted on *.",
     });
   }
 }

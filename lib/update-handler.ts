@@ -4,6 +4,7 @@
  * so what runs locally is what runs in AWS.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { HandlerConfig } from "./config.ts";
@@ -24,13 +25,15 @@ export interface HandlerOverrides {
   ordering?: OrderingGuard;
   /** The ledger's DynamoDB client, when not AWS's default (the local stack). */
   dynamoDb?: DynamoDBClient;
+  /** The token secret's client, when not AWS's default (e.g. traced). */
+  secretsManager?: SecretsManagerClient;
   sqsEndpoint?: string;
   writeMetrics?: ProcessorDeps["writeMetrics"];
   service?: string;
 }
 
 export function createUpdateHandler(config: HandlerConfig, overrides: HandlerOverrides = {}): UpdateHandler {
-  const token = overrides.token ?? tokenFrom(config);
+  const token = overrides.token ?? tokenFrom(config, overrides.secretsManager);
   const spot = new SpotClient({
     baseUrl: config.spotBaseUrl,
     token,
@@ -52,10 +55,10 @@ export function createUpdateHandler(config: HandlerConfig, overrides: HandlerOve
   return (event, context) => processor.process(event, context);
 }
 
-function tokenFrom(config: HandlerConfig): TokenProvider {
+function tokenFrom(config: HandlerConfig, client?: SecretsManagerClient): TokenProvider {
   // readConfig guarantees one of the two, and refuses a plain token inside Lambda.
   if (config.spotToken !== undefined) return staticToken(config.spotToken);
-  return secretsManagerToken(config.spotTokenSecretId as string);
+  return secretsManagerToken(config.spotTokenSecretId as string, client);
 }
 
 function ledgerFrom(config: HandlerConfig, client?: DynamoDBClient): OrderingGuard | undefined {

@@ -1,12 +1,28 @@
 /**
  * Lambda entry point of the SQS event source: wiring only. The configuration is read once, at cold
  * start, so a bad setting fails the init loudly with its name instead of failing every message.
+ * X-Ray traces the invocation and each AWS SDK call (queues, ledger, secret); outside Lambda the
+ * tracer does nothing.
  */
+
+import { Tracer } from "@aws-lambda-powertools/tracer";
+import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { readConfig } from "../../lib/config.ts";
 import { createUpdateHandler } from "../../lib/update-handler.ts";
 
-const processBatch = createUpdateHandler(readConfig());
+const tracer = new Tracer({ serviceName: "spot-order-metadata" });
+const processBatch = createUpdateHandler(readConfig(), {
+  sqs: tracer.captureAWSv3Client(new SQSClient({})),
+  dynamoDb: tracer.captureAWSv3Client(new DynamoDBClient({})),
+  secretsManager: tracer.captureAWSv3Client(new SecretsManagerClient({})),
+});
 
-export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(processBatch);
+export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
+  // The response lists message ids only; traces need not carry it.
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .handler(processBatch);

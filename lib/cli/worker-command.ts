@@ -6,8 +6,8 @@
  */
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
-import { readConfig } from "../config.ts";
-import { SpotMetaError } from "../errors.ts";
+import { envName, type HandlerConfig, readConfig } from "../config.ts";
+import { ConfigError, SpotMetaError } from "../errors.ts";
 import { LocalEventSource } from "../local/event-source.ts";
 import { createLogger } from "../logger.ts";
 import { createUpdateHandler } from "../update-handler.ts";
@@ -49,13 +49,17 @@ export function registerWorkerCommand(program: Command): void {
 
 async function runWorker(flags: WorkerFlags): Promise<number> {
   try {
-    const config = readConfig();
+    const settings = readConfig();
     const target = resolveTarget(flags);
     const sqs = sqsClientFor(target);
     const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: target.queueUrl, AttributeNames: ["QueueArn"] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: target.queueUrl,
+        AttributeNames: ["QueueArn", "RedrivePolicy"],
+      }),
     );
     const queueArn = Attributes?.QueueArn ?? "";
+    const config = workerConfig(settings, target.queueUrl, Attributes?.RedrivePolicy);
     const logger = createLogger({ level: config.logLevel });
     const source = new LocalEventSource({
       sqs,
@@ -83,4 +87,24 @@ async function runWorker(flags: WorkerFlags): Promise<number> {
     process.stderr.write(`spot-meta worker: ${error.message}\n`);
     return 1;
   }
+}
+
+/**
+ * The handler's settings for this queue: its `maxReceiveCount` is the queue's redrive policy's, so
+ * the two cannot drift, and a DLQ that is the source queue itself is refused.
+ * @throws {ConfigError} when SPOT_META_DLQ_URL names the source queue
+ */
+export function workerConfig(
+  config: HandlerConfig,
+  queueUrl: string,
+  redrivePolicy: string | undefined,
+): HandlerConfig {
+  const queueName = (url: string) => new URL(url).pathname.split("/").filter(Boolean).at(-1);
+  if (queueName(config.dlqUrl) === queueName(queueUrl)) {
+    throw new ConfigError([`${envName("dlqUrl")}: is the source queue itself (${queueUrl}); name its DLQ`]);
+  }
+  const maxReceiveCount = Number(
+    (JSON.parse(redrivePolicy ?? "{}") as { maxReceiveCount?: unknown }).maxReceiveCount,
+  );
+  return Number.isInteger(maxReceiveCount) && maxReceiveCount > 0 ? { ...config, maxReceiveCount } : config;
 }

@@ -39,6 +39,8 @@ describe("resolveStackConfig", () => {
       ledgerTtlDays: 90,
       spotBaseUrl: "https://app.spotdx.com",
       metricsNamespace: "SpotOrderMetadata",
+      producerPrincipals: [],
+      tags: { service: "spot-order-metadata" },
       alarms: {
         oldestMessageAgeSeconds: 3600,
         functionErrors: 1,
@@ -143,6 +145,7 @@ describe("resolveStackConfig", () => {
       'spotOrderMetadata.timeoutSeconds: must be a whole number (got "sixty")',
       "spotOrderMetadata.batchSize: Too small: expected number to be >=1 (got 0)",
       "spotOrderMetadata.alarms.oldestMessageAgeSeconds: must be shorter than queueRetentionSeconds (600), or messages expire before it fires (got 900)",
+      "spotOrderMetadata.queueRetentionSeconds: must outlast the handler's backoff over all of a message's attempts (3630 s), or messages expire before they reach the DLQ (got 600)",
     ]);
   });
 
@@ -153,6 +156,28 @@ describe("resolveStackConfig", () => {
     // Assess
     expect(problems).toStrictEqual([
       "spotOrderMetadata.timeoutSeconds: must be more than the handler's deadlineMarginMs + requestTimeoutMs = 23000 ms, or no call to Spot ever starts (got 20 s)",
+    ]);
+  });
+
+  it("refuses a source queue that would let messages expire before their attempts are over", () => {
+    // Act: 8 attempts, backing off from an hour up to 12 h, in a queue that keeps messages a day.
+    const problems = problemsOf({
+      queueRetentionSeconds: 86_400,
+      handler: { backoffBaseSeconds: 3_600, backoffMaxSeconds: 43_200 },
+    });
+
+    // Assess
+    expect(problems).toStrictEqual([
+      expect.stringMatching(
+        /^spotOrderMetadata.queueRetentionSeconds: must outlast the handler's backoff over all of a message's attempts \(\d+ s\)/,
+      ),
+    ]);
+  });
+
+  it("refuses a ledger that forgets an order before its messages could be replayed", () => {
+    const problems = problemsOf({ ledgerTtlDays: 7 });
+    expect(problems).toStrictEqual([
+      "spotOrderMetadata.ledgerTtlDays: must cover the DLQ's retention and the source queue's (18 days), or a replayed older update is no longer recognised as stale (got 7)",
     ]);
   });
 

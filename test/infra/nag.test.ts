@@ -35,6 +35,10 @@ describe("cdk-nag AwsSolutionsChecks", () => {
         spotTokenSecret: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/spot-token",
       },
     ],
+    [
+      "producers in other accounts",
+      { producerPrincipals: ["111111111111", "arn:aws:iam::222222222222:role/sender"] },
+    ],
   ])("reports nothing unacknowledged for %s", (_name, settings) => {
     // Act
     const { report } = synthesize(settings);
@@ -54,7 +58,10 @@ describe("cdk-nag AwsSolutionsChecks", () => {
       .flatMap((m) => Object.entries(m.data as Record<string, string>));
 
     // Assess
-    expect(acknowledgements.map(([id]) => id)).toStrictEqual(["Annotation::AwsSolutions-SMG4"]);
+    expect(acknowledgements.map(([id]) => id)).toStrictEqual([
+      "Annotation::AwsSolutions-SMG4",
+      "Annotation::AwsSolutions-IAM5[Resource::*]",
+    ]);
     for (const [, reason] of acknowledgements) expect(reason.length).toBeGreaterThan(60);
   });
 

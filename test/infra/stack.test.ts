@@ -20,6 +20,8 @@ function functionProps(template: Template): Record<string, unknown> {
 }
 
 /** The function role's policy statements, as `{ actions, resource }` with resources left as CloudFormation wrote them. */
+const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
+
 function roleStatements(template: Template): { Action: unknown; Resource: unknown }[] {
   const policies = Object.values(template.findResources("AWS::IAM::Policy"));
   expect(policies).toHaveLength(1);
@@ -133,7 +135,7 @@ describe("the default stack", () => {
     });
   });
 
-  it("lets the function do exactly what it needs: its logs, its queues, its one secret, its ledger items", () => {
+  it("lets the function do exactly what it needs: its logs, traces, queues, one secret, ledger items", () => {
     // Prepare
     const ref = (type: string) => ({ Ref: logicalId(template, type) });
     const arn = (prefix: string) => ({ "Fn::GetAtt": [expect.stringMatching(prefix), "Arn"] });
@@ -144,6 +146,7 @@ describe("the default stack", () => {
     // Assess
     expect(statements).toStrictEqual([
       { Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: arn("^UpdateMetadataLogs") },
+      { Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" },
       {
         Action: [
           "sqs:ChangeMessageVisibility",
@@ -173,11 +176,13 @@ describe("the default stack", () => {
     });
   });
 
-  it("keeps the ledger keyed by publicId, on demand, with point-in-time recovery, encryption, TTL, and retained", () => {
+  it("keeps the ledger keyed by publicId, on demand, with point-in-time recovery, encryption, TTL, named, protected and retained", () => {
     template.hasResource("AWS::DynamoDB::Table", {
       DeletionPolicy: "Retain",
       UpdateReplacePolicy: "Retain",
       Properties: {
+        TableName: "spot-order-metadata-ledger",
+        DeletionProtectionEnabled: true,
         KeySchema: [{ AttributeName: "publicId", KeyType: "HASH" }],
         AttributeDefinitions: [{ AttributeName: "publicId", AttributeType: "S" }],
         BillingMode: "PAY_PER_REQUEST",
@@ -188,13 +193,13 @@ describe("the default stack", () => {
     });
   });
 
-  it("offers producers a managed policy that may only send to the source queue", () => {
+  it("offers producers a managed policy that may only check and send to the source queue", () => {
     template.hasResourceProperties("AWS::IAM::ManagedPolicy", {
       PolicyDocument: {
         Statement: [
           {
             Effect: "Allow",
-            Action: "sqs:SendMessage",
+            Action: ["sqs:GetQueueAttributes", "sqs:SendMessage"],
             Resource: { "Fn::GetAtt": [Match.stringLikeRegexp("^QueuesSource"), "Arn"] },
           },
         ],
@@ -318,6 +323,31 @@ describe("the default stack", () => {
     expect(names).toStrictEqual([metricName, metricName]);
   });
 
+  it("traces the function with X-Ray, and tags every resource from the configuration", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: FUNCTION_NAME,
+      TracingConfig: { Mode: "Active" },
+      Tags: Match.arrayWith([{ Key: "service", Value: "spot-order-metadata" }]),
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      Tags: Match.arrayWith([{ Key: "service", Value: "spot-order-metadata" }]),
+    });
+  });
+
+  it("keeps both queues when the stack is deleted or replaces them", () => {
+    const queues = Object.values(template.findResources("AWS::SQS::Queue"));
+    expect(queues.map((q) => [q.DeletionPolicy, q.UpdateReplacePolicy])).toStrictEqual([
+      ["Retain", "Retain"],
+      ["Retain", "Retain"],
+    ]);
+  });
+
+  it("names the dashboard for its region, since dashboards are global to the account", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Dashboard", {
+      DashboardName: { "Fn::Join": ["", ["spot-order-metadata-", { Ref: "AWS::Region" }]] },
+    });
+  });
+
   it("lets the function loop through its own queue, which the handler bounds", () => {
     template.hasResourceProperties("AWS::Lambda::Function", {
       FunctionName: FUNCTION_NAME,
@@ -358,7 +388,10 @@ describe("the default stack", () => {
         "AlarmTopicArn",
         "DlqArn",
         "DlqUrl",
+        "FunctionName",
         "LedgerTableName",
+        "LogGroupName",
+        "OperatorPolicyArn",
         "ProducerPolicyArn",
         "QueueArn",
         "QueueUrl",
@@ -373,6 +406,40 @@ describe("the default stack", () => {
 });
 
 describe("configured variants", () => {
+  it("lets the function decrypt a secret encrypted with a customer-managed key, through Secrets Manager only", () => {
+    // Act
+    const template = templateOf({
+      spotTokenSecret: "spot/token",
+      spotTokenSecretKmsKeyArn: KEY_ARN,
+    });
+
+    // Assess
+    const [policy] = Object.values(template.findResources("AWS::IAM::Policy"));
+    const statements = policy?.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
+    expect(statements.find((s) => s.Action === "kms:Decrypt")).toStrictEqual({
+      Action: "kms:Decrypt",
+      Condition: {
+        StringEquals: {
+          "kms:ViaService": {
+            "Fn::Join": ["", ["secretsmanager.", { Ref: "AWS::Region" }, ".amazonaws.com"]],
+          },
+        },
+      },
+      Effect: "Allow",
+      Resource: KEY_ARN,
+    });
+  });
+
+  it("tags every resource with the configured owner and cost centre", () => {
+    const template = templateOf({ tags: { owner: "care-platform", costCentre: "CC-42" } });
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      Tags: Match.arrayWith([
+        { Key: "costCentre", Value: "CC-42" },
+        { Key: "owner", Value: "care-platform" },
+      ]),
+    });
+  });
+
   it("applies the configured values", () => {
     // Act
     const template = templateOf({
@@ -543,7 +610,7 @@ describe("configured variants", () => {
 });
 
 describe("grantSend", () => {
-  it("lets a principal send to the source queue and nothing else", () => {
+  it("lets a principal check and send to the source queue and nothing else", () => {
     // Prepare
     const { stack } = buildTestApp();
     const producer = new Role(stack, "Producer", { assumedBy: new ServicePrincipal("lambda.amazonaws.com") });
@@ -559,7 +626,7 @@ describe("grantSend", () => {
         Statement: [
           {
             Effect: "Allow",
-            Action: "sqs:SendMessage",
+            Action: ["sqs:GetQueueAttributes", "sqs:SendMessage"],
             Resource: stack.resolve(stack.queue.queueArn),
           },
         ],
