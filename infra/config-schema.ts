@@ -73,7 +73,7 @@ export const stackConfigSchema = z.strictObject({
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, "must be a letter then up to 39 letters, digits or hyphens")
     .default("spot-order-metadata"),
   /** The function's memory (MB); CPU scales with it. */
-  memorySizeMb: int(128, 10_240).default(512),
+  memorySizeMb: int(128, 10_240).default(256),
   /** The function's timeout. */
   timeoutSeconds: int(10, 900).default(60),
   /** Messages per invocation. */
@@ -122,6 +122,8 @@ export const stackConfigSchema = z.strictObject({
   fifo: flag.default(DEFAULT_QUEUE_SETTINGS.fifo),
   /** The applied-updates ledger (DynamoDB) that keeps an older update from landing after a newer one. */
   ledger: flag.default(true),
+  /** X-Ray active tracing of the function and its AWS calls (about $0.27 a million updates at the default pace). */
+  tracing: flag.default(true),
   /** How long the ledger remembers an order. */
   ledgerTtlDays: int(1, 3650).default(90),
   /** Spot's API root. */

@@ -77,6 +77,7 @@ export class SpotOrderMetadataStack extends Stack {
       functionName,
       memorySizeMb: config.memorySizeMb,
       timeoutSeconds: config.timeoutSeconds,
+      tracing: config.tracing,
       logRetentionDays: config.logRetentionDays,
       environment: handlerEnvironment(
         toHandlerSettings(config, {

@@ -27,6 +27,8 @@ export interface UpdateFunctionProps {
   readonly functionName: string;
   readonly memorySizeMb: number;
   readonly timeoutSeconds: number;
+  /** X-Ray active tracing of the function and its AWS calls; off, traces pass through only. */
+  readonly tracing: boolean;
   readonly logRetentionDays: number;
   /** The handler's `SPOT_META_*` environment (from `toEnvironment`); never a secret value. */
   readonly environment: Record<string, string>;
@@ -69,7 +71,7 @@ export class UpdateFunction extends Construct {
       // a loop Lambda would stop after ~16 hops, dropping the message. The handler bounds it itself
       // (maxHandBackAgeSeconds), and an alarm watches RecursiveInvocationsDropped.
       recursiveLoop: RecursiveLoop.ALLOW,
-      tracing: Tracing.ACTIVE,
+      tracing: props.tracing ? Tracing.ACTIVE : Tracing.PASS_THROUGH,
       environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
       bundling: {
         format: OutputFormat.ESM,
@@ -84,7 +86,7 @@ export class UpdateFunction extends Construct {
         externalModules: ["@aws-sdk/*"],
       },
     });
-    // Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which take no resource.
+    // Tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which take no resource.
     Validations.of(this.role).acknowledge({
       id: "AwsSolutions-IAM5[Resource::*]",
       reason:

@@ -23,7 +23,7 @@ describe("resolveStackConfig", () => {
     // Assess
     expect(config).toStrictEqual({
       namePrefix: "spot-order-metadata",
-      memorySizeMb: 512,
+      memorySizeMb: 256,
       timeoutSeconds: 60,
       batchSize: 10,
       maxBatchingWindowSeconds: 5,
@@ -36,6 +36,7 @@ describe("resolveStackConfig", () => {
       logRetentionDays: 30,
       fifo: false,
       ledger: true,
+      tracing: true,
       ledgerTtlDays: 90,
       spotBaseUrl: "https://app.spotdx.com",
       metricsNamespace: "SpotOrderMetadata",

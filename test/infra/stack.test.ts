@@ -73,7 +73,7 @@ describe("the default stack", () => {
       FunctionName: FUNCTION_NAME,
       Runtime: "nodejs24.x",
       Architectures: ["arm64"],
-      MemorySize: 512,
+      MemorySize: 256,
       Timeout: 60,
       Handler: "index.handler",
       LoggingConfig: { LogFormat: "JSON", LogGroup: { Ref: Match.stringLikeRegexp("^UpdateMetadataLogs") } },
@@ -427,6 +427,12 @@ describe("configured variants", () => {
       },
       Effect: "Allow",
       Resource: KEY_ARN,
+    });
+  });
+
+  it("passes traces through only when tracing is off (it costs about $0.27 a million updates)", () => {
+    templateOf({ tracing: false }).hasResourceProperties("AWS::Lambda::Function", {
+      TracingConfig: { Mode: "PassThrough" },
     });
   });
 
