@@ -4,43 +4,19 @@
  * with the record factory; the handler still talks to fauxqs and to the sandbox for real.
  */
 import { afterEach, expect, it } from "vitest";
-import { readConfig, toEnvironment } from "../../lib/config.ts";
-import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
-import { startSpotSandbox } from "../../lib/sandbox/spot-sandbox.ts";
-import type { SpotSandbox } from "../../lib/sandbox/types.ts";
-import { createUpdateHandler } from "../../lib/update-handler.ts";
-import { captureLogs } from "../support/log-capture.ts";
+import { startHandlerOnQueues } from "../support/handler-on-queues.ts";
 import { drainQueue, orderId } from "../support/queues.ts";
 import { sqsRecord } from "../support/records.ts";
 
-let queues: EmbeddedSqs | undefined;
-let sandbox: SpotSandbox | undefined;
-afterEach(async () => {
-  await queues?.stop();
-  await sandbox?.close();
-});
+let stop: (() => Promise<void>) | undefined;
+afterEach(() => stop?.());
 
 /** A FIFO pair of queues and a sandbox that answers 503 to the first call for order 1. */
 async function startFifoHandler() {
-  queues = await startEmbeddedSqs({ fifo: true });
-  sandbox = await startSpotSandbox({ seedCount: 3 });
-  sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "status", status: 503 } }] });
-  const logs = captureLogs();
-  const config = readConfig(
-    toEnvironment({
-      spotBaseUrl: sandbox.url,
-      spotToken: sandbox.token,
-      dlqUrl: queues.dlqUrl,
-      retryLimit: 0,
-    }),
-  );
-  const handler = createUpdateHandler(config, {
-    sqs: queues.client(),
-    logger: logs.logger,
-    sqsEndpoint: queues.endpoint,
-    writeMetrics: () => {},
-  });
-  return { handler, logs, queues, sandbox };
+  const started = await startHandlerOnQueues({ fifo: true });
+  stop = started.stop;
+  started.sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "status", status: 503 } }] });
+  return started;
 }
 
 it("calls Spot for nothing after a failed message of its group, and hands the rest of the group back", async () => {

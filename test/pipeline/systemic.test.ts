@@ -4,47 +4,24 @@
  * factory, against fauxqs and the Spot sandbox over their real protocols.
  */
 import { afterEach, expect, it } from "vitest";
-import { readConfig, toEnvironment } from "../../lib/config.ts";
-import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
 import type { OrderingGuard } from "../../lib/processor/ordering.ts";
-import { startSpotSandbox } from "../../lib/sandbox/spot-sandbox.ts";
-import type { SpotSandbox } from "../../lib/sandbox/types.ts";
 import type { TokenProvider } from "../../lib/token.ts";
-import { createUpdateHandler, type HandlerOverrides } from "../../lib/update-handler.ts";
-import { type CapturedLogs, captureLogs } from "../support/log-capture.ts";
+import type { HandlerOverrides } from "../../lib/update-handler.ts";
+import { startHandlerOnQueues } from "../support/handler-on-queues.ts";
+import type { CapturedLogs } from "../support/log-capture.ts";
 import { drainQueue, orderId } from "../support/queues.ts";
 import { sqsRecord } from "../support/records.ts";
 
-let queues: EmbeddedSqs | undefined;
-let sandbox: SpotSandbox | undefined;
-afterEach(async () => {
-  await queues?.stop();
-  await sandbox?.close();
-});
+let stop: (() => Promise<void>) | undefined;
+afterEach(() => stop?.());
 
 async function handlerWith(overrides: HandlerOverrides) {
-  queues = await startEmbeddedSqs();
-  sandbox = await startSpotSandbox({ seedCount: 3 });
-  const logs = captureLogs();
-  const metrics: Array<Record<string, unknown>> = [];
-  const config = readConfig(
-    toEnvironment({
-      spotBaseUrl: sandbox.url,
-      spotToken: sandbox.token,
-      dlqUrl: queues.dlqUrl,
-      retryLimit: 0,
-      backoffBaseSeconds: 1,
-      backoffMaxSeconds: 1,
-    }),
-  );
-  const handler = createUpdateHandler(config, {
-    sqs: queues.client(),
-    logger: logs.logger,
-    sqsEndpoint: queues.endpoint,
-    writeMetrics: (line) => metrics.push(JSON.parse(line) as Record<string, unknown>),
-    ...overrides,
+  const started = await startHandlerOnQueues({
+    settings: { backoffBaseSeconds: 1, backoffMaxSeconds: 1 },
+    overrides,
   });
-  return { handler, logs, metrics, queues, sandbox };
+  stop = started.stop;
+  return started;
 }
 
 const context = { getRemainingTimeInMillis: () => 30_000 };
@@ -99,8 +76,8 @@ it("counts a ledger it cannot reach as systemic, and names it in one error line"
 
 it("dead-letters a message handed back for longer than the queue would keep it, with the cause", async () => {
   // Prepare: a message first enqueued five days ago, and a refused token.
-  const { handler, queues } = await handlerWith({});
-  sandbox?.setFaults({ script: [{ fault: { kind: "status", status: 401 } }] });
+  const { handler, queues, sandbox } = await handlerWith({});
+  sandbox.setFaults({ script: [{ fault: { kind: "status", status: 401 } }] });
   const record = sqsRecord({ publicId: orderId(1), metadata: {} }, { sentAt: Date.now() - 5 * 86_400_000 });
 
   // Act
