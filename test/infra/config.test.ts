@@ -3,17 +3,7 @@ import { resolveStackConfig, toQueueSettings } from "../../infra/config.ts";
 import { contextInput } from "../../infra/context.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import { DEFAULT_QUEUE_SETTINGS } from "../../lib/queue-settings.ts";
-
-/** The problems a configuration is rejected with (fails the test when it is accepted). */
-function problemsOf(input: unknown): readonly string[] {
-  try {
-    resolveStackConfig(input);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
+import { problemsOf } from "./config-problems.ts";
 
 describe("resolveStackConfig", () => {
   it("fills in every default, with the derived ones computed from the settings", () => {

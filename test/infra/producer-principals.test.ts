@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resolveStackConfig } from "../../infra/config.ts";
-import { ConfigError } from "../../lib/errors.ts";
-
-/** The problems a configuration is rejected with (fails the test when it is accepted). */
-function problemsOf(input: unknown): readonly string[] {
-  try {
-    resolveStackConfig(input);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
+import { problemsOf } from "./config-problems.ts";
 
 describe("the producerPrincipals setting", () => {
   it("accepts account ids and role ARNs, with a path or in another partition", () => {

@@ -2,30 +2,18 @@
  * Newest wins across batches, pollers, retries and replays: the applied-updates ledger on dynalite,
  * the queue on fauxqs, Spot's sandbox recording the order in which updates reached it.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DynamoLedger } from "../../lib/ledger/dynamo-ledger.ts";
-import type { LocalStack, LocalStackOptions } from "../../lib/local/local-stack.ts";
 import { seededDice } from "../../lib/sandbox/fault-plan.ts";
-import { type CapturedLogs, captureLogs } from "../support/log-capture.ts";
 import { drainQueue, orderId, sendBodies, type TestUpdate } from "../support/queues.ts";
-import { startTestStack } from "../support/test-stack.ts";
+import { testStackPerTest } from "../support/test-stack.ts";
 
-let stack: LocalStack | undefined;
-let logs: CapturedLogs;
-
-async function start(options: LocalStackOptions = {}): Promise<LocalStack> {
-  logs = captureLogs();
-  stack = await startTestStack(logs, options);
-  return stack;
-}
-
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
+const local = testStackPerTest();
+const start = local.start;
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, second)).toISOString();
-const outcomesOf = (messageOutcome: string) => logs.entries().filter((e) => e.outcome === messageOutcome);
+const outcomesOf = (messageOutcome: string) =>
+  local.logs.entries().filter((e) => e.outcome === messageOutcome);
 
 describe("newest wins", () => {
   it("ends with the newer of two updates handled at once by several pollers, whatever the timing", async () => {
@@ -43,7 +31,7 @@ describe("newest wins", () => {
 
     // Act
     await sendBodies(sqs, queues.queueUrl, updates);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     // Assess: every order ends new, and no "old" reached Spot after a "new" for the same order.
     for (let i = 1; i <= 40; i++) {
@@ -61,13 +49,13 @@ describe("newest wins", () => {
     await sendBodies(sqs, queues.queueUrl, [
       { publicId: orderId(1), metadata: { v: "old" }, issuedAt: at(1) },
     ]);
-    stack?.eventSource.start();
+    local.stack?.eventSource.start();
     await waitForOutcome("retry");
 
     await sendBodies(sqs, queues.queueUrl, [
       { publicId: orderId(1), metadata: { v: "new" }, issuedAt: at(2) },
     ]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     // The 503 may have come after the old write landed, so the old update keeps the order's lease
     // until it lapses: the new one waits for it, and no old write is sent after the first new one.
@@ -83,10 +71,10 @@ describe("newest wins", () => {
     await sendBodies(sqs, queues.queueUrl, [
       { publicId: orderId(1), metadata: { v: "new" }, issuedAt: at(2) },
     ]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     await sendBodies(sqs, queues.queueUrl, [old]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ v: "new" });
     expect(sandbox.requests).toHaveLength(1);
@@ -97,9 +85,9 @@ describe("newest wins", () => {
     const { sqs, queues, sandbox } = await start();
     const update = { publicId: orderId(1), metadata: { v: "same" }, issuedAt: at(1) };
     await sendBodies(sqs, queues.queueUrl, [update]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
     await sendBodies(sqs, queues.queueUrl, [update]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     expect(sandbox.requests).toHaveLength(1);
     expect(outcomesOf("superseded")).toHaveLength(1);
@@ -114,9 +102,9 @@ describe("newest wins", () => {
     await sendBodies(sqs, queues.queueUrl, [
       { publicId: orderId(1), metadata: { v: "new" }, issuedAt: at(2) },
     ]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
-    expect(logs.entries().some((e) => e.cause === "busy-lease")).toBe(true);
+    expect(local.logs.entries().some((e) => e.cause === "busy-lease")).toBe(true);
     expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ v: "new" });
   });
 
@@ -125,11 +113,11 @@ describe("newest wins", () => {
     await sendBodies(sqs, queues.queueUrl, [
       { publicId: orderId(1), metadata: { v: "new" }, issuedAt: at(2) },
     ]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
     await sendBodies(sqs, queues.queueUrl, [
       { publicId: orderId(1), metadata: { v: "old" }, issuedAt: at(1) },
     ]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ v: "old" });
   });
@@ -172,7 +160,7 @@ describe("newest wins", () => {
 
     // Act
     await sendBodies(sqs, queues.queueUrl, updates);
-    await stack?.waitUntilDrained({ timeoutMs: 90_000 });
+    await local.stack?.waitUntilDrained({ timeoutMs: 90_000 });
 
     // Assess
     expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
@@ -183,7 +171,7 @@ describe("newest wins", () => {
 
 async function waitForOutcome(outcome: string): Promise<void> {
   const giveUpAt = Date.now() + 10_000;
-  while (!logs.entries().some((e) => e.outcome === outcome)) {
+  while (!local.logs.entries().some((e) => e.outcome === outcome)) {
     if (Date.now() > giveUpAt) throw new Error(`no "${outcome}" outcome`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -3,26 +3,13 @@
  * local event source invoking the real handler. Nothing here is mocked.
  */
 import { DeleteQueueCommand } from "@aws-sdk/client-sqs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ReasonClass } from "../../lib/dlq/failure-attributes.ts";
-import type { LocalStack, LocalStackOptions } from "../../lib/local/local-stack.ts";
-import { type CapturedLogs, captureLogs } from "../support/log-capture.ts";
 import { drainQueue, orderId, sendBodies, waitFor } from "../support/queues.ts";
-import { startTestStack } from "../support/test-stack.ts";
+import { testStackPerTest } from "../support/test-stack.ts";
 
-let stack: LocalStack | undefined;
-let logs: CapturedLogs;
-
-async function start(options: LocalStackOptions = {}): Promise<LocalStack> {
-  logs = captureLogs();
-  stack = await startTestStack(logs, options);
-  return stack;
-}
-
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
+const local = testStackPerTest();
+const start = local.start;
 
 describe("the pipeline", () => {
   it("applies valid updates and deletes them from the queue", async () => {
@@ -34,7 +21,7 @@ describe("the pipeline", () => {
       queues.queueUrl,
       [1, 2, 3].map((n) => ({ publicId: orderId(n), metadata: { cohort: `c${n}` } })),
     );
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
     // Assess
     expect([1, 2, 3].map((n) => sandbox.metadataOf(orderId(n)))).toStrictEqual([
       { cohort: "c1" },
@@ -54,7 +41,7 @@ describe("the pipeline", () => {
       "{not json",
       JSON.stringify({ publicId: "../kits/X", metadata: {} }),
     ]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     const dead = await drainQueue(sqs, queues.dlqUrl);
     const byBody = (match: string) => dead.find((d) => d.body.includes(match))?.failure;
@@ -92,7 +79,7 @@ describe("the pipeline", () => {
     });
 
     await sendBodies(sqs, queues.queueUrl, [{ publicId: orderId(1), metadata: { n: "1" } }]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     const times = sandbox.requests.filter((r) => r.publicId === orderId(1)).map((r) => r.receivedAt);
     expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ n: "1" });
@@ -115,7 +102,7 @@ describe("the pipeline", () => {
     });
 
     await sendBodies(sqs, queues.queueUrl, [{ publicId: orderId(1), metadata: { n: "1" } }]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     const [dead] = await drainQueue(sqs, queues.dlqUrl);
     expect(dead?.failure).toMatchObject({
@@ -139,10 +126,10 @@ describe("the pipeline", () => {
 
     expect(sandbox.requests.every((r) => r.status === 401)).toBe(true);
     expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
-    const loud = logs.entries().filter((e) => e.level === "error" && e.alarm === "SystemicFailures");
+    const loud = local.logs.entries().filter((e) => e.level === "error" && e.alarm === "SystemicFailures");
     expect(loud.length).toBeGreaterThanOrEqual(1);
     // Past receive 2 it was requeued as a new message, not left to the redrive policy.
-    expect(logs.entries().some((e) => e.outcome === "requeued")).toBe(true);
+    expect(local.logs.entries().some((e) => e.outcome === "requeued")).toBe(true);
   });
 
   it("sends only the newest of two updates for one order in a batch", async () => {
@@ -152,12 +139,12 @@ describe("the pipeline", () => {
       { publicId: orderId(1), metadata: { v: "old" }, issuedAt: "2026-11-27T10:00:00.000Z" },
     ]);
 
-    stack?.eventSource.start();
-    await stack?.waitUntilDrained();
+    local.stack?.eventSource.start();
+    await local.stack?.waitUntilDrained();
 
     expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ v: "new" });
     expect(sandbox.requests.map((r) => r.metadata)).toStrictEqual([{ v: "new" }]);
-    expect(logs.entries().filter((e) => e.outcome === "superseded")).toHaveLength(1);
+    expect(local.logs.entries().filter((e) => e.outcome === "superseded")).toHaveLength(1);
   });
 
   it("starts no call near the deadline and hands the rest back", async () => {
@@ -173,10 +160,10 @@ describe("the pipeline", () => {
       [1, 2, 3, 4, 5, 6].map((n) => ({ publicId: orderId(n), metadata: { n } })),
     );
 
-    stack?.eventSource.start();
-    await stack?.waitUntilDrained();
+    local.stack?.eventSource.start();
+    await local.stack?.waitUntilDrained();
 
-    const handedBack = logs
+    const handedBack = local.logs
       .entries()
       .filter((e) => String(e.reason).startsWith("too little of the invocation's time"));
     expect(handedBack.length).toBeGreaterThan(0);
@@ -201,7 +188,7 @@ describe("the pipeline", () => {
       queues.queueUrl,
       [1, 2, 3].map((n) => ({ publicId: orderId(n), metadata: { n } })),
     );
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     expect([1, 2, 3].map((n) => sandbox.metadataOf(orderId(n)))).toStrictEqual([
       { n: 1 },
@@ -209,7 +196,7 @@ describe("the pipeline", () => {
       { n: 3 },
     ]);
     // The crashed invocation's records came back; the ledger knew they were applied, so Spot was not called twice.
-    expect(logs.entries().filter((e) => e.outcome === "superseded")).toHaveLength(3);
+    expect(local.logs.entries().filter((e) => e.outcome === "superseded")).toHaveLength(3);
     expect(sandbox.requests).toHaveLength(3);
   });
 
@@ -218,12 +205,12 @@ describe("the pipeline", () => {
     await sqs.send(new DeleteQueueCommand({ QueueUrl: queues.dlqUrl }));
 
     await sendBodies(sqs, queues.queueUrl, ["{not json"]);
-    await waitFor(() => logs.entries().some((e) => e.outcome === "kept"), 10_000, "the outcome line");
+    await waitFor(() => local.logs.entries().some((e) => e.outcome === "kept"), 10_000, "the outcome line");
 
-    const depth = await stack?.queueDepth(queues.queueUrl);
+    const depth = await local.stack?.queueDepth(queues.queueUrl);
     expect(depth).toStrictEqual({ visible: 0, inFlight: 1, delayed: 0 });
     expect(
-      logs
+      local.logs
         .entries()
         .some(
           (e) =>
@@ -242,10 +229,10 @@ describe("the pipeline", () => {
       { publicId: "Z404", metadata: { diagnosis: secret } },
       JSON.stringify({ publicId: "a/b", metadata: { diagnosis: secret } }),
     ]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
-    expect(logs.lines.length).toBeGreaterThan(0);
-    for (const line of logs.lines) {
+    expect(local.logs.lines.length).toBeGreaterThan(0);
+    for (const line of local.logs.lines) {
       expect(line).not.toContain(sandbox.token);
       expect(line).not.toContain(secret);
     }

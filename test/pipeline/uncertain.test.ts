@@ -3,32 +3,19 @@
  * dead-lettered, and never let an older update in while the write may still land. Each case was seen
  * against a fake of Spot nobody on the team wrote, or found in review; each failed before the fix.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import type { LocalStack, LocalStackOptions } from "../../lib/local/local-stack.ts";
+import { describe, expect, it } from "vitest";
 import type { OrderingGuard } from "../../lib/processor/ordering.ts";
 import { startSpotSandbox } from "../../lib/sandbox/spot-sandbox.ts";
-import { type CapturedLogs, captureLogs } from "../support/log-capture.ts";
 import { drainQueue, orderId, sendBodies } from "../support/queues.ts";
-import { startTestStack } from "../support/test-stack.ts";
+import { testStackPerTest } from "../support/test-stack.ts";
 
-let stack: LocalStack | undefined;
-let logs: CapturedLogs;
-
-async function start(options: LocalStackOptions = {}): Promise<LocalStack> {
-  logs = captureLogs();
-  stack = await startTestStack(logs, options);
-  return stack;
-}
-
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
+const local = testStackPerTest();
+const start = local.start;
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, second)).toISOString();
 const older = { publicId: orderId(1), metadata: { v: "older" }, issuedAt: at(1) };
 const newer = { publicId: orderId(1), metadata: { v: "newer" }, issuedAt: at(2) };
-const entriesWith = (key: string, value: unknown) => logs.entries().filter((e) => e[key] === value);
+const entriesWith = (key: string, value: unknown) => local.logs.entries().filter((e) => e[key] === value);
 
 async function waitFor(read: () => unknown, expected: unknown): Promise<void> {
   const giveUpAt = Date.now() + 10_000;
@@ -57,12 +44,12 @@ describe("an answer that proves nothing", () => {
     const { sqs, queues, sandbox } = await start({ autoStart: false });
     sandbox.setFaults({ script: [{ publicId: orderId(1), fault }] });
     await sendBodies(sqs, queues.queueUrl, [newer]);
-    stack?.eventSource.start();
+    local.stack?.eventSource.start();
     await waitForLog("cause", "systemic");
 
     // Act
     await sendBodies(sqs, queues.queueUrl, [older]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     // Assess
     expect(sandbox.metadataOf(orderId(1))).toStrictEqual(newer.metadata);
@@ -74,7 +61,7 @@ describe("an answer that proves nothing", () => {
     sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "gateway", status: 404 } }] });
 
     await sendBodies(sqs, queues.queueUrl, [newer]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     expect(sandbox.metadataOf(orderId(1))).toStrictEqual(newer.metadata);
     expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
@@ -87,7 +74,7 @@ describe("a 200 for this order", () => {
     sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "drift" } }] });
 
     await sendBodies(sqs, queues.queueUrl, [{ ...newer, metadata: { v: "newer", dropped: null } }]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     const [applied] = entriesWith("outcome", "applied");
     expect(applied?.drift).toStrictEqual([
@@ -108,12 +95,12 @@ describe("a write that lands after the client gave up", () => {
     });
     sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "late-commit", afterMs: 1_800 } }] });
     await sendBodies(sqs, queues.queueUrl, [older]);
-    stack?.eventSource.start();
+    local.stack?.eventSource.start();
     await waitForLog("cause", "own-failure");
 
     // Act: the newer update arrives while the older write is still on its way.
     await sendBodies(sqs, queues.queueUrl, [newer]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
     await sandbox.settled();
 
     // Assess
@@ -130,7 +117,7 @@ describe("a write that lands after the client gave up", () => {
     });
     sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "late-commit", afterMs: 2_500 } }] });
     await sendBodies(sqs, queues.queueUrl, [older]);
-    stack?.eventSource.start();
+    local.stack?.eventSource.start();
     await waitForLog("cause", "own-failure");
 
     // Act
@@ -168,9 +155,9 @@ describe("the ledger after a 200", () => {
 
     // Act: the update, then (once it is recorded) an older one.
     await sendBodies(sqs, queues.queueUrl, [newer]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
     await sendBodies(sqs, queues.queueUrl, [older]);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     // Assess: kept once, sent again and recorded; the older one is superseded, never sent.
     expect(entriesWith("cause", "unrecorded")).toHaveLength(1);
@@ -192,7 +179,7 @@ describe("what is not the message's fault", () => {
 
     // Act
     await sendBodies(sqs, queues.queueUrl, [newer]);
-    await stack?.waitUntilDrained({ timeoutMs: 30_000 });
+    await local.stack?.waitUntilDrained({ timeoutMs: 30_000 });
 
     // Assess
     expect(entriesWith("cause", "pace")).toHaveLength(3);
@@ -215,7 +202,7 @@ describe("what is not the message's fault", () => {
 
       // Assess: the run of 404s, and Spot's list of orders answering 404 too, open the circuit.
       expect(String(entriesWith("cause", "systemic")[0]?.reason)).toContain("is the base URL right?");
-      await stack?.eventSource.stop();
+      await local.stack?.eventSource.stop();
       expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
     } finally {
       await spot.close();
@@ -227,7 +214,7 @@ describe("what is not the message's fault", () => {
     const bodies = Array.from({ length: 6 }, (_, i) => ({ publicId: `Z40${i}`, metadata: { i } }));
 
     await sendBodies(sqs, queues.queueUrl, bodies);
-    await stack?.waitUntilDrained();
+    await local.stack?.waitUntilDrained();
 
     const dead = await drainQueue(sqs, queues.dlqUrl);
     expect(dead.map((d) => d.failure?.status)).toStrictEqual([404, 404, 404, 404, 404, 404]);

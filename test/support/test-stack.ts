@@ -1,6 +1,8 @@
 /** The local stack with the tests' defaults: fast timeouts and backoff, no metrics, logs captured. */
+
+import { afterEach } from "vitest";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../lib/local/local-stack.ts";
-import type { CapturedLogs } from "./log-capture.ts";
+import { type CapturedLogs, captureLogs } from "./log-capture.ts";
 
 /** Nested options (sandbox, handler, event source) are merged over the defaults, not replaced. */
 export function startTestStack(logs: CapturedLogs, options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -20,4 +22,34 @@ export function startTestStack(logs: CapturedLogs, options: LocalStackOptions = 
     },
     eventSource: { batchingWindowMs: 20, ...options.eventSource },
   });
+}
+
+/**
+ * A local stack per test, for a test file: `start` it in a test (options as for `startTestStack`);
+ * it stops after each test. `logs` are the started stack's.
+ */
+export function testStackPerTest(): {
+  start(options?: LocalStackOptions): Promise<LocalStack>;
+  readonly stack: LocalStack | undefined;
+  readonly logs: CapturedLogs;
+} {
+  let stack: LocalStack | undefined;
+  let logs = captureLogs();
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+  return {
+    async start(options = {}) {
+      logs = captureLogs();
+      stack = await startTestStack(logs, options);
+      return stack;
+    },
+    get stack() {
+      return stack;
+    },
+    get logs() {
+      return logs;
+    },
+  };
 }
