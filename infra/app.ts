@@ -8,6 +8,13 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { ConfigError } from "../lib/errors.ts";
 import { readStackConfig } from "./context.ts";
 import { SpotOrderMetadataStack } from "./stack.ts";
+import {
+  ACKNOWLEDGE_CONTEXT,
+  acknowledgedIds,
+  checkStatefulResources,
+  LOCK_FILE,
+  readLock,
+} from "./stateful-lock.ts";
 
 /**
  * Builds the app: one environment-agnostic stack (no lookups, no account needed to synthesize).
@@ -27,9 +34,28 @@ export function buildApp(
   return { app, stack };
 }
 
+/**
+ * Synthesizes the app, then refuses a template that would replace what holds data as last deployed
+ * (`infra/stateful-lock.ts`).
+ * @throws {ConfigError} naming each such resource and how to acknowledge it.
+ */
+export function synthesize(
+  built: { app: App; stack: SpotOrderMetadataStack },
+  lockFile: string = LOCK_FILE,
+): void {
+  const { app, stack } = built;
+  const template = app.synth().getStackByName(stack.stackName).template;
+  checkStatefulResources(
+    stack.stackName,
+    template,
+    readLock(lockFile),
+    acknowledgedIds(app.node.tryGetContext(ACKNOWLEDGE_CONTEXT)),
+  );
+}
+
 if (import.meta.main) {
   try {
-    buildApp().app.synth();
+    synthesize(buildApp());
   } catch (error) {
     // A configuration mistake is the operator's to fix: its list of problems, not a stack trace.
     if (!(error instanceof ConfigError)) throw error;
