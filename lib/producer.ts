@@ -4,7 +4,8 @@
  * (strictly increasing per order, so two updates sent back to back never tie), packed into
  * `SendMessageBatch` calls (10 entries and 256 KiB per call), sent with a bounded number of calls in
  * flight, and retried where SQS says the failure was not the sender's. Each input gets exactly one
- * result: nothing is dropped without a reason.
+ * result: nothing is dropped without a reason. On a FIFO queue each order's updates arrive in the
+ * order they were given, retries included.
  */
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,9 +21,16 @@ import { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, messageBytes } from "./sqs/batches.
 /** What a producer hands in: the contract's message, `issuedAt` filled in when missing. */
 export type UpdateInput = UpdateMessage;
 
+/**
+ * Why an input was not queued: `invalid`, it breaks the message contract (never sent); `refused`,
+ * SQS refused the entry for its own content; `unavailable`, the call or the queue failed (an
+ * expired token, access denied, a deleted queue, retries used up), which says nothing of the input.
+ */
+export type NotQueuedCause = "invalid" | "refused" | "unavailable";
+
 export type EnqueueResult =
   | { ok: true; messageId: string; index: number }
-  | { ok: false; reason: string; retryable: boolean; index: number };
+  | { ok: false; reason: string; cause: NotQueuedCause; retryable: boolean; index: number };
 
 /** One item of a stream: the update, an optional per-message source, and the caller's own reference. */
 export interface OutgoingUpdate<Ref = undefined> {
@@ -142,16 +150,27 @@ export class Producer {
     onResult: (result: EnqueueResult, ref: Ref | undefined) => void,
   ): Promise<void> {
     const inFlight = new Set<Promise<void>>();
+    // FIFO: the call holding each message group's latest entry. A group has one entry in flight at
+    // a time, so an entry that fails holds back the later ones of its group until its retries end,
+    // and the group reaches the queue in the order it was given.
+    const groupCalls = new Map<string, Promise<void>>();
     let batch: PendingEntry<Ref>[] = [];
+    let batchGroups = new Set<string>();
     let batchBytes = 0;
     let index = 0;
     const dispatch = async () => {
       const entries = batch;
+      const groups = batchGroups;
       batch = [];
+      batchGroups = new Set();
       batchBytes = 0;
       while (inFlight.size >= this.#concurrency) await Promise.race(inFlight);
-      const call = this.#sendBatch(entries, onResult).finally(() => inFlight.delete(call));
+      const call = this.#sendBatch(entries, onResult).finally(() => {
+        inFlight.delete(call);
+        for (const group of groups) if (groupCalls.get(group) === call) groupCalls.delete(group);
+      });
       inFlight.add(call);
+      for (const group of groups) groupCalls.set(group, call);
     };
     try {
       for await (const item of items) {
@@ -161,6 +180,12 @@ export class Producer {
           continue;
         }
         if (batch.length > 0 && batchBytes + pending.entry.bytes > this.#maxBatchBytes) await dispatch();
+        if (this.#fifo) {
+          const group = pending.entry.entry.MessageGroupId as string;
+          if (batchGroups.has(group)) await dispatch();
+          await groupCalls.get(group);
+          batchGroups.add(group);
+        }
         batch.push(pending.entry);
         batchBytes += pending.entry.bytes;
         if (batch.length === MAX_BATCH_ENTRIES) await dispatch();
@@ -180,7 +205,10 @@ export class Producer {
     if (item.validated !== true) {
       const parsed = validateUpdate(item.update);
       if (!parsed.ok)
-        return { ok: false, result: { ok: false, reason: parsed.reason, retryable: false, index } };
+        return {
+          ok: false,
+          result: { ok: false, reason: parsed.reason, cause: "invalid", retryable: false, index },
+        };
       checked = parsed.message;
     }
     const message: UpdateMessage = {
@@ -247,11 +275,13 @@ export class Producer {
           byId.delete(pending.entry.Id as string);
           const reason = `SQS rejected the entry: ${failed.Code ?? "unknown"}${failed.Message ? ` (${failed.Message})` : ""}`;
           if (!failed.SenderFault && !lastAttempt) retry.push(pending);
-          else
+          else {
+            const cause = failed.SenderFault ? "refused" : "unavailable";
             onResult(
-              { ok: false, reason, retryable: !failed.SenderFault, index: pending.index },
+              { ok: false, reason, cause, retryable: !failed.SenderFault, index: pending.index },
               pending.ref,
             );
+          }
         }
         // An entry SQS did not mention at all is treated like a failure that was not ours.
         for (const pending of byId.values()) {
@@ -264,7 +294,10 @@ export class Producer {
         else {
           const reason = `SendMessageBatch failed: ${describeCallError(error)}`;
           for (const pending of remaining)
-            onResult({ ok: false, reason, retryable, index: pending.index }, pending.ref);
+            onResult(
+              { ok: false, reason, cause: "unavailable", retryable, index: pending.index },
+              pending.ref,
+            );
         }
       }
       remaining = retry;
@@ -326,5 +359,11 @@ function describeCallError(error: unknown): string {
 }
 
 function notMentioned(index: number): EnqueueResult {
-  return { ok: false, reason: "SQS did not report on this entry", retryable: true, index };
+  return {
+    ok: false,
+    reason: "SQS did not report on this entry",
+    cause: "unavailable",
+    retryable: true,
+    index,
+  };
 }

@@ -3,12 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../lib/local/embedded-sqs.ts";
 import { deduplicationId, isRetryableCallError, Producer, retryDelayMs } from "../lib/producer.ts";
 import { drainQueue } from "./csv-import/support/queue.ts";
-import {
-  type BatchEntry,
-  type SqsProxy,
-  sentEntries,
-  startSqsProxy,
-} from "./csv-import/support/sqs-proxy.ts";
+import { type BatchEntry, type SqsProxy, sentEntries, startSqsProxy } from "./support/sqs-proxy.ts";
 
 const batchCalls = (proxy: SqsProxy) =>
   proxy.calls.filter((c) => c.action === "SendMessageBatch").map((c) => c.body.Entries as BatchEntry[]);
@@ -113,10 +108,11 @@ describe("Producer on a standard queue", () => {
       {
         ok: false,
         reason: "publicId: may hold only letters, digits, '_' and '-'",
+        cause: "invalid",
         retryable: false,
         index: 1,
       },
-      { ok: false, reason: "metadata: must be a JSON object", retryable: false, index: 2 },
+      { ok: false, reason: "metadata: must be a JSON object", cause: "invalid", retryable: false, index: 2 },
       { ok: true, messageId: expect.any(String), index: 3 },
     ]);
     expect(await drainQueue(sqs.client(), sqs.queueUrl)).toHaveLength(2);
@@ -220,6 +216,7 @@ describe("Producer on a standard queue", () => {
       {
         ok: false,
         reason: "SQS rejected the entry: InternalError (injected by the test proxy)",
+        cause: "unavailable",
         retryable: true,
         index: 0,
       },
@@ -228,7 +225,7 @@ describe("Producer on a standard queue", () => {
     expect(sentEntries(proxy).filter((entry) => entry.Id === "0")).toHaveLength(3);
   });
 
-  it("reports a whole-call failure on every input when the queue does not exist", async () => {
+  it("reports a whole-call failure on every input as the queue's, not the input's, when the queue does not exist", async () => {
     // Prepare
     sqs = await startEmbeddedSqs();
     const producer = new Producer({
@@ -242,9 +239,9 @@ describe("Producer on a standard queue", () => {
     const results = await producer.enqueueMany([update(1), update(2)]);
 
     // Assess
-    expect(results.map((r) => [r.ok, r.ok ? "" : r.retryable, r.index])).toStrictEqual([
-      [false, false, 0],
-      [false, false, 1],
+    expect(results.map((r) => [r.ok, r.ok ? "" : r.cause, r.ok ? "" : r.retryable, r.index])).toStrictEqual([
+      [false, "unavailable", false, 0],
+      [false, "unavailable", false, 1],
     ]);
   });
 });
@@ -271,6 +268,69 @@ describe("Producer on a FIFO queue", () => {
       ["O0000001", "O0000001", deduplicationId(resent)],
       ["O0000002", "O0000002", deduplicationId({ ...update(2), issuedAt: NOW.toISOString() })],
     ]);
+  });
+});
+
+describe("Producer on a FIFO queue, when an entry fails", () => {
+  it("holds back the later updates of its order and retries them in order", async () => {
+    // Prepare: the first entry for O0000001 fails once (as SQS fails an entry through no fault of the sender)
+    sqs = await startEmbeddedSqs({ fifo: true });
+    let failedOnce = false;
+    proxy = await startSqsProxy(sqs.endpoint, {
+      failEntries: (_call, entries) => {
+        if (failedOnce) return [];
+        failedOnce = true;
+        return entries.filter((entry) => JSON.parse(entry.MessageBody).metadata.n === "1");
+      },
+    });
+    const producer = new Producer({
+      sqs: proxy.client(),
+      queueUrl: sqs.queueUrl,
+      source: "svc:test",
+      retryBaseDelayMs: 1,
+    });
+    const updates = ["1", "2", "3"].flatMap((n) => [
+      { publicId: "O0000001", metadata: { n } },
+      { publicId: "O0000002", metadata: { n } },
+    ]);
+
+    // Act
+    const results = await producer.enqueueMany(updates);
+
+    // Assess: every update queued, each order's in the order given, and the failure was retried
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(
+      sentEntries(proxy).filter((entry) => JSON.parse(entry.MessageBody).publicId === "O0000001"),
+    ).toHaveLength(4);
+    const received = await drainQueue(sqs.client(), sqs.queueUrl, { consume: true });
+    const order = (publicId: string) =>
+      received.filter((m) => m.update.publicId === publicId).map((m) => m.update.metadata.n);
+    expect(order("O0000001")).toStrictEqual(["1", "2", "3"]);
+    expect(order("O0000002")).toStrictEqual(["1", "2", "3"]);
+  });
+
+  it("never has two updates of one order in flight at once", async () => {
+    // Prepare
+    sqs = await startEmbeddedSqs({ fifo: true });
+    proxy = await startSqsProxy(sqs.endpoint);
+    const producer = new Producer({ sqs: proxy.client(), queueUrl: sqs.queueUrl, source: "svc:test" });
+    const updates = Array.from({ length: 30 }, (_, n) => ({
+      publicId: `O000000${n % 3}`,
+      metadata: { n: String(n) },
+    }));
+
+    // Act
+    await producer.enqueueMany(updates);
+
+    // Assess: no call carries two entries of one group (a call's entries may be stored in part)
+    for (const entries of batchCalls(proxy)) {
+      const groups = entries.map((entry) => entry.MessageGroupId);
+      expect(new Set(groups).size).toBe(groups.length);
+    }
+    const received = await drainQueue(sqs.client(), sqs.queueUrl, { consume: true });
+    expect(
+      received.filter((m) => m.update.publicId === "O0000001").map((m) => Number(m.update.metadata.n)),
+    ).toStrictEqual([1, 4, 7, 10, 13, 16, 19, 22, 25, 28]);
   });
 });
 

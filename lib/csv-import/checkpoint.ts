@@ -2,9 +2,11 @@
  * The checkpoint of an import, so that an interrupted one continues where it stopped without
  * sending acknowledged rows again. Batches complete out of order, so it holds a low-water mark (every
  * row below `nextRow` is done) plus the few rows above it that are done too. It also holds the
- * import's start time, so that the `issuedAt` of each row stays the same on resume.
+ * import's start time, so that the `issuedAt` of each row stays the same on resume, and the length
+ * of the rejects file at that point, so that rows rejected again on resume are not listed twice.
  */
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { z } from "zod";
 import { CheckpointError } from "./errors.ts";
@@ -17,13 +19,15 @@ const countsSchema = z.strictObject({
 export type DoneCounts = z.infer<typeof countsSchema>;
 
 const checkpointSchema = z.strictObject({
-  version: z.literal(1),
-  file: z.strictObject({ name: z.string(), size: z.number().int(), mtimeMs: z.number() }),
+  version: z.literal(2),
+  file: z.strictObject({ name: z.string(), bytes: z.number().int().min(0), sha256: z.string() }),
   queueUrl: z.string().optional(),
   startedAt: z.iso.datetime(),
   nextRow: z.number().int().min(0),
   doneAbove: z.array(z.number().int().min(0)),
   counts: countsSchema,
+  /** The rejects file's length when the checkpoint was written: what lies past it is redone on resume. */
+  rejectsBytes: z.number().int().min(0),
 });
 export type Checkpoint = z.infer<typeof checkpointSchema>;
 export type FileFingerprint = Checkpoint["file"];
@@ -32,10 +36,18 @@ export function checkpointPathFor(csvPath: string): string {
   return `${csvPath}.checkpoint.json`;
 }
 
-/** Size and modification time: a file edited since the checkpoint is not resumed. */
-export function fingerprint(csvPath: string): FileFingerprint {
-  const stat = statSync(csvPath);
-  return { name: basename(csvPath), size: stat.size, mtimeMs: stat.mtimeMs };
+/**
+ * The file's content: a file edited since the checkpoint is not resumed, while one only copied or
+ * touched (a new modification time, the same rows) is.
+ */
+export async function fingerprint(csvPath: string): Promise<FileFingerprint> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of createReadStream(csvPath)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { name: basename(csvPath), bytes, sha256: hash.digest("hex") };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type Checkpoint,
   checkpointPathFor,
   type DoneCounts,
+  type FileFingerprint,
   fingerprint,
   readCheckpoint,
   removeCheckpoint,
@@ -35,7 +36,7 @@ export interface ImportCsvOptions {
   target?: { sqs: SQSClient; queueUrl: string };
   /** Check every row and write the rejects file, but send nothing. @default false */
   dryRun?: boolean;
-  /** Continue an interrupted import from its checkpoint (starts afresh when there is none). @default false */
+  /** Continue an interrupted import from its checkpoint (refused when there is none). @default false */
   resume?: boolean;
   /** @default "<file>.rejects.csv" */
   rejectsPath?: string;
@@ -85,9 +86,11 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   if (!dryRun && target === undefined)
     throw new InvalidInputError("a target queue is required unless dryRun is set");
   const checkpointPath = options.checkpointPath ?? checkpointPathFor(file);
-  const earlier = dryRun
-    ? undefined
-    : loadCheckpoint(checkpointPath, file, options.resume ?? false, target?.queueUrl);
+  const content = dryRun ? undefined : await fingerprint(file);
+  const earlier =
+    content === undefined
+      ? undefined
+      : loadCheckpoint(checkpointPath, file, content, options.resume ?? false, target?.queueUrl);
   const startedAt = earlier?.startedAt ?? now().toISOString();
   // Every row is issued at the import's start, never after it: a service update issued while the
   // import runs is newer than the whole file. Rows of one order in the file are deduplicated below
@@ -103,7 +106,10 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   const watermark = new Watermark(earlier?.nextRow, earlier?.doneAbove);
   const counts: DoneCounts = { ...(earlier?.counts ?? { queued: 0, rejected: 0, superseded: 0 }) };
   const rejectsPath = options.rejectsPath ?? `${file}.rejects.csv`;
-  const rejects = new RejectsFile(rejectsPath, { append: earlier !== undefined });
+  const rejects = new RejectsFile(
+    rejectsPath,
+    earlier === undefined ? {} : { resumeAt: earlier.rejectsBytes },
+  );
   const supersededExamples: SupersededRow[] = [];
   let read = 0;
   let skipped = 0;
@@ -111,6 +117,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   let decidedThisRun = 0;
   let reachedEnd = false;
   let stopSending = false;
+  /** Why the queue stopped taking rows, when it did. */
+  let queueFailure: string | undefined;
 
   const reject = (ref: RowRef, reason: string) => {
     rejects.add(ref.line, ref.publicId, reason);
@@ -119,13 +127,14 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     watermark.markDone(ref.index);
   };
   const snapshot = (): Checkpoint => ({
-    version: 1,
-    file: fingerprint(file),
+    version: 2,
+    file: content as FileFingerprint,
     queueUrl: target?.queueUrl,
     startedAt,
     nextRow: watermark.nextRow,
     doneAbove: watermark.doneAbove,
     counts: { ...counts },
+    rejectsBytes: rejects.bytes,
   });
 
   async function* outgoing(): AsyncGenerator<OutgoingUpdate<RowRef>> {
@@ -187,6 +196,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         // A dry run decides every row inside the generator.
       }
     } else {
+      // Before the first send: a crash in the first second still resumes with this import's issuedAt.
+      writeCheckpoint(checkpointPath, snapshot());
       const producer = new Producer({
         sqs: target.sqs,
         queueUrl: target.queueUrl,
@@ -202,11 +213,13 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
           counts.queued++;
           decidedThisRun++;
           watermark.markDone(ref.index);
-        } else if (!result.retryable) {
+        } else if (result.cause !== "unavailable") {
           reject(ref, result.reason);
         } else {
-          // The queue keeps failing: stop here and leave the row for --resume rather than skip it.
+          // The queue failed (retries used up, or a call refused as a whole: an expired token, access
+          // denied, a deleted queue), not the row: stop here and leave the row for --resume.
           notQueued++;
+          queueFailure ??= result.reason;
           stopSending = true;
         }
       });
@@ -236,6 +249,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     superseded: counts.superseded,
     supersededExamples,
     notQueued,
+    queueFailure,
     skippedFromCheckpoint: skipped,
     interrupted,
     rejectsFile: counts.rejected > 0 ? rejectsPath : undefined,
@@ -249,18 +263,23 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
 function loadCheckpoint(
   path: string,
   file: string,
+  content: FileFingerprint,
   resume: boolean,
   queueUrl: string | undefined,
 ): Checkpoint | undefined {
   const checkpoint = readCheckpoint(path);
-  if (checkpoint === undefined) return undefined;
+  if (checkpoint === undefined) {
+    if (!resume) return undefined;
+    throw new CheckpointError(
+      `nothing to resume: no checkpoint ${path}; run without --resume to import ${file} from its first row`,
+    );
+  }
   if (!resume) {
     throw new CheckpointError(
       `an earlier import of ${file} stopped before the end (checkpoint ${path}): pass --resume to continue it, or delete the checkpoint to start over`,
     );
   }
-  const now = fingerprint(file);
-  if (now.size !== checkpoint.file.size || now.mtimeMs !== checkpoint.file.mtimeMs) {
+  if (content.sha256 !== checkpoint.file.sha256) {
     throw new CheckpointError(
       `${file} changed since the import stopped (checkpoint ${path}); resuming would skip the wrong rows: delete the checkpoint to start over`,
     );

@@ -3,7 +3,7 @@
  * operator can find, fix and re-import those rows. Opened on the first reject only; written
  * synchronously so that what the checkpoint counts as done is on disk too.
  */
-import { closeSync, existsSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, rmSync, statSync, truncateSync, writeSync } from "node:fs";
 
 const HEADER = "line,public_id,reason\n";
 /** An id this long is garbage; the line number is what finds the row. */
@@ -11,24 +11,40 @@ const MAX_ID_CHARS = 100;
 
 export class RejectsFile {
   readonly path: string;
-  readonly #append: boolean;
   #fd: number | undefined;
+  /** The file's length: what a checkpoint records. */
+  #bytes: number;
 
-  /** @param options.append keep what an earlier run of the same import wrote (resume) */
-  constructor(path: string, options: { append: boolean }) {
+  /**
+   * @param options.resumeAt keep what an earlier run of the same import wrote up to this length (its
+   *   checkpoint's), and drop what it wrote after: those rows are decided again
+   */
+  constructor(path: string, options: { resumeAt?: number } = {}) {
     this.path = path;
-    this.#append = options.append;
-    if (!options.append) rmSync(path, { force: true });
+    const kept =
+      options.resumeAt === undefined || !existsSync(path)
+        ? 0
+        : Math.min(options.resumeAt, statSync(path).size);
+    if (kept === 0) rmSync(path, { force: true });
+    else truncateSync(path, kept);
+    this.#bytes = kept;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
   }
 
   add(line: number, publicId: string, reason: string): void {
     if (this.#fd === undefined) {
-      const hasHeader = this.#append && existsSync(this.path) && statSync(this.path).size > 0;
-      this.#fd = openSync(this.path, this.#append ? "a" : "w");
-      if (!hasHeader) writeSync(this.#fd, HEADER);
+      this.#fd = openSync(this.path, "a");
+      if (this.#bytes === 0) this.#write(HEADER);
     }
     const id = publicId.length > MAX_ID_CHARS ? `${publicId.slice(0, MAX_ID_CHARS)}…` : publicId;
-    writeSync(this.#fd, `${line},${csvField(id)},${csvField(reason)}\n`);
+    this.#write(`${line},${csvField(id)},${csvField(reason)}\n`);
+  }
+
+  #write(text: string): void {
+    this.#bytes += writeSync(this.#fd as number, text);
   }
 
   close(): void {

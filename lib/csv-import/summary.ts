@@ -25,6 +25,8 @@ export interface ImportSummary {
   supersededExamples: SupersededRow[];
   /** Rows SQS did not take after all retries (not the row's fault): a later `--resume` sends them. */
   notQueued: number;
+  /** Why the queue stopped taking rows (the first failure), when it did. */
+  queueFailure?: string | undefined;
   /** Rows done by an earlier run, skipped by this one. */
   skippedFromCheckpoint: number;
   /** Stopped before the end (Ctrl-C, or the queue failing): the checkpoint says where to resume. */
@@ -71,7 +73,7 @@ export function formatSummary(summary: ImportSummary): string {
   }
   if (summary.superseded > summary.supersededExamples.length) lines.push("    …");
   if (summary.notQueued > 0)
-    lines.push(`  not queued  ${number.format(summary.notQueued)}  (SQS kept failing)`);
+    lines.push(`  not queued  ${number.format(summary.notQueued)}  (${summary.queueFailure ?? "SQS kept failing"})`);
   if (summary.resumed)
     lines.push(`  resumed     ${number.format(summary.skippedFromCheckpoint)} rows were done before`);
   lines.push(

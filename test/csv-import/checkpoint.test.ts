@@ -32,13 +32,14 @@ describe("checkpoint file", () => {
     // Prepare
     dir = tempDir();
     const checkpoint: Checkpoint = {
-      version: 1,
-      file: { name: "orders.csv", size: 10, mtimeMs: 1.5 },
+      version: 2,
+      file: { name: "orders.csv", bytes: 10, sha256: "ab".repeat(32) },
       queueUrl: "http://127.0.0.1:1/q",
       startedAt: "2026-11-27T10:15:00.000Z",
       nextRow: 40,
       doneAbove: [42],
       counts: { queued: 38, rejected: 2, superseded: 1 },
+      rejectsBytes: 64,
     };
     const path = `${dir.path}/c.json`;
 
@@ -48,6 +49,6 @@ describe("checkpoint file", () => {
     // Assess
     expect(readCheckpoint(path)).toStrictEqual(checkpoint);
     expect(readCheckpoint(`${dir.path}/none.json`)).toBeUndefined();
-    expect(() => readCheckpoint(dir?.write("bad.json", '{"version":2}') ?? "")).toThrow(CheckpointError);
+    expect(() => readCheckpoint(dir?.write("bad.json", '{"version":1}') ?? "")).toThrow(CheckpointError);
   });
 });

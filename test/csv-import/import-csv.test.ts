@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { CheckpointError, CsvFormatError, QueueUnreachableError } from "../../lib/csv-import/errors.ts";
 import { exitCodeFor, importCsv } from "../../lib/csv-import/import-csv.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
+import { type SqsProxy, sentEntries, startSqsProxy } from "../support/sqs-proxy.ts";
 import { keyColumnCsv, orderId, type TempDir, tempDir } from "./support/files.ts";
 import { drainQueue } from "./support/queue.ts";
-import { type SqsProxy, sentEntries, startSqsProxy } from "./support/sqs-proxy.ts";
 
 const START = new Date("2026-11-27T10:00:00.000Z");
 const now = () => START;

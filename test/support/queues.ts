@@ -1,5 +1,6 @@
 /** Putting updates on a queue and reading a queue back, over the real SQS protocol. */
 import {
+  DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -41,8 +42,15 @@ export interface DeadLetter {
   attributes: Message["MessageAttributes"];
 }
 
-/** Receives every message of a queue, with all attributes; they stay invisible for ten minutes, so none comes twice. */
-export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+/**
+ * Receives every message of a queue, with all attributes; they stay invisible for ten minutes, so
+ * none comes twice. `consume` deletes each as it comes: a FIFO group then unlocks for its next message.
+ */
+export async function receiveAll(
+  sqs: SQSClient,
+  queueUrl: string,
+  options: { consume?: boolean } = {},
+): Promise<Message[]> {
   const received: Message[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(
@@ -57,6 +65,14 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Mess
     );
     if (Messages.length === 0) return received;
     received.push(...Messages);
+    if (options.consume) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Messages.map((message, n) => ({ Id: String(n), ReceiptHandle: message.ReceiptHandle })),
+        }),
+      );
+    }
   }
 }
 

@@ -10,9 +10,13 @@ export interface ReceivedUpdate {
   deduplicationId: string | undefined;
 }
 
-/** Every message on the queue, as the update it carries. */
-export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<ReceivedUpdate[]> {
-  return (await receiveAll(sqs, queueUrl)).map(toReceived);
+/** Every message on the queue, as the update it carries (`consume`: deleted as read, so FIFO groups unlock). */
+export async function drainQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  options: { consume?: boolean } = {},
+): Promise<ReceivedUpdate[]> {
+  return (await receiveAll(sqs, queueUrl, options)).map(toReceived);
 }
 
 function toReceived(message: Message): ReceivedUpdate {

@@ -3,12 +3,13 @@
  * what the client sent (fauxqs drops `MessageGroupId` on standard queues, so the wire is where it
  * can be read), and can make some `SendMessageBatch` entries fail the way SQS does when the fault is
  * its own: the entry is taken out of the request before it is forwarded (so it is NOT stored) and
- * reported back in `Failed` with `SenderFault: false`.
+ * reported back in `Failed` with `SenderFault: false`. It can also fail a whole call of any action
+ * with an AWS-shaped error, without forwarding it (so the call has no effect on the queue).
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../lib/local/local-aws.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../lib/local/local-aws.ts";
 
 export interface RecordedCall {
   action: string;
@@ -23,11 +24,24 @@ export interface BatchEntry {
   MessageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
 }
 
+/** A whole call answered with an error instead of being forwarded, as SQS answers in its JSON protocol. */
+export interface InjectedFault {
+  /** 400 for throttling and client faults, 403 for expired or missing credentials, 500 for SQS's own. */
+  status: 400 | 403 | 500;
+  /** The error's name as the SDK reports it, e.g. `ThrottlingException`, `ExpiredTokenException`. */
+  type: string;
+}
+
 export interface SqsProxyOptions {
   /** Decides, per SendMessageBatch call (numbered from 1), which entries fail with SenderFault=false. */
   failEntries?: (call: number, entries: BatchEntry[]) => BatchEntry[];
   /** Called before each SendMessageBatch call is forwarded. */
   onBatch?: (call: number, entries: BatchEntry[]) => void;
+  /**
+   * Decides, per call of any action (`call` counts that action's calls from 1, retries included),
+   * whether the whole call fails with `InjectedFault` without being forwarded. Checked first.
+   */
+  failCall?: (action: string, call: number) => InjectedFault | undefined;
 }
 
 export interface SqsProxy {
@@ -40,12 +54,30 @@ export interface SqsProxy {
 export async function startSqsProxy(target: string, options: SqsProxyOptions = {}): Promise<SqsProxy> {
   const calls: RecordedCall[] = [];
   let batchCalls = 0;
+  const callsPerAction = new Map<string, number>();
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const action = String(request.headers["x-amz-target"] ?? "").replace("AmazonSQS.", "");
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
     calls.push({ action, body: structuredClone(body) });
+    const call = (callsPerAction.get(action) ?? 0) + 1;
+    callsPerAction.set(action, call);
+    const fault = options.failCall?.(action, call);
+    if (fault) {
+      response
+        .writeHead(fault.status, {
+          "content-type": "application/x-amz-json-1.0",
+          "x-amzn-query-error": `${fault.type};Sender`,
+        })
+        .end(
+          JSON.stringify({
+            __type: `com.amazonaws.sqs#${fault.type}`,
+            message: "injected by the test proxy",
+          }),
+        );
+      return;
+    }
     let failed: BatchEntry[] = [];
     if (action === "SendMessageBatch") {
       const entries = body.Entries as BatchEntry[];
