@@ -24,8 +24,12 @@ const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 export const publicIdSchema = z
   .string()
-  .min(1, "must not be empty")
+  .min(1, { message: "must not be empty", abort: true })
   .max(PUBLIC_ID_MAX_LENGTH, `must be at most ${PUBLIC_ID_MAX_LENGTH} characters`)
+  // Named on its own: a spreadsheet's stray space is the likeliest bad id, and trimming it silently
+  // in one place (the importer) but not another (a service's message) would make one id two.
+  .refine((id) => id.trim() !== "", { message: "must not be empty", abort: true })
+  .refine((id) => id.trim() === id, { message: "has spaces before or after it", abort: true })
   .regex(PUBLIC_ID_PATTERN, "may hold only letters, digits, '_' and '-'")
   .describe("Spot's order id (order_id in Spot's responses), e.g. O1234567");
 

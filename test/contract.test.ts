@@ -27,6 +27,9 @@ describe("the message contract", () => {
     ["O1#x", "publicId: may hold only letters, digits, '_' and '-'"],
     ["O.1", "publicId: may hold only letters, digits, '_' and '-'"],
     ["", "publicId: must not be empty"],
+    [" ", "publicId: must not be empty"],
+    [" O1", "publicId: has spaces before or after it"],
+    ["O1\n", "publicId: has spaces before or after it"],
     ["x".repeat(500), "publicId: must be at most 64 characters"],
     ["Ö1", "publicId: may hold only letters, digits, '_' and '-'"],
   ])("rejects publicId %j", (publicId, reason) => {

@@ -120,8 +120,10 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   /** Why the queue stopped taking rows, when it did. */
   let queueFailure: string | undefined;
 
+  const reasons = new ReasonTally();
   const reject = (ref: RowRef, reason: string) => {
     rejects.add(ref.line, ref.publicId, reason);
+    reasons.add(reason);
     counts.rejected++;
     decidedThisRun++;
     watermark.markDone(ref.index);
@@ -246,6 +248,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     rows: duplicates.rows,
     queued: counts.queued,
     rejected: counts.rejected,
+    rejectReasons: reasons.commonest(5),
     superseded: counts.superseded,
     supersededExamples,
     notQueued,
@@ -258,6 +261,25 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     durationMs,
     rowsPerSecond: decidedThisRun / Math.max(0.001, durationMs / 1000),
   };
+}
+
+/** Counts rejects by reason; past a few hundred distinct reasons (byte counts differ), new ones go uncounted. */
+class ReasonTally {
+  static readonly #MAX_REASONS = 500;
+  readonly #rows = new Map<string, number>();
+
+  add(reason: string): void {
+    const rows = this.#rows.get(reason);
+    if (rows !== undefined) this.#rows.set(reason, rows + 1);
+    else if (this.#rows.size < ReasonTally.#MAX_REASONS) this.#rows.set(reason, 1);
+  }
+
+  commonest(count: number): { reason: string; rows: number }[] {
+    return [...this.#rows]
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, count)
+      .map(([reason, rows]) => ({ reason, rows }));
+  }
 }
 
 function loadCheckpoint(

@@ -19,7 +19,7 @@ export interface RowMapper {
   layout: Layout;
   /** Index of the `public_id` column. */
   idColumn: number;
-  /** The row's public_id cell, trimmed ("" when absent). */
+  /** The row's public_id cell as it is ("" when absent): spaces around it make the row a reject, as on the queue. */
   publicIdOf(cells: string[]): string;
   /** The row as an update checked against the contract, or why not (never echoing a metadata value). */
   map(cells: string[]): MappedRow;
@@ -55,7 +55,7 @@ export function createRowMapper(header: string[]): RowMapper {
       );
     }
   }
-  const publicIdOf = (cells: string[]) => (cells[idColumn] ?? "").trim();
+  const publicIdOf = (cells: string[]) => cells[idColumn] ?? "";
   const map = (cells: string[]): MappedRow => {
     const publicId = publicIdOf(cells);
     const stray = cells.findIndex((cell, i) => cell.trim() !== "" && (names[i] ?? "") === "");

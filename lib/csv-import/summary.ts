@@ -19,6 +19,8 @@ export interface ImportSummary {
   queued: number;
   /** Rows in the rejects file. */
   rejected: number;
+  /** The commonest reasons for this run's rejects, most rows first (at most 5). */
+  rejectReasons: { reason: string; rows: number }[];
   /** Rows not sent because a later row in the file is for the same order. */
   superseded: number;
   /** The first few superseded rows, for the operator to check. */
@@ -65,6 +67,7 @@ export function formatSummary(summary: ImportSummary): string {
   lines.push(
     `  rejected    ${number.format(summary.rejected)}${summary.rejectsFile ? `  → ${summary.rejectsFile}` : ""}`,
   );
+  for (const { reason, rows } of summary.rejectReasons) lines.push(`    ${number.format(rows)} × ${reason}`);
   lines.push(
     `  superseded  ${number.format(summary.superseded)}  (a later row for the same order was sent instead)`,
   );
@@ -73,7 +76,9 @@ export function formatSummary(summary: ImportSummary): string {
   }
   if (summary.superseded > summary.supersededExamples.length) lines.push("    …");
   if (summary.notQueued > 0)
-    lines.push(`  not queued  ${number.format(summary.notQueued)}  (${summary.queueFailure ?? "SQS kept failing"})`);
+    lines.push(
+      `  not queued  ${number.format(summary.notQueued)}  (${summary.queueFailure ?? "SQS kept failing"})`,
+    );
   if (summary.resumed)
     lines.push(`  resumed     ${number.format(summary.skippedFromCheckpoint)} rows were done before`);
   lines.push(

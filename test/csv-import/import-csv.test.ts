@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { CheckpointError, CsvFormatError, QueueUnreachableError } from "../../lib/csv-import/errors.ts";
-import { exitCodeFor, importCsv } from "../../lib/csv-import/import-csv.ts";
+import { exitCodeFor, formatSummary, importCsv } from "../../lib/csv-import/import-csv.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
 import { type SqsProxy, sentEntries, startSqsProxy } from "../support/sqs-proxy.ts";
 import { keyColumnCsv, orderId, type TempDir, tempDir } from "./support/files.ts";
@@ -215,6 +215,29 @@ describe("importCsv, dry run and duplicates", () => {
     expect(
       received.map((m) => m.update.metadata).sort((a, b) => String(a.v).localeCompare(String(b.v))),
     ).toStrictEqual([{ v: "last" }, { v: "only" }]);
+  });
+});
+
+describe("importCsv, ids with spaces around them", () => {
+  it("rejects them as the queue's contract would, and says so in the summary with the commonest reasons", async () => {
+    // Prepare
+    const { dir, target } = await setUp();
+    const file = dir.write("spaces.csv", "public_id,clinic\n O1,a\nO2 ,b\nO3,c\na/b,d\n");
+
+    // Act
+    const summary = await importCsv({ file, target, now });
+
+    // Assess
+    expect(summary).toMatchObject({ queued: 1, rejected: 3 });
+    expect(summary.rejectReasons).toStrictEqual([
+      { reason: "publicId: has spaces before or after it", rows: 2 },
+      { reason: "publicId: may hold only letters, digits, '_' and '-'", rows: 1 },
+    ]);
+    expect(formatSummary(summary)).toContain("    2 × publicId: has spaces before or after it\n");
+    expect(dir.read("spaces.csv.rejects.csv").split("\n").slice(1, 3)).toStrictEqual([
+      '2," O1",publicId: has spaces before or after it',
+      '3,"O2 ",publicId: has spaces before or after it',
+    ]);
   });
 });
 

@@ -8,7 +8,7 @@ describe("createRowMapper: key-column layout", () => {
     const mapper = createRowMapper([" Public_ID ", "Clinic", " cohort", ""]);
 
     // Act
-    const mapped = mapper.map([" O1 ", "north", "", ""]);
+    const mapped = mapper.map(["O1", "north", "", ""]);
 
     // Assess
     expect(mapper.layout).toBe(LAYOUTS.keyColumns);
@@ -27,6 +27,16 @@ describe("createRowMapper: key-column layout", () => {
       publicId: "",
       reason: "publicId: must not be empty",
     });
+  });
+
+  it("rejects an id with spaces around it, as the message contract does, rather than trim it", () => {
+    const mapper = createRowMapper(["public_id", "clinic"]);
+    expect(mapper.map([" O1 ", "x"])).toStrictEqual({
+      ok: false,
+      publicId: " O1 ",
+      reason: "publicId: has spaces before or after it",
+    });
+    expect(mapper.map(["  ", "x"])).toMatchObject({ ok: false, reason: "publicId: must not be empty" });
   });
 
   it("rejects a value under a column without a header, and a reserved key", () => {
