@@ -9,9 +9,10 @@
  * generation let the process grow past 350 MB on a million rows. Sized here, it peaks at 180–190 MB
  * at the same speed (bench/import.ts). Node's flags would do the same, but for every command.
  */
-import { once } from "node:events";
+import { on } from "node:events";
 import { Worker } from "node:worker_threads";
 import { type Command, InvalidArgumentError } from "commander";
+import { createProgress, type ProgressReporter } from "../csv-import/progress.ts";
 import { EXIT_CODES, exitCodeFor, formatSummary } from "../csv-import/summary.ts";
 import { SpotMetaError } from "../errors.ts";
 import { ABORT, type ImportJob, type ImportReply } from "./import-job.ts";
@@ -93,13 +94,30 @@ async function runImport(file: string, flags: ImportFlags): Promise<number> {
   process.on("SIGINT", onSigint);
   try {
     // A bug in the worker rejects this with its error; a refusal (bad file, no queue…) is a reply.
-    const [reply] = (await once(worker, "message")) as [ImportReply];
+    const reply = await lastReply(worker, createProgress(job.progress));
     if (reply.kind === "refused") return refuse(new SpotMetaError(reply.message));
     const { summary } = reply;
     process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
     return exitCodeFor(summary);
   } finally {
     process.off("SIGINT", onSigint);
+  }
+}
+
+/** Draws the worker's progress until its last reply. */
+async function lastReply(
+  worker: Worker,
+  progress: ProgressReporter,
+): Promise<Exclude<ImportReply, { kind: "progress" }>> {
+  try {
+    // `on` queues what arrives while a reply is handled, and rejects with the worker's error.
+    for await (const [reply] of on(worker, "message") as AsyncIterable<[ImportReply]>) {
+      if (reply.kind !== "progress") return reply;
+      progress.update(reply.counts);
+    }
+    throw new Error("the import's worker ended without a reply");
+  } finally {
+    progress.stop();
   }
 }
 

@@ -1,5 +1,5 @@
 /** What the import command's main thread and its worker say to each other (no heavy imports here). */
-import type { ProgressMode } from "../csv-import/progress.ts";
+import type { ProgressCounts, ProgressMode } from "../csv-import/progress.ts";
 import type { ImportSummary } from "../csv-import/summary.ts";
 import type { QueueTarget } from "./target.ts";
 
@@ -13,7 +13,11 @@ export interface ImportJob {
   progress: ProgressMode;
 }
 
-export type ImportReply = { kind: "done"; summary: ImportSummary } | { kind: "refused"; message: string };
+/** The worker's messages: progress while it runs (drawn by the main thread, which owns the terminal), then one end. */
+export type ImportReply =
+  | { kind: "progress"; counts: ProgressCounts }
+  | { kind: "done"; summary: ImportSummary }
+  | { kind: "refused"; message: string };
 
 /** The message that asks the import to stop gracefully (Ctrl-C). */
 export const ABORT = "abort";

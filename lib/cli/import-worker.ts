@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { importCsv } from "../csv-import/import-csv.ts";
+import { RECEIPTS_DIRECTORY } from "../csv-import/receipt.ts";
 import { SpotMetaError } from "../errors.ts";
 import { ABORT, type ImportJob, type ImportReply } from "./import-job.ts";
 import { sqsClientFor } from "./sqs-client.ts";
@@ -26,8 +27,16 @@ if (parentPort !== null) {
       resume: job.resume,
       rejectsPath: job.rejectsPath,
       concurrency: job.concurrency,
-      progress: job.progress,
+      // The main thread draws the progress: a worker's stderr is a pipe, never the terminal.
+      progress:
+        job.progress === "none"
+          ? "none"
+          : {
+              update: (counts) => port.postMessage({ kind: "progress", counts } satisfies ImportReply),
+              stop() {},
+            },
       signal: controller.signal,
+      receiptsDirectory: RECEIPTS_DIRECTORY,
     });
     port.postMessage({ kind: "done", summary } satisfies ImportReply);
   } catch (error) {

@@ -20,6 +20,8 @@ export type DoneCounts = z.infer<typeof countsSchema>;
 
 const checkpointSchema = z.strictObject({
   version: z.literal(2),
+  /** The import's id (`spot-meta import-status`): a resumed import keeps it. */
+  importId: z.string(),
   file: z.strictObject({ name: z.string(), bytes: z.number().int().min(0), sha256: z.string() }),
   queueUrl: z.string().optional(),
   startedAt: z.iso.datetime(),

@@ -6,7 +6,7 @@
  * {@link importCsv}.
  */
 import { statSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { InvalidInputError } from "../errors.ts";
 import { type OutgoingUpdate, Producer } from "../producer.ts";
@@ -24,7 +24,8 @@ import {
 import { openCsv } from "./csv-rows.ts";
 import { indexDuplicates } from "./duplicates.ts";
 import { CheckpointError, QueueUnreachableError } from "./errors.ts";
-import { createProgress, type ProgressMode } from "./progress.ts";
+import { createProgress, type ProgressMode, type ProgressReporter } from "./progress.ts";
+import { newImportId, rowSource, writeReceipt } from "./receipt.ts";
 import { RejectsFile } from "./rejects-file.ts";
 import { createRowMapper } from "./row-mapper.ts";
 import type { ImportSummary, SupersededRow } from "./summary.ts";
@@ -48,12 +49,14 @@ export interface ImportCsvOptions {
   maxAttempts?: number;
   /** @default 100 */
   retryBaseDelayMs?: number;
-  /** Progress on stderr. @default "none" */
-  progress?: ProgressMode;
+  /** Progress on stderr, or to a reporter of the caller's (the CLI's worker thread hands it to its main thread). @default "none" */
+  progress?: ProgressMode | ProgressReporter;
   /** Aborting stops reading; in-flight sends finish and the checkpoint is written. */
   signal?: AbortSignal;
   /** How often the checkpoint is written while sending (for a crash). @default 1000 */
   checkpointIntervalMs?: number;
+  /** Where the import's receipt goes for `spot-meta import-status` (the CLI's: `.spot-meta/imports`); none when unset. */
+  receiptsDirectory?: string;
   now?: () => Date;
 }
 
@@ -97,6 +100,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   // (the last one is sent), so no two messages of one import for one order share this time. On
   // resume it comes from the checkpoint, so a resent row carries the same issuedAt.
   const issuedAt = new Date(startedAt).toISOString();
+  const importId = earlier?.importId ?? newImportId(issuedAt);
   // The header is checked first: a file without a public_id column is the likelier mistake.
   const csv = await openCsv(file);
   const mapper = createRowMapper(csv.header);
@@ -130,6 +134,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   };
   const snapshot = (): Checkpoint => ({
     version: 2,
+    importId,
     file: content as FileFingerprint,
     queueUrl: target?.queueUrl,
     startedAt,
@@ -170,7 +175,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
       }
       yield {
         update: { publicId, metadata: mapped.metadata, issuedAt },
-        source: `csv:${name}:${row.line}`,
+        source: rowSource(name, row.line, importId),
         ref,
         // The row mapper checked it against the contract (and gave a bad row its reason).
         validated: true,
@@ -179,7 +184,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     reachedEnd = true;
   }
 
-  const progress = createProgress(options.progress ?? "none");
+  const progress =
+    typeof options.progress === "object" ? options.progress : createProgress(options.progress ?? "none");
   const reportProgress = () =>
     progress.update({
       total: duplicates.rows,
@@ -198,8 +204,14 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         // A dry run decides every row inside the generator.
       }
     } else {
-      // Before the first send: a crash in the first second still resumes with this import's issuedAt.
+      // Before the first send: a crash in the first second still resumes with this import's issuedAt,
+      // and its status can be followed from the start.
       writeCheckpoint(checkpointPath, snapshot());
+      if (options.receiptsDirectory !== undefined) {
+        const sha256 = (content as FileFingerprint).sha256;
+        const receipt = { id: importId, file: resolve(file), sha256, startedAt, queueUrl: target.queueUrl };
+        writeReceipt(receipt, options.receiptsDirectory);
+      }
       const producer = new Producer({
         sqs: target.sqs,
         queueUrl: target.queueUrl,
@@ -242,6 +254,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   const durationMs = performance.now() - began;
   return {
     file,
+    importId: dryRun ? undefined : importId,
     queueUrl: target?.queueUrl,
     dryRun,
     resumed: earlier !== undefined,

@@ -2,7 +2,7 @@
  * Progress of an import on stderr: a cli-progress bar on a terminal, a plain line every few seconds
  * otherwise (logs, CI), or nothing (library calls, tests).
  */
-import { createRequire } from "node:module";
+import cliProgress from "cli-progress";
 
 export interface ProgressCounts {
   /** Data rows in the file. */
@@ -19,17 +19,6 @@ export type ProgressMode = "auto" | "bar" | "lines" | "none";
 export interface ProgressReporter {
   update(counts: ProgressCounts): void;
   stop(): void;
-}
-
-/** The parts of cli-progress used here (it ships no types). */
-interface SingleBar {
-  start(total: number, value: number, payload: Record<string, string>): void;
-  update(value: number, payload: Record<string, string>): void;
-  stop(): void;
-}
-interface CliProgress {
-  SingleBar: new (options: Record<string, unknown>, preset: unknown) => SingleBar;
-  Presets: { shades_classic: unknown };
 }
 
 const number = new Intl.NumberFormat("en-US");
@@ -64,7 +53,6 @@ export function createProgress(
       },
     };
   }
-  const cliProgress = createRequire(import.meta.url)("cli-progress") as CliProgress;
   const bar = new cliProgress.SingleBar(
     {
       stream,

@@ -8,6 +8,8 @@ export interface SupersededRow {
 
 export interface ImportSummary {
   file: string;
+  /** The import's id, carried on each of its messages' `source` (absent in a dry run). */
+  importId: string | undefined;
   /** The queue the rows went to (absent in a dry run without a target). */
   queueUrl: string | undefined;
   dryRun: boolean;
@@ -61,7 +63,9 @@ export function formatSummary(summary: ImportSummary): string {
     : summary.dryRun
       ? "checked (dry run, nothing sent)"
       : "imported";
-  lines.push(`${summary.file}: ${state}`);
+  lines.push(
+    `${summary.file}: ${state}${summary.importId === undefined ? "" : ` (import ${summary.importId})`}`,
+  );
   lines.push(`  rows        ${number.format(summary.rows)}`);
   lines.push(`  ${pad(verb)}${number.format(summary.queued)}`);
   lines.push(
@@ -84,6 +88,8 @@ export function formatSummary(summary: ImportSummary): string {
   lines.push(
     `  time        ${(summary.durationMs / 1000).toFixed(1)} s, ${number.format(Math.round(summary.rowsPerSecond))} rows/s`,
   );
+  if (summary.importId !== undefined && summary.queued > 0)
+    lines.push(`  follow it to Spot with: spot-meta import-status ${summary.importId}`);
   if (summary.interrupted && summary.checkpointFile) {
     lines.push(
       `  continue with: spot-meta import ${summary.file} --resume  (checkpoint ${summary.checkpointFile})`,

@@ -33,6 +33,7 @@ describe("checkpoint file", () => {
     dir = tempDir();
     const checkpoint: Checkpoint = {
       version: 2,
+      importId: "imp-20261127T101500Z-a1b2",
       file: { name: "orders.csv", bytes: 10, sha256: "ab".repeat(32) },
       queueUrl: "http://127.0.0.1:1/q",
       startedAt: "2026-11-27T10:15:00.000Z",

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
-import { keyColumnCsv, type TempDir, tempDir } from "./support/files.ts";
+import { startSqsProxy } from "../support/sqs-proxy.ts";
+import { keyColumnCsv, orderId, type TempDir, tempDir } from "./support/files.ts";
 import { drainQueue } from "./support/queue.ts";
 
 let sqs: EmbeddedSqs | undefined;
@@ -21,12 +22,16 @@ interface Run {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-/** Runs bin/spot-meta.ts in a child process, with no SPOT_META_* variables and no dev stack. */
-function spotMeta(args: string[], cwd: string): Run {
+/**
+ * Runs bin/spot-meta.ts in a child process, with no SPOT_META_* variables and no dev stack.
+ * @param command another command line to run instead (e.g. under `script`, for a terminal)
+ */
+function spotMeta(args: string[], cwd: string, command?: string[]): Run {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith("SPOT_META_")),
   );
-  const child = spawn(process.execPath, [`${process.cwd()}/bin/spot-meta.ts`, ...args], { cwd, env });
+  const [file, ...rest] = command ?? [process.execPath, `${process.cwd()}/bin/spot-meta.ts`, ...args];
+  const child = spawn(file as string, rest, { cwd, env });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -129,4 +134,68 @@ describe("spot-meta import", () => {
     );
     expect(Attributes?.ApproximateNumberOfMessages).toBe("12000");
   }, 60_000);
+
+  it("draws its progress bar on a terminal (the import runs in a worker, whose stderr is not one)", async () => {
+    // Prepare
+    const { dir, flags } = await setUp();
+    const file = dir.write("tty.csv", keyColumnCsv(2_000));
+    const command = [
+      process.execPath,
+      `${process.cwd()}/bin/spot-meta.ts`,
+      "import",
+      file,
+      ...flags.slice(0, -1),
+    ];
+
+    // Act: `script` gives the command a terminal
+    const run = spotMeta([], dir.path, ["script", "-qec", command.map(shellQuoted).join(" "), "/dev/null"]);
+    const { code, stdout } = await run.done;
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/import \|[█░]+\| 100% 2000\/2000 rows/);
+  });
+
+  it("resumes exactly where a killed import stopped: every row queued, all with the first run's issuedAt", async () => {
+    // Prepare: the import is killed (SIGKILL: no checkpoint on the way out) at a SendMessageBatch drawn by the seed
+    const seed = 20261129;
+    const killAt = 2 + (seed % 7);
+    console.log(`killed at SendMessageBatch call ${killAt} (seed ${seed})`);
+    const { sqs, dir } = await setUp();
+    let run: ReturnType<typeof spotMeta> | undefined;
+    const proxy = await startSqsProxy(sqs.endpoint, {
+      onBatch: (call) => call === killAt && run?.child.kill("SIGKILL"),
+    });
+    const flags = [
+      "--queue-url",
+      sqs.queueUrl,
+      "--endpoint-url",
+      proxy.endpoint,
+      "--no-progress",
+      "--concurrency",
+      "1",
+    ];
+    const file = dir.write("killed.csv", keyColumnCsv(300));
+
+    // Act
+    run = spotMeta(["import", file, ...flags], dir.path);
+    const killed = await run.done;
+    const resumed = await spotMeta(["import", file, ...flags, "--resume", "--json"], dir.path).done;
+    await proxy.stop();
+
+    // Assess
+    expect(killed.code).toBe(null);
+    expect(resumed.code).toBe(0);
+    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    expect([...new Set(received.map((m) => m.update.publicId))].sort()).toStrictEqual(
+      Array.from({ length: 300 }, (_, n) => orderId(n + 1)),
+    );
+    // A row sent but not yet in the checkpoint is sent again: the same update, never a newer one.
+    expect(new Set(received.map((m) => m.update.issuedAt)).size).toBe(1);
+    expect(received.length - 300).toBeLessThanOrEqual(10 * killAt);
+  });
 });
+
+function shellQuoted(word: string): string {
+  return `'${word.replaceAll("'", "'\\''")}'`;
+}

@@ -29,7 +29,7 @@ async function setUp(options: { fifo?: boolean } = {}) {
 }
 
 describe("importCsv, key-column layout", () => {
-  it("queues every valid row with the import's start as issuedAt, source by line, and the import's message group", async () => {
+  it("queues every valid row with the import's start as issuedAt, source by line and import, and the import's message group", async () => {
     // Prepare
     const { sqs, dir } = await setUp();
     proxy = await startSqsProxy(sqs.endpoint);
@@ -43,12 +43,13 @@ describe("importCsv, key-column layout", () => {
 
     // Assess
     expect(summary).toMatchObject({ rows: 2, queued: 2, rejected: 0, superseded: 0, interrupted: false });
+    expect(summary.importId).toMatch(/^imp-20261127T100000Z-[0-9a-f]{4}$/);
     expect(exitCodeFor(summary)).toBe(0);
     const received = await drainQueue(sqs.client(), sqs.queueUrl);
     expect(received.map((m) => [m.update, m.source]).sort()).toStrictEqual([
       [
         { publicId: "O1", metadata: { clinic: "north" }, issuedAt: "2026-11-27T10:00:00.000Z" },
-        "csv:orders.csv:2",
+        `csv:orders.csv:2@${summary.importId}`,
       ],
       [
         {
@@ -56,7 +57,7 @@ describe("importCsv, key-column layout", () => {
           metadata: { clinic: "south, upper", cohort: "c1" },
           issuedAt: "2026-11-27T10:00:00.000Z",
         },
-        "csv:orders.csv:4",
+        `csv:orders.csv:4@${summary.importId}`,
       ],
     ]);
     expect(sentEntries(proxy).map((entry) => entry.MessageGroupId)).toStrictEqual([
