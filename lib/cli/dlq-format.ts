@@ -5,6 +5,7 @@
  */
 import type { DlqMessage } from "../dlq/dlq-message.ts";
 import { lastFailureOf } from "../dlq/dlq-message.ts";
+import { READ_BUDGET_BYTES, type ReadTotals, Truncation } from "../dlq/dlq-reader.ts";
 import type { ExportSummary } from "../dlq/export.ts";
 import { formatDuration } from "../dlq/filters.ts";
 import type { PurgeSummary } from "../dlq/purge.ts";
@@ -38,12 +39,30 @@ export function ago(iso: string, now = Date.now()): string {
   return ms < 1_000 ? "just now" : `${formatDuration(ms)} ago`;
 }
 
+/**
+ * A line saying how the read fell short of the whole DLQ, and why; "" when it did not (a stop at
+ * `--limit` is said where the limit is).
+ */
+export function readNote(totals: ReadTotals): string {
+  const reason = totals.truncation;
+  if (reason === undefined || reason === Truncation.limit) return "";
+  const why: Record<Exclude<Truncation, "limit">, string> = {
+    max: `stopped at --max ${totals.read}`,
+    memory: `stopped at the read's memory bound (${READ_BUDGET_BYTES / 1024 / 1024} MiB of messages); deal with these, then run again`,
+    interrupted: "interrupted",
+    unreachable: totals.fifo
+      ? "a FIFO DLQ hands out a group's next message only once the one before it is deleted; the rest wait behind the first of their group"
+      : "SQS did not hand out the rest: another reader holds them (a run stopped less than a hold ago?), or SQS's count lags",
+  };
+  return `read ${totals.read} of about ${totals.approximateTotal} messages (SQS's count): ${why[reason]}\n`;
+}
+
 export function formatStats(stats: DlqStats, queueName: string, now = Date.now()): string {
   if (stats.read === 0) {
-    return `${queueName} is empty (SQS's approximate count: ${stats.approximateTotal}).\n`;
+    return `${queueName} is empty (SQS's approximate count: ${stats.approximateTotal}).\n${readNote(stats)}`;
   }
   const lines = [
-    `${queueName}: ${stats.approximateTotal} message${stats.approximateTotal === 1 ? "" : "s"} (SQS's approximate count); ${stats.read} read${stats.truncated ? " (stopped at --max)" : ""}`,
+    `${queueName}: ${stats.approximateTotal} message${stats.approximateTotal === 1 ? "" : "s"} (SQS's approximate count); ${stats.read} read`,
     `oldest failure ${when(stats.oldestFailureAt, now)}`,
     `newest failure ${when(stats.newestFailureAt, now)}`,
     "",
@@ -66,15 +85,15 @@ export function formatStats(stats: DlqStats, queueName: string, now = Date.now()
     if (biggest.status !== undefined) filters.push(`--status ${biggest.status}`);
     lines.push("", `next: spot-meta dlq peek ${filters.join(" ")}`);
   }
-  return `${lines.join("\n")}\n`;
+  return `${lines.join("\n")}\n${readNote(stats)}`;
 }
 
 export function formatPeek(
   messages: readonly DlqMessage[],
-  options: { showMetadata: boolean; matched: number; read: number; truncated: boolean },
+  options: ReadTotals & { showMetadata: boolean; matched: number },
   now = Date.now(),
 ): string {
-  if (messages.length === 0) return `no message matches (read ${options.read}).\n`;
+  if (messages.length === 0) return `no message matches (read ${options.read}).\n${readNote(options)}`;
   const blocks = messages.map((message) => {
     const failure = message.failure;
     const headline = [
@@ -104,7 +123,7 @@ export function formatPeek(
     options.matched > messages.length || options.truncated
       ? `\nshowing ${messages.length} of ${options.matched}${options.truncated ? "+" : ""} matching (--limit to see more)`
       : "";
-  return `${blocks.join("\n\n")}\n${more}${more ? "\n" : ""}`;
+  return `${blocks.join("\n\n")}\n${more}${more ? "\n" : ""}${readNote(options)}`;
 }
 
 function metadataText(message: DlqMessage, show: boolean): string {
@@ -146,11 +165,13 @@ export function formatReplay(summary: ReplaySummary): string {
     );
   }
   if (summary.interrupted) lines.push("interrupted: the rest is still in the DLQ");
-  return `${lines.join("\n")}\n`;
+  if (summary.truncation === Truncation.limit)
+    lines.push("stopped at --limit: the DLQ may hold more selected");
+  return `${lines.join("\n")}\n${readNote(summary)}`;
 }
 
 export function formatExport(summary: ExportSummary): string {
-  return `exported ${summary.exported} of ${summary.read} read to ${summary.out} (nothing removed; the file holds metadata values: handle it as health data)${summary.truncated ? "\nstopped at --max: the DLQ holds more" : ""}\n`;
+  return `exported ${summary.exported} of ${summary.read} read to ${summary.out} (nothing removed; readable by you only; the file holds metadata values: handle it as health data)\n${readNote(summary)}`;
 }
 
 export function formatPurge(summary: PurgeSummary): string {
@@ -168,8 +189,9 @@ export function formatPurge(summary: PurgeSummary): string {
   } else {
     lines.push(`removed ${summary.removed} of ${summary.selected.length} selected (${summary.read} read)`);
     if (summary.notRemoved > 0) lines.push(`NOT REMOVED ${summary.notRemoved}: still in the DLQ`);
+    if (summary.interrupted) lines.push("interrupted: the rest is still in the DLQ");
   }
-  return `${lines.join("\n")}\n`;
+  return `${lines.join("\n")}\n${readNote(summary)}`;
 }
 
 export function formatTasks(tasks: readonly MoveTask[]): string {

@@ -23,6 +23,12 @@ export interface LedgerFlags {
  * dynalite). Without a table, undefined: the replay then only knows superseding DLQ messages.
  */
 export function ledgerReaderFor(flags: LedgerFlags): AppliedVersionReader | undefined {
+  const ledger = ledgerClientFor(flags);
+  return ledger === undefined ? undefined : new DynamoLedger(ledger);
+}
+
+/** The DynamoDB client and table of the ledger the flags name, if they name one. */
+export function ledgerClientFor(flags: LedgerFlags): { client: DynamoDBClient; table: string } | undefined {
   if (flags.ledgerTable === undefined) return undefined;
   const local = flags.ledgerEndpointUrl !== undefined && isLoopback(flags.ledgerEndpointUrl);
   const region = flags.region ?? (local ? LOCAL_REGION : undefined);
@@ -31,7 +37,7 @@ export function ledgerReaderFor(flags: LedgerFlags): AppliedVersionReader | unde
     ...(region === undefined ? {} : { region }),
     ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
   });
-  return new DynamoLedger({ client, table: flags.ledgerTable });
+  return { client, table: flags.ledgerTable };
 }
 
 /** The ledger of the running `spot-meta dev`, when the queues came from it and it announced one. */

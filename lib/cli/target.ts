@@ -60,7 +60,8 @@ export function resolveTarget(options: TargetOptions = {}): QueueTarget {
     region: options.region,
     localCredentials: endpoint !== undefined && isLoopback(endpoint),
   };
-  const dlqUrl = options.dlqUrl ?? env.SPOT_META_DLQ_URL;
+  // An empty variable is an unset one, as for SPOT_META_QUEUE_URL below: never a queue named "".
+  const dlqUrl = options.dlqUrl ?? (env.SPOT_META_DLQ_URL || undefined);
   if (options.queueUrl !== undefined) {
     return { ...common, queueUrl: options.queueUrl, dlqUrl, origin: TARGET_ORIGINS.flag };
   }

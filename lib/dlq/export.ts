@@ -1,13 +1,13 @@
 /**
  * `dlq export`: the selected messages, with their failure, as JSON Lines for an audit trail or a
  * ticket. Nothing is removed. The file holds message bodies (metadata values included, which can
- * be health information): it is written readable by its owner only.
+ * be health information): it is a new file readable by its owner only (see {@link OwnerOnlyFile}).
  */
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DlqMessage } from "./dlq-message.ts";
-import { readDlq, releaseMessages } from "./dlq-reader.ts";
+import { type ReadTotals, withDlqReader } from "./dlq-reader.ts";
 import { type MessageFilter, matchesFilter } from "./filters.ts";
+import { OwnerOnlyFile } from "./owner-only-file.ts";
 
 /** One line of the export. */
 export interface ExportedMessage {
@@ -35,42 +35,39 @@ export interface ExportOptions {
   out: string;
   /** @default 10_000 */
   max?: number;
+  /** @default 30 */
+  holdSeconds?: number;
   /** @default 1 */
   waitTimeSeconds?: number;
+  /** Stops reading; what was read is exported and the summary says the read was interrupted. */
+  signal?: AbortSignal;
 }
 
-export interface ExportSummary {
+export interface ExportSummary extends ReadTotals {
   dlqUrl: string;
   out: string;
-  read: number;
   exported: number;
-  approximateTotal: number;
-  truncated: boolean;
 }
 
 /**
- * Writes the selected messages to `out` (replacing it) and leaves them in the DLQ.
- * @throws the SDK's error when the DLQ cannot be read; the file system's when `out` cannot be written
+ * Writes the selected messages to `out` (replacing it once complete) and leaves them in the DLQ.
+ * @throws the SDK's error when the DLQ cannot be read; the file system's when `out` cannot be
+ *   written. Either way what was at `out` stays as it was.
  */
 export async function exportMessages(options: ExportOptions): Promise<ExportSummary> {
-  const read = await readDlq(options.sqs, options.dlqUrl, {
-    max: options.max,
-    waitTimeSeconds: options.waitTimeSeconds,
-  });
+  const file = new OwnerOnlyFile(options.out);
   try {
-    const now = Date.now();
-    const selected = read.messages.filter((message) => matchesFilter(message, options.filter, now));
-    writeJsonLines(options.out, selected);
-    return {
-      dlqUrl: options.dlqUrl,
-      out: options.out,
-      read: read.messages.length,
-      exported: selected.length,
-      approximateTotal: read.approximateTotal,
-      truncated: read.truncated,
-    };
-  } finally {
-    await releaseMessages(options.sqs, options.dlqUrl, read.messages);
+    const summary = await withDlqReader(options.sqs, options.dlqUrl, options, async (reader) => {
+      const now = Date.now();
+      const selected = (await reader.next()).filter((message) => matchesFilter(message, options.filter, now));
+      file.append(toLines(selected));
+      return { dlqUrl: options.dlqUrl, out: options.out, exported: selected.length, ...reader.totals };
+    });
+    file.commit();
+    return summary;
+  } catch (error) {
+    file.discard();
+    throw error;
   }
 }
 
@@ -95,16 +92,7 @@ export function toExported(message: DlqMessage): ExportedMessage {
   };
 }
 
-/**
- * Writes the messages as JSON Lines and syncs the file, so that a purge after it cannot outrun it.
- * @throws the file system's error
- */
-export function writeJsonLines(path: string, messages: readonly DlqMessage[]): void {
-  const fd = openSync(path, "w", 0o600);
-  try {
-    for (const message of messages) writeSync(fd, `${JSON.stringify(toExported(message))}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+/** The export's JSON Lines of the messages. */
+export function toLines(messages: readonly DlqMessage[]): string[] {
+  return messages.map((message) => JSON.stringify(toExported(message)));
 }

@@ -4,7 +4,7 @@
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DlqMessage } from "./dlq-message.ts";
-import { readDlq, releaseMessages } from "./dlq-reader.ts";
+import { type ReadTotals, withDlqReader } from "./dlq-reader.ts";
 import { type MessageFilter, matchesFilter } from "./filters.ts";
 import { type DlqStats, summarize } from "./stats.ts";
 
@@ -13,8 +13,12 @@ export interface InspectOptions {
   dlqUrl: string;
   /** Read at most this many messages. @default 10_000 */
   max?: number;
+  /** @default 30 */
+  holdSeconds?: number;
   /** @default 1 */
   waitTimeSeconds?: number;
+  /** Stops reading; the result covers what was read and says the read was interrupted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -22,25 +26,16 @@ export interface InspectOptions {
  * @throws the SDK's error when the DLQ cannot be read
  */
 export async function dlqStats(options: InspectOptions): Promise<DlqStats> {
-  const read = await readDlq(options.sqs, options.dlqUrl, {
-    max: options.max,
-    holdSeconds: 60,
-    waitTimeSeconds: options.waitTimeSeconds,
+  return withDlqReader(options.sqs, options.dlqUrl, options, async (reader) => {
+    const messages = await reader.next();
+    return summarize(messages, reader.totals);
   });
-  try {
-    return summarize(read.messages, read);
-  } finally {
-    await releaseMessages(options.sqs, options.dlqUrl, read.messages);
-  }
 }
 
-export interface PeekResult {
+export interface PeekResult extends ReadTotals {
   messages: DlqMessage[];
   /** Matching messages read (at least `messages.length`; reading stops once `limit` match). */
   matched: number;
-  read: number;
-  truncated: boolean;
-  approximateTotal: number;
 }
 
 /**
@@ -52,25 +47,12 @@ export async function peekMessages(
 ): Promise<PeekResult> {
   const now = Date.now();
   const select = (message: DlqMessage) => matchesFilter(message, options.filter, now);
-  const read = await readDlq(options.sqs, options.dlqUrl, {
-    max: options.max,
-    holdSeconds: 60,
-    waitTimeSeconds: options.waitTimeSeconds,
-    stopAfter: { count: options.limit, select },
-  });
-  try {
-    const matched = read.messages.filter(select);
+  const stopAfter = { count: options.limit, select };
+  return withDlqReader(options.sqs, options.dlqUrl, { ...options, stopAfter }, async (reader) => {
+    const matched = (await reader.next()).filter(select);
     const byLastFailure = (message: DlqMessage) =>
       message.failure?.lastFailureAt.getTime() ?? message.sentAt?.getTime() ?? 0;
     matched.sort((a, b) => byLastFailure(a) - byLastFailure(b));
-    return {
-      messages: matched.slice(0, options.limit),
-      matched: matched.length,
-      read: read.messages.length,
-      truncated: read.truncated,
-      approximateTotal: read.approximateTotal,
-    };
-  } finally {
-    await releaseMessages(options.sqs, options.dlqUrl, read.messages);
-  }
+    return { messages: matched.slice(0, options.limit), matched: matched.length, ...reader.totals };
+  });
 }

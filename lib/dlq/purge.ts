@@ -1,13 +1,15 @@
 /**
  * `dlq purge`: removes the selected messages from the DLQ, for good. Without `confirm` it only
  * says what it would remove; with `exportTo`, the messages are written (and synced) first, so a
- * purge never removes what the export did not record.
+ * purge never removes what the export did not record. A FIFO DLQ is read in rounds: each round's
+ * deletes unlock the next messages of their groups.
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DlqMessage } from "./dlq-message.ts";
-import { deleteMessages, readDlq, releaseMessages } from "./dlq-reader.ts";
-import { writeJsonLines } from "./export.ts";
+import { type DlqReader, type ReadTotals, withDlqReader } from "./dlq-reader.ts";
+import { toLines } from "./export.ts";
 import { type MessageFilter, matchesFilter } from "./filters.ts";
+import { OwnerOnlyFile } from "./owner-only-file.ts";
 
 export interface PurgeOptions {
   sqs: SQSClient;
@@ -15,65 +17,82 @@ export interface PurgeOptions {
   filter: MessageFilter;
   /** Remove for real (`--yes`); otherwise report only. */
   confirm: boolean;
-  /** Write the selected messages here (JSON Lines) before removing them. */
+  /** Write the selected messages here (JSON Lines, owner-only) before removing them. */
   exportTo?: string;
   /** @default 10_000 */
   max?: number;
+  /** @default 30 */
+  holdSeconds?: number;
   /** @default 1 */
   waitTimeSeconds?: number;
+  /** Stops reading and removing; what was not removed stays in the DLQ. */
+  signal?: AbortSignal;
 }
 
-export interface PurgeSummary {
+export interface PurgeSummary extends ReadTotals {
   dlqUrl: string;
   confirmed: boolean;
-  read: number;
   /** Selected by the filter: removed when confirmed, else what would be removed. */
   selected: Array<{ messageId: string; publicId: string | undefined; reasonClass: string }>;
   removed: number;
-  /** Selected, confirmed, but SQS did not delete them: still in the DLQ. */
+  /** Selected, confirmed, but SQS did not delete them (or a stop came first): still in the DLQ. */
   notRemoved: number;
   exportedTo: string | undefined;
-  truncated: boolean;
+  interrupted: boolean;
 }
 
 /**
  * Purges the selected messages (or says what it would).
  * @throws the SDK's error when the DLQ cannot be read; the file system's when the export cannot be
- *   written (nothing is removed then)
+ *   written (nothing more is removed then). The export file, once anything was written to it, is
+ *   put in place even then: it records everything removed.
  */
 export async function purgeMessages(options: PurgeOptions): Promise<PurgeSummary> {
-  const read = await readDlq(options.sqs, options.dlqUrl, {
-    max: options.max,
-    waitTimeSeconds: options.waitTimeSeconds,
-  });
-  let removed = new Set<string>();
-  let notRemoved = 0;
+  const file = options.exportTo === undefined ? undefined : new OwnerOnlyFile(options.exportTo);
   try {
-    const now = Date.now();
-    const selected = read.messages.filter((message) => matchesFilter(message, options.filter, now));
-    if (options.exportTo !== undefined) writeJsonLines(options.exportTo, selected);
-    if (options.confirm) {
-      const failed = await deleteMessages(options.sqs, options.dlqUrl, selected);
-      removed = new Set(selected.map((m) => m.messageId).filter((id) => !failed.has(id)));
-      notRemoved = failed.size;
-    }
-    return {
-      dlqUrl: options.dlqUrl,
-      confirmed: options.confirm,
-      read: read.messages.length,
-      selected: selected.map(describe),
-      removed: removed.size,
-      notRemoved,
-      exportedTo: options.exportTo,
-      truncated: read.truncated,
-    };
-  } finally {
-    await releaseMessages(
-      options.sqs,
-      options.dlqUrl,
-      read.messages.filter((message) => !removed.has(message.messageId)),
+    const summary = await withDlqReader(options.sqs, options.dlqUrl, options, (reader) =>
+      purgeRounds(options, reader, file),
     );
+    file?.commit();
+    return summary;
+  } catch (error) {
+    // What was written may already be removed from the DLQ: its record goes in place even now.
+    if (file !== undefined && file.written > 0) file.commit();
+    else file?.discard();
+    throw error;
   }
+}
+
+async function purgeRounds(
+  options: PurgeOptions,
+  reader: DlqReader,
+  file: OwnerOnlyFile | undefined,
+): Promise<PurgeSummary> {
+  const summary: Omit<PurgeSummary, keyof ReadTotals> = {
+    dlqUrl: options.dlqUrl,
+    confirmed: options.confirm,
+    selected: [],
+    removed: 0,
+    notRemoved: 0,
+    exportedTo: options.exportTo,
+    interrupted: false,
+  };
+  do {
+    const now = Date.now();
+    const selected = (await reader.next()).filter((message) => matchesFilter(message, options.filter, now));
+    file?.append(toLines(selected));
+    summary.selected.push(...selected.map(describe));
+    if (!options.confirm) continue;
+    if (options.signal?.aborted) {
+      summary.interrupted = true;
+      summary.notRemoved += selected.length;
+      break;
+    }
+    const failed = await reader.delete(selected);
+    summary.removed += selected.length - failed.size;
+    summary.notRemoved += failed.size;
+  } while (reader.mayHaveMore);
+  return { ...summary, ...reader.totals };
 }
 
 function describe(message: DlqMessage): PurgeSummary["selected"][number] {

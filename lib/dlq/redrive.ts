@@ -10,8 +10,11 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { MoveTasksUnsupportedError } from "./errors.ts";
+import { DlqArgumentError, MoveTasksUnsupportedError } from "./errors.ts";
 import { queueArnOf } from "./queue-pair.ts";
+
+/** SQS's ceiling on a move task's MaxNumberOfMessagesPerSecond. */
+export const MAX_VELOCITY = 500;
 
 export interface MoveTask {
   taskHandle: string | undefined;
@@ -35,12 +38,16 @@ export interface RedriveQueues {
 /**
  * Starts a move task from the DLQ to the source queue, then reads its progress back.
  * @param velocity messages per second (SQS's MaxNumberOfMessagesPerSecond, 1–500); undefined lets SQS choose
+ * @throws DlqArgumentError when the velocity is outside 1–500 (before any call: SQS would refuse it)
  * @throws MoveTasksUnsupportedError when the server has no move tasks (the local stack's fauxqs)
  */
 export async function startRedrive(
   queues: RedriveQueues,
   velocity: number | undefined,
 ): Promise<{ taskHandle: string | undefined; tasks: MoveTask[] }> {
+  if (velocity !== undefined && !(Number.isInteger(velocity) && velocity >= 1 && velocity <= MAX_VELOCITY)) {
+    throw new DlqArgumentError(`velocity ${velocity}: SQS moves 1 to ${MAX_VELOCITY} messages per second`);
+  }
   const [dlqArn, sourceArn] = await Promise.all([
     queueArnOf(queues.sqs, queues.dlqUrl),
     queueArnOf(queues.sqs, queues.sourceQueueUrl),

@@ -1,23 +1,20 @@
 /**
  * `dlq replay`: puts selected DLQ messages back on the source queue, body unchanged (its `issuedAt`
  * keeps its place in line; a valid body without one, which SQS's redrive moved here, is stamped with
- * its original enqueue time), failure attributes cleared, `replay-count` one higher. Each message is
- * sent before it is deleted from the DLQ: a crash in between leaves it in both queues (a duplicate
- * the ledger makes harmless), never in neither. The pace is bounded: message i is not sent before
- * start + i / rate.
+ * its original enqueue time), failure attributes cleared, `replay-count` one higher. Sending and
+ * pacing are in replay-send.ts; this module reads, decides (replay-plan.ts) and sums up.
+ *
+ * A FIFO DLQ is read in rounds: a group's next message shows only once the one before it is deleted,
+ * so each round replays what the last one unlocked, and an order's messages go back in their order.
  */
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import pLimit from "p-limit";
 import type { AppliedVersionReader } from "../ledger/table.ts";
-import { chunkForBatch, messageBytes } from "../sqs/batches.ts";
-import { type DlqMessage, replayAttributes } from "./dlq-message.ts";
-import { deleteMessages, readDlq, releaseMessages } from "./dlq-reader.ts";
+import type { DlqMessage } from "./dlq-message.ts";
+import { type DlqReader, type ReadTotals, Truncation, withDlqReader } from "./dlq-reader.ts";
 import { type MessageFilter, matchesFilter, selectsInvalidExplicitly } from "./filters.ts";
 import { ordersToLookUp, planReplay, SkipReason } from "./replay-plan.ts";
+import { type MessageRef, PacedSender, refOf, type SendTally } from "./replay-send.ts";
 
 export const DEFAULT_REPLAY_RATE = 50;
 
@@ -36,10 +33,12 @@ export interface ReplayOptions {
   limit?: number;
   /** Read at most this many DLQ messages. @default 10_000 */
   max?: number;
+  /** How long read messages stay hidden unless extended (they are extended while the run lasts). @default 30 */
+  holdSeconds?: number;
   /** Decide and report, move nothing. @default false */
   dryRun?: boolean;
   onProgress?: (progress: { replayed: number; total: number }) => void;
-  /** Stops between batches; what was not sent stays in the DLQ. */
+  /** Stops reading, and sending between batches; what was not sent stays in the DLQ. */
   signal?: AbortSignal;
   /** Long poll of the DLQ reads. @default 1 */
   waitTimeSeconds?: number;
@@ -47,186 +46,99 @@ export interface ReplayOptions {
   beforeDelete?: (messages: readonly DlqMessage[]) => void | Promise<void>;
 }
 
-export interface MessageRef {
-  messageId: string;
-  publicId: string | undefined;
-}
-
-export interface ReplaySummary {
+export interface ReplaySummary extends ReadTotals, SendTally {
   dlqUrl: string;
   sourceQueueUrl: string;
   dryRun: boolean;
-  approximateTotal: number;
-  read: number;
   /** Read messages the filter selected. */
   matched: number;
-  /** Sent to the source queue and deleted from the DLQ (in a dry run: would be). */
+  /** In a dry run: what would be replayed. */
   replayed: MessageRef[];
   skipped: Record<SkipReason, MessageRef[]>;
   /** Selected but past --limit, or not reached before a stop: still in the DLQ. */
   notReached: number;
-  /** SQS refused the send: still in the DLQ only. */
-  notSent: Array<MessageRef & { code: string }>;
-  /** Sent but not deleted from the DLQ: now in both queues (a duplicate, not a loss). */
-  sentNotDeleted: MessageRef[];
-  interrupted: boolean;
   durationMs: number;
 }
 
 /**
  * Replays the selected messages.
- * @throws the SDK's error when the DLQ cannot be read, or the ledger's when a lookup fails (nothing
- *   was sent then; the read messages are released first)
+ * @throws the SDK's error when the DLQ cannot be read, or the ledger's when a lookup fails (what
+ *   was read is made visible again first; what was already replayed stays replayed)
  */
 export async function replayMessages(options: ReplayOptions): Promise<ReplaySummary> {
   const started = performance.now();
-  const rate = options.ratePerSecond ?? DEFAULT_REPLAY_RATE;
-  const { sqs, dlqUrl } = options;
-  // Hold long enough for the whole run at this pace, so nothing reappears mid-run.
-  const holdSeconds = Math.min(43_200, 120 + Math.ceil((options.max ?? 10_000) / rate));
-  const read = await readDlq(sqs, dlqUrl, {
-    max: options.max,
-    holdSeconds,
-    waitTimeSeconds: options.waitTimeSeconds,
-  });
-  const handled = new Set<string>();
-  try {
-    const now = Date.now();
-    const selected = read.messages.filter((message) => matchesFilter(message, options.filter, now));
-    const appliedVersions =
-      options.ledger === undefined || options.includeSuperseded
-        ? new Map<string, number>()
-        : await lookUpAppliedVersions(options.ledger, ordersToLookUp(selected));
-    const plan = planReplay(selected, {
-      includeInvalid: selectsInvalidExplicitly(options.filter),
-      includeSuperseded: options.includeSuperseded ?? false,
-      appliedVersions,
-      limit: options.limit,
-    });
-    const summary: ReplaySummary = {
-      dlqUrl,
-      sourceQueueUrl: options.sourceQueueUrl,
-      dryRun: options.dryRun ?? false,
-      approximateTotal: read.approximateTotal,
-      read: read.messages.length,
-      matched: selected.length,
-      replayed: [],
-      skipped: {
-        [SkipReason.invalid]: [],
-        [SkipReason.supersededByLedger]: [],
-        [SkipReason.supersededInDlq]: [],
-      },
-      notReached: plan.overLimit.length,
-      notSent: [],
-      sentNotDeleted: [],
-      interrupted: false,
-      durationMs: 0,
-    };
-    for (const { message, reason } of plan.skipped) summary.skipped[reason].push(refOf(message));
-    if (summary.dryRun) {
-      summary.replayed = plan.replay.map(refOf);
-    } else {
-      await sendAndDelete(options, plan.replay, rate, summary, handled);
-    }
-    summary.durationMs = Math.round(performance.now() - started);
-    return summary;
-  } finally {
-    await releaseMessages(
-      sqs,
-      dlqUrl,
-      read.messages.filter((message) => !handled.has(message.messageId)),
-    );
-  }
-}
-
-async function sendAndDelete(
-  options: ReplayOptions,
-  messages: DlqMessage[],
-  rate: number,
-  summary: ReplaySummary,
-  deleted: Set<string>,
-): Promise<void> {
-  const fifo = options.sourceQueueUrl.endsWith(".fifo");
-  // Small batches at low rates, so the pace is smooth rather than bursts of ten.
-  const batchSize = Math.max(1, Math.min(10, Math.floor(rate / 4)));
-  const batches = chunkForBatch(messages, (m) => messageBytes(m.replayBody, replayAttributes(m))).flatMap(
-    (chunk) => splitEvery(chunk, batchSize),
-  );
-  const startedAt = performance.now();
-  let index = 0;
-  for (const batch of batches) {
-    if (options.signal?.aborted) {
-      summary.interrupted = true;
-      summary.notReached += messages.length - index;
-      return;
-    }
-    // The batch's last message may not leave before its slot: n messages take ≥ (n - 1) / rate s.
-    const lastSlotMs = ((index + batch.length - 1) / rate) * 1_000;
-    const waitMs = startedAt + lastSlotMs - performance.now();
-    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-    index += batch.length;
-
-    const sent = await send(options, batch, fifo, summary);
-    if (sent.length === 0) continue;
-    let notDeleted: Set<string>;
-    try {
-      await options.beforeDelete?.(sent);
-      notDeleted = await deleteMessages(options.sqs, options.dlqUrl, sent);
-    } catch {
-      notDeleted = new Set(sent.map((message) => message.messageId));
-    }
-    for (const message of sent) {
-      if (notDeleted.has(message.messageId)) {
-        summary.sentNotDeleted.push(refOf(message));
-      } else {
-        deleted.add(message.messageId);
-        summary.replayed.push(refOf(message));
+  return withDlqReader(options.sqs, options.dlqUrl, options, async (reader) => {
+    const sender = new PacedSender(options.ratePerSecond ?? DEFAULT_REPLAY_RATE);
+    const summary = emptySummary(options);
+    let planned = 0;
+    do {
+      const left = options.limit === undefined ? undefined : options.limit - planned;
+      planned += await replayRound(options, reader, sender, summary, left);
+      if (summary.interrupted) break;
+      if (options.limit !== undefined && planned >= options.limit) {
+        // Later rounds could only find more to leave behind.
+        if (reader.mayHaveMore) reader.stop(Truncation.limit);
+        break;
       }
-    }
-    options.onProgress?.({ replayed: summary.replayed.length, total: messages.length });
-  }
+    } while (reader.mayHaveMore);
+    return { ...summary, ...reader.totals, durationMs: Math.round(performance.now() - started) };
+  });
 }
 
-/** Sends a batch to the source queue; returns the messages SQS took. */
-async function send(
+/** Reads a round, plans it and sends the plan (at most `limit`). @returns how many it planned to replay */
+async function replayRound(
   options: ReplayOptions,
-  batch: DlqMessage[],
-  fifo: boolean,
+  reader: DlqReader,
+  sender: PacedSender,
   summary: ReplaySummary,
-): Promise<DlqMessage[]> {
-  try {
-    const result = await options.sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: options.sourceQueueUrl,
-        Entries: batch.map((message, i) => toEntry(message, i, fifo)),
-      }),
-    );
-    const failed = new Map((result.Failed ?? []).map((entry) => [Number(entry.Id), entry.Code ?? "unknown"]));
-    for (const [i, code] of failed) {
-      const message = batch[i];
-      if (message !== undefined) summary.notSent.push({ ...refOf(message), code });
-    }
-    return batch.filter((_, i) => !failed.has(i));
-  } catch (error) {
-    const code = error instanceof Error ? error.name : "unknown";
-    for (const message of batch) summary.notSent.push({ ...refOf(message), code });
-    return [];
+  limit: number | undefined,
+): Promise<number> {
+  const now = Date.now();
+  const selected = (await reader.next()).filter((message) => matchesFilter(message, options.filter, now));
+  const appliedVersions =
+    options.ledger === undefined || options.includeSuperseded
+      ? new Map<string, number>()
+      : await lookUpAppliedVersions(options.ledger, ordersToLookUp(selected));
+  const plan = planReplay(selected, {
+    includeInvalid: selectsInvalidExplicitly(options.filter),
+    includeSuperseded: options.includeSuperseded ?? false,
+    appliedVersions,
+    limit,
+  });
+  summary.matched += selected.length;
+  summary.notReached += plan.overLimit.length;
+  for (const { message, reason } of plan.skipped) summary.skipped[reason].push(refOf(message));
+  if (summary.dryRun) {
+    summary.replayed.push(...plan.replay.map(refOf));
+  } else {
+    await sender.send({ ...options, remove: (messages) => reader.delete(messages) }, plan.replay, summary);
   }
+  return plan.replay.length;
 }
 
-function toEntry(message: DlqMessage, index: number, fifo: boolean): SendMessageBatchRequestEntry {
-  const entry: SendMessageBatchRequestEntry = {
-    Id: String(index),
-    MessageBody: message.replayBody,
-    MessageAttributes: replayAttributes(message),
+function emptySummary(options: ReplayOptions): ReplaySummary {
+  return {
+    dlqUrl: options.dlqUrl,
+    sourceQueueUrl: options.sourceQueueUrl,
+    dryRun: options.dryRun ?? false,
+    approximateTotal: 0,
+    read: 0,
+    fifo: false,
+    truncated: false,
+    truncation: undefined,
+    matched: 0,
+    replayed: [],
+    skipped: {
+      [SkipReason.invalid]: [],
+      [SkipReason.supersededByLedger]: [],
+      [SkipReason.supersededInDlq]: [],
+    },
+    notReached: 0,
+    notSent: [],
+    sentNotDeleted: [],
+    interrupted: false,
+    durationMs: 0,
   };
-  if (fifo) {
-    // One group per order keeps its updates in sequence; the dedup id lets SQS drop a second
-    // send of the same replay (a retried run after a crash between send and delete).
-    entry.MessageGroupId = message.publicId ?? message.messageGroupId ?? message.messageId;
-    entry.MessageDeduplicationId = `${message.messageId}-r${message.replayCount + 1}`;
-  }
-  return entry;
 }
 
 async function lookUpAppliedVersions(
@@ -244,14 +156,4 @@ async function lookUpAppliedVersions(
     ),
   );
   return versions;
-}
-
-function refOf(message: DlqMessage): MessageRef {
-  return { messageId: message.messageId, publicId: message.publicId };
-}
-
-function splitEvery<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

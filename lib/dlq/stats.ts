@@ -4,6 +4,7 @@
  * failure of each group and one reason as an example. Pure: it counts messages already read.
  */
 import { type DlqMessage, type DlqReasonClass, lastFailureOf } from "./dlq-message.ts";
+import type { ReadTotals } from "./dlq-reader.ts";
 
 export interface FailureGroup {
   reasonClass: DlqReasonClass;
@@ -16,13 +17,8 @@ export interface FailureGroup {
   exampleReason: string | undefined;
 }
 
-export interface DlqStats {
-  /** SQS's ApproximateNumberOfMessages + NotVisible when read: the total, even past `max`. */
-  approximateTotal: number;
-  /** Messages actually read and counted below. */
-  read: number;
-  /** Whether reading stopped at `max` before the end of the queue. */
-  truncated: boolean;
+/** `read` is the number of messages counted below; `approximateTotal` is SQS's, even past `max`. */
+export interface DlqStats extends ReadTotals {
   groups: FailureGroup[];
   byReasonClass: Record<string, number>;
   oldestFailureAt: string | undefined;
@@ -30,10 +26,7 @@ export interface DlqStats {
 }
 
 /** Groups the messages; biggest group first, then by class, status and error type. */
-export function summarize(
-  messages: readonly DlqMessage[],
-  totals: { approximateTotal: number; truncated: boolean },
-): DlqStats {
+export function summarize(messages: readonly DlqMessage[], totals: ReadTotals): DlqStats {
   const groups = new Map<string, FailureGroup>();
   const byReasonClass: Record<string, number> = {};
   let oldest: number | undefined;
@@ -65,9 +58,7 @@ export function summarize(
     byReasonClass[message.reasonClass] = (byReasonClass[message.reasonClass] ?? 0) + 1;
   }
   return {
-    approximateTotal: totals.approximateTotal,
-    read: messages.length,
-    truncated: totals.truncated,
+    ...totals,
     groups: [...groups.values()].sort(
       (a, b) =>
         b.count - a.count ||

@@ -212,12 +212,18 @@ describe("summarize", () => {
       dlqMessage({ noFailure: true, sentAt: Date.parse("2026-11-27T11:30:00.000Z") }),
     ];
 
-    const stats = summarize(messages, { approximateTotal: 5, truncated: false });
-
-    expect(stats).toStrictEqual({
+    const totals = {
       approximateTotal: 5,
       read: 4,
-      truncated: false,
+      fifo: false,
+      truncated: true,
+      truncation: "unreachable",
+    } as const;
+
+    const stats = summarize(messages, totals);
+
+    expect(stats).toStrictEqual({
+      ...totals,
       groups: [
         {
           reasonClass: "permanent",

@@ -150,6 +150,8 @@ describe("dlq peek", () => {
     const cli = await runDlq(fixture.stack, ["peek", "--older-than", "soon"]);
 
     expect(cli.code).toBe(1);
-    expect(cli.err).toContain('spot-meta dlq peek: "soon" is not a duration');
+    expect(cli.err).toContain(
+      "error: option '--older-than <duration>' argument 'soon' is invalid. \"soon\" is not a duration",
+    );
   });
 });

@@ -8,13 +8,12 @@ import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UNCLASSIFIED } from "../../lib/dlq/dlq-message.ts";
-import { readDlq, releaseMessages } from "../../lib/dlq/dlq-reader.ts";
 import { replayMessages } from "../../lib/dlq/replay.ts";
 import { LEDGER_KEY, LedgerAttribute } from "../../lib/ledger/table.ts";
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from "../../lib/local/embedded-dynamodb.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
 import { orderId, receiveAll, waitFor } from "../support/queues.ts";
-import { runDlq } from "./support.ts";
+import { readWhole, runDlq } from "./support.ts";
 
 const ORDERS = [orderId(1), orderId(2), orderId(3)];
 const [REPLAYED, SUPERSEDED, OLDER_APPLIED] = ORDERS as [string, string, string];
@@ -87,11 +86,10 @@ function appliedInLedger(publicId: string, version: number): Promise<unknown> {
 describe("dlq replay of a message SQS's redrive moved", () => {
   it("finds it without issuedAt, with the SentTimestamp it had on the source queue as its version", async () => {
     // Act
-    const read = await readDlq(client, sqs.dlqUrl, { waitTimeSeconds: 0, holdSeconds: 30 });
-    await releaseMessages(client, sqs.dlqUrl, read.messages);
+    const messages = await readWhole(client, sqs.dlqUrl);
 
     // Assess: fauxqs keeps the enqueue time on a redrive, as SQS does for standard queues
-    const found = read.messages
+    const found = messages
       .map((m) => [m.publicId, JSON.parse(m.body).issuedAt, m.reasonClass, m.sentAt?.getTime(), m.version])
       .sort();
     expect(found).toStrictEqual(
@@ -147,8 +145,7 @@ describe("dlq replay of a message SQS's redrive moved", () => {
     expect(sent.map((m) => JSON.parse(m.Body ?? "").issuedAt)).toStrictEqual([
       new Date(sentAt(OLDER_APPLIED)).toISOString(),
     ]);
-    const left = await readDlq(client, sqs.dlqUrl, { waitTimeSeconds: 0, holdSeconds: 30 });
-    await releaseMessages(client, sqs.dlqUrl, left.messages);
-    expect(left.messages.map((m) => m.publicId)).toStrictEqual([SUPERSEDED]);
+    const left = await readWhole(client, sqs.dlqUrl);
+    expect(left.map((m) => m.publicId)).toStrictEqual([SUPERSEDED]);
   });
 });

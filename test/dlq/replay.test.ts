@@ -7,7 +7,6 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readDlq, releaseMessages } from "../../lib/dlq/dlq-reader.ts";
 import { replayMessages } from "../../lib/dlq/replay.ts";
 import {
   BAD_REQUEST,
@@ -17,7 +16,7 @@ import {
   NOT_FOUND,
   startDeadLetteredStack,
 } from "./fixture.ts";
-import { dlqContents, runDlq } from "./support.ts";
+import { dlqContents, readWhole, runDlq } from "./support.ts";
 
 let fixture: DeadLetteredStack;
 const INVALID_IN_DLQ = ["../kits/X", "{not json"];
@@ -168,10 +167,9 @@ describe("dlq replay, filter by filter", () => {
     await stack.waitUntilDrained();
 
     expect(run.out).toMatch(/^replayed 2 of 2 selected/);
-    const read = await readDlq(stack.sqs, stack.queues.dlqUrl, { waitTimeSeconds: 0 });
-    await releaseMessages(stack.sqs, stack.queues.dlqUrl, read.messages);
-    expect(read.messages.map((m) => m.body).sort()).toStrictEqual([...INVALID_BODIES].sort());
-    for (const message of read.messages) {
+    const messages = await readWhole(stack.sqs, stack.queues.dlqUrl);
+    expect(messages.map((m) => m.body).sort()).toStrictEqual([...INVALID_BODIES].sort());
+    for (const message of messages) {
       expect(message.replayCount).toBe(1);
       expect(message.source).toMatch(/^test:fixture:\d+$/);
       expect(message.reasonClass).toBe("invalid");

@@ -1,7 +1,10 @@
 /** Small helpers of the DLQ tests: an in-memory ledger, a captured CLI, the DLQ's contents. */
-import { Command } from "commander";
+
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { Command, CommanderError } from "commander";
 import { registerDlqCommand } from "../../lib/cli/dlq-command.ts";
-import { readDlq, releaseMessages } from "../../lib/dlq/dlq-reader.ts";
+import type { DlqMessage } from "../../lib/dlq/dlq-message.ts";
+import { withDlqReader } from "../../lib/dlq/dlq-reader.ts";
 import type { AppliedVersionReader } from "../../lib/ledger/table.ts";
 import type { LocalStack } from "../../lib/local/local-stack.ts";
 
@@ -32,7 +35,15 @@ export async function runDlq(
   targetFlags?: string[],
 ): Promise<CliRun> {
   const run: CliRun = { code: 0, out: "", err: "" };
-  const program = new Command("spot-meta").exitOverride();
+  // Usage errors (commander's own) are thrown here instead of exiting the test's process.
+  const program = new Command("spot-meta").exitOverride().configureOutput({
+    writeOut: (text) => {
+      run.out += text;
+    },
+    writeErr: (text) => {
+      run.err += text;
+    },
+  });
   registerDlqCommand(program, {
     out: (text) => {
       run.out += text;
@@ -58,7 +69,12 @@ export async function runDlq(
           "--endpoint-url",
           stack.queues.endpoint,
         ]);
-  await program.parseAsync(["dlq", ...args, ...target], { from: "user" });
+  try {
+    await program.parseAsync(["dlq", ...args, ...target], { from: "user" });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    run.code = error.exitCode;
+  }
   return run;
 }
 
@@ -68,9 +84,13 @@ export function sourceQueueAsDlq(stack: LocalStack): string[] {
   return ["--queue-url", queueUrl, "--dlq-url", queueUrl, "--endpoint-url", endpoint];
 }
 
+/** Every message of a DLQ, read through the tool's own reader; they are visible again after. */
+export function readWhole(sqs: SQSClient, dlqUrl: string): Promise<DlqMessage[]> {
+  return withDlqReader(sqs, dlqUrl, { waitTimeSeconds: 0 }, (reader) => reader.next());
+}
+
 /** The publicIds (or bodies, for those without one) in the DLQ, sorted; the messages are visible again after. */
 export async function dlqContents(stack: LocalStack): Promise<string[]> {
-  const read = await readDlq(stack.sqs, stack.queues.dlqUrl, { waitTimeSeconds: 0, holdSeconds: 30 });
-  await releaseMessages(stack.sqs, stack.queues.dlqUrl, read.messages);
-  return read.messages.map((message) => message.publicId ?? message.body).sort();
+  const messages = await readWhole(stack.sqs, stack.queues.dlqUrl);
+  return messages.map((message) => message.publicId ?? message.body).sort();
 }

@@ -1,0 +1,64 @@
+/** `spot-meta dlq …` as a child process, as on call: its output, its exit, and signals sent to it. */
+import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "spot-meta.ts");
+
+export interface DlqChild {
+  process: ChildProcessByStdio<null, Readable, Readable>;
+  /** stdout and stderr so far, interleaved. */
+  output(): string;
+  /** Resolves once the output matches `pattern`; rejects after `timeoutMs` or if the process exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `spot-meta dlq <args>` on this Node, with no AWS configuration but the flags.
+ * @param nodeArgs options for Node itself, e.g. `--import` of a module that plays a bug
+ */
+export function startDlqChild(args: string[], nodeArgs: string[] = []): DlqChild {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, "dlq", ...args], {
+    env: { PATH: process.env.PATH },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  const listeners = new Set<() => void>();
+  const append = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout.on("data", append);
+  child.stderr.on("data", append);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    process: child,
+    output: () => text,
+    exited,
+    waitFor: (pattern, timeoutMs = 15_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(text)) return;
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no ${pattern} in the output within ${timeoutMs} ms:\n${text}`));
+        }, timeoutMs);
+        listeners.add(check);
+        void exited.then(() => {
+          if (listeners.has(check)) {
+            clearTimeout(timer);
+            listeners.delete(check);
+            reject(new Error(`exited before ${pattern}:\n${text}`));
+          }
+        });
+        check();
+      }),
+  };
+}

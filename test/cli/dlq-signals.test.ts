@@ -1,0 +1,121 @@
+/**
+ * `spot-meta dlq …` stopped the ways a process stops at night: a second Ctrl-C exits at once and
+ * still gives back what it holds; a bug thrown outside the command's own `try` does too; SIGKILL,
+ * which nothing can catch, leaves messages hidden for one short hold (`--hold`) at most. Then the
+ * guard's part that needs a real process: the process stopped at a random point by a random signal.
+ *
+ * A fixed seed in CI; DLQ_GUARD_SEED=N draws other kills (the seed is printed).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, afterEach, expect, it } from "vitest";
+import { type BareDlq, type SeededMessage, startBareDlq } from "../dlq/bare-dlq.ts";
+import { violations } from "../dlq/invariants.ts";
+import { startDlqChild } from "./dlq-cli.ts";
+
+const SEED = Number(process.env.DLQ_GUARD_SEED ?? 20261129);
+console.info(`DLQ kill guard: seed ${SEED} (DLQ_GUARD_SEED=${SEED} replays it)`);
+
+let bare: BareDlq | undefined;
+const dir = mkdtempSync(join(tmpdir(), "dlq-signals-"));
+afterEach(async () => {
+  await bare?.stop();
+  bare = undefined;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const everything = () => true;
+
+it("a second Ctrl-C exits at once and still makes every held message visible", async () => {
+  // Prepare
+  bare = await startBareDlq({ count: 10 });
+  const child = startDlqChild(["replay", "--rate", "2", ...bare.targetFlags]);
+  await child.waitFor(/replayed 1\/10/);
+  // Act
+  child.process.kill("SIGINT");
+  // Two signals sent at once may arrive as one: the second follows the answer to the first.
+  await child.waitFor(/stopping/);
+  child.process.kill("SIGINT");
+  const exit = await child.exited;
+  // Assess
+  expect(exit.code).toBe(130);
+  expect(
+    await violations(bare, { selects: everything, mayRemove: false, holdMs: 0, released: true }),
+  ).toStrictEqual([]);
+});
+
+it("a bug thrown outside the command's try still makes every held message visible, and exits 1", async () => {
+  bare = await startBareDlq({ count: 10 });
+  const bug = join(import.meta.dirname, "bug-after-first-batch.ts");
+
+  const child = startDlqChild(["replay", "--rate", "2", ...bare.targetFlags], ["--import", bug]);
+  const exit = await child.exited;
+
+  expect(child.output()).toContain("a bug outside the command's try");
+  expect(exit.code).toBe(1);
+  expect(
+    await violations(bare, { selects: everything, mayRemove: false, holdMs: 0, released: true }),
+  ).toStrictEqual([]);
+});
+
+it("SIGKILL leaves what the run held hidden for one --hold at most", async () => {
+  bare = await startBareDlq({ count: 10 });
+  const child = startDlqChild(["replay", "--rate", "2", "--hold", "2", ...bare.targetFlags]);
+  await child.waitFor(/replayed 1\/10/);
+
+  child.process.kill("SIGKILL");
+  await child.exited;
+
+  const hidden = (await bare.dlq()).hiddenForMs;
+  expect(hidden.length).toBeGreaterThan(0);
+  expect(
+    await violations(bare, { selects: everything, mayRemove: false, holdMs: 2_000, released: false }),
+  ).toStrictEqual([]);
+});
+
+const KILLS = {
+  command: fc.constantFrom("replay", "purge", "export"),
+  signal: fc.constantFrom("SIGKILL", "SIGINT", "SIGINT twice", "SIGTERM", "SIGHUP"),
+  delayMs: fc.integer({ min: 0, max: 700 }),
+};
+const COMMANDS: Record<
+  string,
+  { args: string[]; selects: (m: SeededMessage) => boolean; mayRemove: boolean }
+> = {
+  replay: {
+    args: ["replay", "--rate", "20", "--status", "404,400"],
+    selects: (m) => m.status !== 503,
+    mayRemove: false,
+  },
+  purge: { args: ["purge", "--yes", "--status", "404"], selects: (m) => m.status === 404, mayRemove: true },
+  export: { args: ["export", "--out", join(dir, "export.jsonl")], selects: everything, mayRemove: false },
+};
+
+it("killed at a random point by a random signal, no run loses, touches outside its filter, or hides past its hold", async () => {
+  for (const kill of fc.sample(fc.record(KILLS), { seed: SEED, numRuns: 2 })) {
+    const dlq = await startBareDlq({ count: 30 });
+    try {
+      const command = COMMANDS[kill.command] ?? { args: [], selects: everything, mayRemove: false };
+      const child = startDlqChild([...command.args, "--hold", "1", ...dlq.targetFlags]);
+      await child.waitFor(/about to/);
+      await new Promise((resolve) => setTimeout(resolve, kill.delayMs));
+      child.process.kill(kill.signal === "SIGINT twice" ? "SIGINT" : kill.signal);
+      if (kill.signal === "SIGINT twice") {
+        await Promise.race([child.waitFor(/stopping/).catch(() => {}), child.exited]);
+        child.process.kill("SIGINT");
+      }
+      await child.exited;
+
+      const problems = await violations(dlq, {
+        ...command,
+        holdMs: 1_000,
+        released: kill.signal !== "SIGKILL",
+      });
+      expect({ kill, problems }).toStrictEqual({ kill, problems: [] });
+    } finally {
+      await dlq.stop();
+    }
+  }
+});
