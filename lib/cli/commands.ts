@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   dev: async () => (await import("./dev-command.ts")).registerDevCommand,
   dlq: async () => (await import("./dlq-command.ts")).registerDlqCommand,
   import: async () => (await import("./import-command.ts")).registerImportCommand,
+  "import-status": async () => (await import("./import-status-command.ts")).registerImportStatusCommand,
   worker: async () => (await import("./worker-command.ts")).registerWorkerCommand,
 };
 

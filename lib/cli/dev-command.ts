@@ -6,11 +6,14 @@ import type { Command } from "commander";
 import { DEV_STATE_FILE, removeDevState, writeDevState } from "../local/dev-state.ts";
 import { createLogger } from "../logger.ts";
 import { SANDBOX_ORDERS_PATH } from "../sandbox/spot-sandbox.ts";
+import { consoleOutput } from "./console-output.ts";
+import { untilStopped } from "./until-stopped.ts";
 
 interface DevFlags {
   orders: number;
   pollers: number;
   logLevel: string;
+  json?: boolean;
 }
 
 export function registerDevCommand(program: Command): void {
@@ -18,8 +21,14 @@ export function registerDevCommand(program: Command): void {
     .command("dev")
     .description("Run the local stack (embedded SQS, Spot sandbox, the handler) until Ctrl-C.")
     .option("--orders <n>", "orders the Spot sandbox knows (O0000001…)", Number, 1000)
-    .option("--pollers <n>", "concurrent pollers (like Lambda instances)", Number, 2)
-    .option("--log-level <level>", "the handler's log level (its JSON lines go to stdout)", "info")
+    .option(
+      "--pollers <n>",
+      "concurrent pollers (like Lambda instances); 0 for none, with a `spot-meta worker` of your own",
+      Number,
+      2,
+    )
+    .option("--log-level <level>", "the handler's log level", "info")
+    .option("--json", "the handler's JSON log lines on stdout even on a terminal")
     .action(async (flags: DevFlags) => {
       await runDev(flags);
     });
@@ -29,8 +38,9 @@ async function runDev(flags: DevFlags): Promise<void> {
   // Loaded here, not at the top: the local servers (fauxqs, dynalite) are heavy, and every other
   // command of the CLI would carry them.
   const { startLocalStack } = await import("../local/local-stack.ts");
+  const output = consoleOutput({ json: flags.json ?? false });
   const stack = await startLocalStack({
-    logger: createLogger({ level: flags.logLevel }),
+    logger: createLogger({ level: flags.logLevel, destination: output.destination }),
     // The EMF lines are for CloudWatch; locally they would only bury the log lines.
     writeMetrics: () => {},
     sandbox: { seedCount: flags.orders },
@@ -63,11 +73,9 @@ async function runDev(flags: DevFlags): Promise<void> {
       "",
     ].join("\n"),
   );
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-  process.stderr.write("stopping…\n");
+  const cause = await untilStopped();
+  process.stderr.write(`stopping (${cause})…\n`);
   removeDevState();
   await stack.stop();
+  output.close();
 }

@@ -2,34 +2,40 @@
  * `spot-meta worker`: runs the handler against a real queue from this machine (or any SQS-compatible
  * endpoint), polling like Lambda's event source mapping does. Its settings are the handler's own
  * `SPOT_META_*` variables, so what runs here is what runs in Lambda; outside Lambda the token may
- * come from `SPOT_META_SPOT_TOKEN`.
+ * come from `SPOT_META_SPOT_TOKEN`. Beside a running `spot-meta dev` it needs none: the queues,
+ * the sandbox and its token, and the ledger come from `.spot-meta/dev.json`.
  */
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
 import { envName, type HandlerConfig, readConfig } from "../config.ts";
 import { ConfigError, SpotMetaError } from "../errors.ts";
+import { type DevState, readDevState } from "../local/dev-state.ts";
 import { LocalEventSource } from "../local/event-source.ts";
 import { createLogger } from "../logger.ts";
 import { createUpdateHandler } from "../update-handler.ts";
+import { consoleOutput } from "./console-output.ts";
+import { type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
 import { sqsClientFor } from "./sqs-client.ts";
-import { resolveTarget } from "./target.ts";
+import { resolveTarget, TARGET_ORIGINS } from "./target.ts";
+import { untilStopped } from "./until-stopped.ts";
 
-interface WorkerFlags {
+interface WorkerFlags extends LedgerFlags {
   queueUrl?: string;
   endpointUrl?: string;
-  region?: string;
   outputs?: string;
   pollers: number;
   batchSize: number;
   windowMs: number;
   timeoutSeconds: number;
+  waitSeconds: number;
+  json?: boolean;
 }
 
 export function registerWorkerCommand(program: Command): void {
   program
     .command("worker")
     .description(
-      "Consume a queue with the handler until Ctrl-C (settings: the SPOT_META_* variables, see README).",
+      "Consume a queue with the handler until Ctrl-C: a running `spot-meta dev`'s, or one named by flags (settings: the SPOT_META_* variables, see README).",
     )
     .option(
       "--queue-url <url>",
@@ -38,19 +44,34 @@ export function registerWorkerCommand(program: Command): void {
     .option("--endpoint-url <url>", "a non-AWS SQS endpoint")
     .option("--region <region>", "the queue's region")
     .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`")
+    .option(
+      "--ledger-table <name>",
+      "the applied-updates ledger (else SPOT_META_LEDGER_TABLE, or the dev stack's)",
+    )
+    .option("--ledger-endpoint-url <url>", "a non-AWS DynamoDB endpoint for the ledger")
     .option("--pollers <n>", "concurrent pollers (like Lambda instances)", Number, 1)
     .option("--batch-size <n>", "records per invocation (at most 10)", Number, 10)
     .option("--window-ms <ms>", "how long to gather a batch", Number, 1000)
     .option("--timeout-seconds <s>", "an invocation's deadline, like the function's timeout", Number, 60)
+    .option("--wait-seconds <s>", "each receive's long poll; stopping waits for it to end", Number, 5)
+    .option("--json", "JSON log lines even on a terminal")
     .action(async (flags: WorkerFlags) => {
       process.exitCode = await runWorker(flags);
     });
 }
 
 async function runWorker(flags: WorkerFlags): Promise<number> {
+  const output = consoleOutput({ json: flags.json ?? false });
   try {
-    const settings = readConfig();
     const target = resolveTarget(flags);
+    const dev = target.origin === TARGET_ORIGINS.dev ? readDevState() : undefined;
+    const ledgerFlags = dev === undefined || flags.ledgerTable !== undefined ? flags : devLedger(dev);
+    const ledger = ledgerClientFor(ledgerFlags);
+    const settings = readConfig({
+      ...(dev === undefined ? {} : devSettings(dev)),
+      ...process.env,
+      ...(ledger === undefined ? {} : { [envName("ledgerTable")]: ledger.table }),
+    });
     const sqs = sqsClientFor(target);
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({
@@ -60,33 +81,61 @@ async function runWorker(flags: WorkerFlags): Promise<number> {
     );
     const queueArn = Attributes?.QueueArn ?? "";
     const config = workerConfig(settings, target.queueUrl, Attributes?.RedrivePolicy);
-    const logger = createLogger({ level: config.logLevel });
+    const logger = createLogger({ level: config.logLevel, destination: output.destination });
     const source = new LocalEventSource({
       sqs,
       queueUrl: target.queueUrl,
       queueArn,
       region: queueArn.split(":")[3] ?? "",
-      handler: createUpdateHandler(config, { sqs, logger, sqsEndpoint: target.endpoint }),
+      handler: createUpdateHandler(config, {
+        sqs,
+        logger,
+        sqsEndpoint: target.endpoint,
+        ...(ledger === undefined ? {} : { dynamoDb: ledger.client }),
+      }),
       pollers: flags.pollers,
       batchSize: flags.batchSize,
       batchingWindowMs: flags.windowMs,
       functionTimeoutMs: flags.timeoutSeconds * 1000,
-      waitTimeSeconds: 20,
+      waitTimeSeconds: flags.waitSeconds,
       onPollError: (error) => logger.warn({ error: String(error) }, "poll failed; retrying"),
     }).start();
-    process.stderr.write(`spot-meta worker: consuming ${target.queueUrl} (Ctrl-C to stop)\n`);
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
-    process.stderr.write("stopping: finishing the invocations in flight…\n");
+    process.stderr.write(
+      [
+        `spot-meta worker: consuming ${target.queueUrl} (from ${target.origin}; Ctrl-C to stop)`,
+        `  dead letters to ${config.dlqUrl}; Spot at ${config.spotBaseUrl}; at most ${config.maxReceiveCount} receives`,
+        config.ledgerTable === undefined
+          ? "  warning: no ledger (--ledger-table): the newest update wins within a batch only, not across batches"
+          : `  the ledger ${config.ledgerTable}${ledger === undefined ? "" : ` at ${ledgerFlags.ledgerEndpointUrl ?? "AWS"}`}`,
+        "",
+      ].join("\n"),
+    );
+    const cause = await untilStopped();
+    process.stderr.write(
+      `stopping (${cause}): finishing the invocations in flight and the long polls (up to ${flags.waitSeconds} s), so no message is left invisible; Ctrl-C again to quit at once\n`,
+    );
     await source.stop();
     return 0;
   } catch (error) {
     if (!(error instanceof SpotMetaError)) throw error;
     process.stderr.write(`spot-meta worker: ${error.message}\n`);
     return 1;
+  } finally {
+    output.close();
   }
+}
+
+/** The handler's settings a running dev stack provides: its DLQ, the sandbox and its made-up token. */
+function devSettings(dev: DevState): Record<string, string> {
+  return {
+    [envName("dlqUrl")]: dev.dlqUrl,
+    [envName("spotBaseUrl")]: dev.sandboxUrl,
+    [envName("spotToken")]: dev.sandboxToken,
+  };
+}
+
+function devLedger(dev: DevState): LedgerFlags {
+  return { ledgerTable: dev.ledgerTable, ledgerEndpointUrl: dev.ledgerEndpoint, region: dev.region };
 }
 
 /**

@@ -30,6 +30,11 @@ export interface EventSourceOptions {
   functionTimeoutMs?: number;
   /** Long-poll wait when the queue is empty. @default 1 */
   waitTimeSeconds?: number;
+  /**
+   * Cut the long polls short on `stop()`: only for queues that stop with this process (the local
+   * stack's), since a poll cut short may still take messages with it. @default false
+   */
+  abortPollsOnStop?: boolean;
   /** Told when a receive or delete fails; the poller carries on. */
   onPollError?: (error: unknown) => void;
   /** Told after each invocation (for reports and tests). */
@@ -59,6 +64,7 @@ export class LocalEventSource {
       pollers: 1,
       functionTimeoutMs: 30_000,
       waitTimeSeconds: 1,
+      abortPollsOnStop: false,
       ...options,
     };
   }
@@ -68,7 +74,10 @@ export class LocalEventSource {
     return this;
   }
 
-  /** Stops polling and waits for the invocations (and their deletes) in flight to finish. */
+  /**
+   * Stops polling and waits for the invocations (and their deletes) in flight to finish, and for the
+   * long polls (up to `waitTimeSeconds`), whose messages go straight back to the queue.
+   */
   async stop(): Promise<void> {
     this.#abort.abort();
     await Promise.all(this.#pollers);
@@ -77,15 +86,15 @@ export class LocalEventSource {
 
   async #poll(): Promise<void> {
     let next = this.#gatherSafely();
-    while (!this.#abort.signal.aborted) {
+    for (;;) {
       const messages = await next;
+      // Stopping: what was gathered goes back to the queue now, not after its visibility timeout.
+      if (this.#abort.signal.aborted) return this.#release(messages);
       // Poll ahead while the function runs, as the event source mapping does: the next batch is
       // waiting when this invocation ends, instead of a receive round trip later.
       next = this.#gatherSafely();
       if (messages.length > 0) await this.#invoke(messages.map((m) => this.#toRecord(m)));
     }
-    // Stopping: what was gathered ahead goes back to the queue now, not after its visibility timeout.
-    await this.#release(await next);
   }
 
   /** A batch, or none after a failed receive: like the real event source, the poller carries on. */
@@ -117,7 +126,14 @@ export class LocalEventSource {
     return batch;
   }
 
+  /**
+   * Not cut short on stop unless `abortPollsOnStop`: a long poll the client gives up may still be
+   * answered by the queue (fauxqs does it; SQS may too), with messages that then stay invisible for
+   * their visibility timeout behind a poller that is gone. Stopping waits for the poll instead, and
+   * hands back what it brings.
+   */
   async #receive(max: number, waitSeconds: number): Promise<Message[]> {
+    const abortSignal = this.#options.abortPollsOnStop ? this.#abort.signal : undefined;
     try {
       const result = await this.#options.sqs.send(
         new ReceiveMessageCommand({
@@ -127,7 +143,7 @@ export class LocalEventSource {
           MessageSystemAttributeNames: ["All"],
           MessageAttributeNames: ["All"],
         }),
-        { abortSignal: this.#abort.signal },
+        { abortSignal },
       );
       return result.Messages ?? [];
     } catch (error) {

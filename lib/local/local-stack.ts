@@ -108,6 +108,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     queueUrl: queues.queueUrl,
     queueArn: queues.queueArn,
     region: queues.region,
+    // Its queues stop with it: a poll cut short on stop takes nothing anyone will miss.
+    abortPollsOnStop: true,
     handler: options.wrapHandler ? options.wrapHandler(handler) : handler,
     ...options.eventSource,
     functionTimeoutMs,

@@ -34,7 +34,18 @@ it("applies what is on the queue and stops cleanly on SIGINT", async () => {
   // Act
   const worker = spawn(
     process.execPath,
-    [BIN, "worker", "--queue-url", queues.queueUrl, "--endpoint-url", queues.endpoint, "--window-ms", "50"],
+    [
+      BIN,
+      "worker",
+      "--queue-url",
+      queues.queueUrl,
+      "--endpoint-url",
+      queues.endpoint,
+      "--window-ms",
+      "50",
+      "--wait-seconds",
+      "1",
+    ],
     { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   const output: string[] = [];

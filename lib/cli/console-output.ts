@@ -1,0 +1,129 @@
+/**
+ * Where the handler's log lines go when it runs on this machine (`spot-meta worker`, `spot-meta dev`).
+ * Not on a terminal, or with `--json`: the JSON lines as they are, for machines. On a terminal: for
+ * a person — warnings and errors as readable lines (pino-pretty), the per-message outcomes as one
+ * status line of counts, and, once the queue has been quiet for a while, a summary by outcome.
+ */
+
+import type { DestinationStream } from "pino";
+import pinoPretty from "pino-pretty";
+import { createTally, type RunTally } from "../local/run-tally.ts";
+
+/** Quiet this long after the last outcome, the run so far is summed up. */
+const QUIET_MS = 10_000;
+/** The status line is redrawn at most this often. */
+const STATUS_EVERY_MS = 250;
+
+export interface ConsoleOutput {
+  /** The logger's destination. */
+  destination: DestinationStream;
+  /** The counts so far. */
+  tally: RunTally;
+  /** Prints the summary (if anything happened since the last) and stops redrawing. */
+  close(): void;
+}
+
+export function consoleOutput(options: { json: boolean; stream?: NodeJS.WriteStream }): ConsoleOutput {
+  const stream = options.stream ?? process.stdout;
+  const tally = createTally();
+  if (options.json || !stream.isTTY) {
+    return {
+      destination: { write: (line: string) => void stream.write(line) },
+      tally,
+      close() {},
+    };
+  }
+  const pretty = pinoPretty({
+    destination: stream,
+    colorize: true,
+    translateTime: "SYS:HH:MM:ss",
+    sync: true,
+  });
+  let statusShown = false;
+  let lastDrawn = 0;
+  let lastOutcomeAt = 0;
+  let summedUp = true;
+  const clearStatus = () => {
+    if (statusShown) stream.write("\r\x1b[2K");
+    statusShown = false;
+  };
+  const drawStatus = () => {
+    stream.write(`\r\x1b[2K${statusLine(tally)}`);
+    statusShown = true;
+    lastDrawn = Date.now();
+  };
+  const sumUp = () => {
+    if (summedUp) return;
+    clearStatus();
+    stream.write(`${summary(tally)}\n`);
+    summedUp = true;
+  };
+  const quietWatch = setInterval(() => {
+    if (!summedUp && Date.now() - lastOutcomeAt >= QUIET_MS) sumUp();
+  }, 1_000);
+  quietWatch.unref();
+  return {
+    destination: {
+      write(line: string) {
+        const before = outcomes(tally);
+        tally.add(line);
+        if (outcomes(tally) > before) {
+          lastOutcomeAt = Date.now();
+          summedUp = false;
+        }
+        if (!isQuiet(line)) {
+          clearStatus();
+          const outcome = outcomeLine(line);
+          if (outcome === undefined) pretty.write(line);
+          else stream.write(outcome);
+        }
+        if (!summedUp && Date.now() - lastDrawn >= STATUS_EVERY_MS) drawStatus();
+      },
+    },
+    tally,
+    close() {
+      clearInterval(quietWatch);
+      sumUp();
+      clearStatus();
+    },
+  };
+}
+
+/** Info lines (each message's outcome) go into the counts; warnings and errors are shown. */
+function isQuiet(line: string): boolean {
+  return (
+    line.includes('"level":"info"') || line.includes('"level":"debug"') || line.includes('"level":"trace"')
+  );
+}
+
+/** A message's outcome that is shown (dead-lettered, kept), in one short line: the order and why. */
+function outcomeLine(line: string): string | undefined {
+  const entry = JSON.parse(line) as Record<string, unknown>;
+  if (typeof entry.outcome !== "string") return undefined;
+  const time = typeof entry.time === "string" ? new Date(entry.time).toLocaleTimeString("en-GB") : "";
+  const why = [entry.reason, entry.cause].filter((part) => typeof part === "string").join("; ");
+  return `[${time}] ${String(entry.level).toUpperCase()}: ${entry.outcome} ${String(entry.publicId ?? "(no id)")}${why === "" ? "" : `: ${why}`} (receive ${String(entry.receiveCount)})\n`;
+}
+
+const number = new Intl.NumberFormat("en-US");
+
+function outcomes(tally: RunTally): number {
+  return tally.applied + tally.superseded + tally.deadLettered + tally.retries;
+}
+
+function statusLine(tally: RunTally): string {
+  return `applied ${number.format(tally.applied)} · superseded ${number.format(tally.superseded)} · dead-lettered ${number.format(tally.deadLettered)} · handed back ${number.format(tally.retries)}`;
+}
+
+function summary(tally: RunTally): string {
+  const lines = [
+    "── so far (the queue has been quiet for a while) ──",
+    `  applied        ${number.format(tally.applied)}`,
+    `  superseded     ${number.format(tally.superseded)}  (a newer or the same update won)`,
+    `  dead-lettered  ${number.format(tally.deadLettered)}`,
+    ...[...tally.deadLetteredBy].map(([reason, count]) => `    ${number.format(count)} × ${reason}`),
+    `  handed back    ${number.format(tally.retries)}  (to be retried)`,
+  ];
+  if (tally.errors > 0) lines.push(`  error lines    ${number.format(tally.errors)}  (above)`);
+  return lines.join("\n");
+}

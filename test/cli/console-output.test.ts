@@ -1,0 +1,57 @@
+import { Writable } from "node:stream";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { consoleOutput } from "../../lib/cli/console-output.ts";
+
+/** A terminal that keeps what is written to it. */
+function terminal() {
+  const written: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      written.push(String(chunk));
+      done();
+    },
+  }) as unknown as NodeJS.WriteStream;
+  stream.isTTY = true;
+  return { stream, text: () => written.join("").replaceAll("\r\u001b[2K", "\n") };
+}
+
+const line = (fields: Record<string, unknown>) =>
+  `${JSON.stringify({ level: "info", time: "2026-11-29T18:00:00.000Z", msg: "message outcome", ...fields })}\n`;
+
+afterEach(() => vi.useRealTimers());
+
+describe("the handler's log lines on a terminal", () => {
+  it("counts the outcomes on a status line, shows a dead letter in one line, and sums up once the queue is quiet", () => {
+    vi.useFakeTimers();
+    const { stream, text } = terminal();
+    const output = consoleOutput({ json: false, stream });
+
+    output.destination.write(line({ outcome: "applied", publicId: "O1", receiveCount: 1 }));
+    output.destination.write(
+      line({
+        level: "warn",
+        outcome: "dead-lettered",
+        publicId: "Z1",
+        reasonClass: "permanent",
+        status: 404,
+        reason: "Spot answered 404",
+        receiveCount: 1,
+      }),
+    );
+    vi.advanceTimersByTime(11_000);
+
+    expect(text()).toContain("applied 1 · superseded 0 · dead-lettered 0 · handed back 0");
+    expect(text()).toMatch(/WARN: dead-lettered Z1: Spot answered 404 \(receive 1\)\n/);
+    expect(text()).toContain("  applied        1\n");
+    expect(text()).toContain("    1 × permanent 404\n");
+    expect(text()).not.toContain('"outcome"');
+    output.close();
+  });
+
+  it("passes JSON lines through untouched when asked, or when the output is not a terminal", () => {
+    const { stream, text } = terminal();
+    const applied = line({ outcome: "applied", publicId: "O1" });
+    consoleOutput({ json: true, stream }).destination.write(applied);
+    expect(text()).toBe(applied);
+  });
+});
