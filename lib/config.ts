@@ -10,10 +10,11 @@ const seconds = (max: number) => z.coerce.number().int().min(0).max(max);
 const positive = (max: number) => z.coerce.number().int().min(1).max(max);
 /** Any URL `new URL` accepts: zod's own check refuses the hosts of local SQS queue URLs. */
 export const urlString = z.string().refine((value) => URL.canParse(value), "must be a URL");
-const flag = z.union([
-  z.boolean(),
-  z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
-]);
+const flag = z.union(
+  [z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")],
+  // zod's own message for a union is "Invalid input": name the values a variable may take.
+  { error: "must be one of true, false, 1, 0" },
+);
 
 export const handlerConfigSchema = z
   .strictObject({

@@ -1,12 +1,12 @@
 /**
  * `spot-meta dlq …`: the commands, their options, and the one wrapper that runs each (exit code,
  * error line, and the handling of Ctrl-C for the commands that hold messages). The actions are in
- * dlq-read-commands.ts and dlq-replay-command.ts.
+ * dlq-read-commands.ts, dlq-purge-command.ts and dlq-replay-command.ts.
  */
 import type { Command } from "commander";
 import { MAX_VELOCITY } from "../dlq/redrive.ts";
 import { DEFAULT_REPLAY_RATE } from "../dlq/replay.ts";
-import { SpotMetaError } from "../errors.ts";
+import { describeFailure } from "./aws-failures.ts";
 import { trapInterrupts } from "./dlq-interrupts.ts";
 import { type CommonFlags, DLQ_EXIT_CODES, type DlqIo } from "./dlq-io.ts";
 import {
@@ -14,18 +14,12 @@ import {
   nonEmpty,
   positiveInteger,
   withFilters,
+  withLedger,
   withRead,
   withTarget,
 } from "./dlq-options.ts";
-import {
-  type ExportFlags,
-  exportCommand,
-  type PeekFlags,
-  type PurgeFlags,
-  peek,
-  purge,
-  stats,
-} from "./dlq-read-commands.ts";
+import { type PurgeFlags, purge } from "./dlq-purge-command.ts";
+import { type ExportFlags, exportCommand, type PeekFlags, peek, stats } from "./dlq-read-commands.ts";
 import { type RedriveFlags, type ReplayFlags, redrive, replay } from "./dlq-replay-command.ts";
 
 export type { DlqIo } from "./dlq-io.ts";
@@ -58,11 +52,11 @@ function registerLooks(dlq: Command, io: DlqIo): void {
     )
     .action((flags: CommonFlags) => run(io, "stats", (signal) => stats(io, flags, signal)));
 
-  withFilters(withRead(withTarget(dlq.command("peek"))))
+  withLedger(withFilters(withRead(withTarget(dlq.command("peek")))), "to show the version it holds")
     .description(
-      "The messages themselves: publicId, reason, status, error type, details, attempts, times, source.",
+      "The messages themselves: publicId, reason, status, error type, details, attempts, issuedAt, times, source; and how many match in all.",
     )
-    .option("--limit <n>", "show at most this many", positiveInteger, 20)
+    .option("--limit <n>", "show at most this many (all are read and counted)", positiveInteger, 20)
     .option("--show-metadata", "show metadata values (they can hold health information)")
     .action((flags: PeekFlags) => run(io, "peek", (signal) => peek(io, flags, signal)));
 
@@ -76,7 +70,7 @@ function registerLooks(dlq: Command, io: DlqIo): void {
 
 /** The commands that move or remove messages: replay, redrive, purge. */
 function registerChanges(dlq: Command, io: DlqIo): void {
-  withFilters(withRead(withTarget(dlq.command("replay"))))
+  withLedger(withFilters(withRead(withTarget(dlq.command("replay")))), "to skip superseded messages")
     .description(
       "Send the selected messages back to the source queue (body unchanged, failure attributes cleared, replay-count + 1), then delete them from the DLQ.",
     )
@@ -87,12 +81,6 @@ function registerChanges(dlq: Command, io: DlqIo): void {
       "--include-superseded",
       "also replay messages a newer applied update (or a newer DLQ message) supersedes",
     )
-    .option(
-      "--ledger-table <name>",
-      "the applied-updates ledger's DynamoDB table, to skip superseded messages",
-      nonEmpty,
-    )
-    .option("--ledger-endpoint-url <url>", "a non-AWS DynamoDB endpoint for --ledger-table", nonEmpty)
     .option("--force", "run even if the queue does not look like this stack's DLQ")
     .action((flags: ReplayFlags) => run(io, "replay", (signal) => replay(io, flags, signal)));
 
@@ -111,8 +99,12 @@ function registerChanges(dlq: Command, io: DlqIo): void {
     // Holds nothing: SQS moves the messages; Ctrl-C ends the client only.
     .action((flags: RedriveFlags) => run(io, "redrive", () => redrive(io, flags), { holds: false }));
 
-  withFilters(withRead(withTarget(dlq.command("purge"))))
+  withLedger(withFilters(withRead(withTarget(dlq.command("purge")))), "for --superseded")
     .description("Remove the selected messages for good. Without --yes, only says what it would remove.")
+    .option(
+      "--superseded",
+      "only the messages whose order the ledger holds a newer applied version of (with the other filters)",
+    )
     .option("--yes", "remove them")
     .option("--all", "with no filter: yes, every message")
     .option("--export <file>", "write them to this JSON Lines file first (readable by you only)", nonEmpty)
@@ -142,8 +134,9 @@ async function run(
 }
 
 function describeError(error: unknown): string {
-  if (error instanceof SpotMetaError) return error.message;
-  // The SDK's errors (no such queue, no permission, connection refused) name the cause well enough.
+  // Anything else (connection refused, a bug of ours) names its cause well enough by its name.
+  const known = describeFailure(error);
+  if (known !== undefined) return known;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }

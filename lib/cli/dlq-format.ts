@@ -12,6 +12,8 @@ import type { PurgeSummary } from "../dlq/purge.ts";
 import type { MoveTask } from "../dlq/redrive.ts";
 import type { ReplaySummary } from "../dlq/replay.ts";
 import type { DlqStats } from "../dlq/stats.ts";
+import { isOvertaken } from "../dlq/superseded.ts";
+import type { Version } from "../processor/version.ts";
 
 const REASON_WIDTH = 60;
 
@@ -88,42 +90,82 @@ export function formatStats(stats: DlqStats, queueName: string, now = Date.now()
   return `${lines.join("\n")}\n${readNote(stats)}`;
 }
 
+/** What the ledger holds for the orders a peek shows, when a ledger is known. */
+export interface LedgerView {
+  table: string;
+  /** publicId → the version applied; an order the ledger does not know is absent. */
+  applied: ReadonlyMap<string, Version>;
+  /** The error's name, when the ledger could not be read. */
+  unreadable?: string;
+}
+
 export function formatPeek(
   messages: readonly DlqMessage[],
-  options: ReadTotals & { showMetadata: boolean; matched: number },
+  options: ReadTotals & { showMetadata: boolean; matched: number; ledger?: LedgerView | undefined },
   now = Date.now(),
 ): string {
   if (messages.length === 0) return `no message matches (read ${options.read}).\n${readNote(options)}`;
-  const blocks = messages.map((message) => {
-    const failure = message.failure;
-    const headline = [
-      message.publicId ?? "(no publicId)",
-      message.reasonClass,
-      failure?.status === undefined ? undefined : String(failure.status),
-      failure?.errorType,
-      failure === undefined ? undefined : `${failure.attempts} attempt${failure.attempts === 1 ? "" : "s"}`,
-    ]
-      .filter((part) => part !== undefined)
-      .join("  ");
-    const rows: Array<[string, string]> = [
-      ["reason", failure?.reason ?? "moved by the queue's redrive policy (the handler crashed or timed out)"],
-    ];
-    // The handler repeats an invalid body's reason as its only detail: shown once.
-    if (failure !== undefined && failure.details.length > 0 && failure.details.join("; ") !== failure.reason)
-      rows.push(["details", failure.details.join("; ")]);
-    rows.push(["failed", when(lastFailureOf(message)?.toISOString(), now)]);
-    if (failure !== undefined) rows.push(["first", when(failure.firstFailureAt.toISOString(), now)]);
-    rows.push(["source", message.source ?? "-"]);
-    rows.push(["replays", String(message.replayCount)]);
-    rows.push(["metadata", metadataText(message, options.showMetadata)]);
-    rows.push(["message", message.messageId]);
-    return [headline, ...rows.map(([label, value]) => `  ${label.padEnd(9)}${value}`)].join("\n");
-  });
-  const more =
-    options.matched > messages.length || options.truncated
-      ? `\nshowing ${messages.length} of ${options.matched}${options.truncated ? "+" : ""} matching (--limit to see more)`
-      : "";
-  return `${blocks.join("\n\n")}\n${more}${more ? "\n" : ""}${readNote(options)}`;
+  const blocks = messages.map((message) => peekBlock(message, options, now));
+  const all = `${options.matched}${options.truncated ? "+" : ""}`;
+  const count =
+    options.matched > messages.length
+      ? `showing ${messages.length} of ${all} matching (--limit to see more)`
+      : `${all} matching, all shown`;
+  const ledgerNote =
+    options.ledger?.unreadable === undefined
+      ? ""
+      : `the ledger ${options.ledger.table} could not be read (${options.ledger.unreadable}): no applied versions shown\n`;
+  return `${blocks.join("\n\n")}\n\n${count}\n${ledgerNote}${readNote(options)}`;
+}
+
+function peekBlock(
+  message: DlqMessage,
+  options: { showMetadata: boolean; ledger?: LedgerView | undefined },
+  now: number,
+): string {
+  const failure = message.failure;
+  const headline = [
+    message.publicId ?? "(no publicId)",
+    message.reasonClass,
+    failure?.status === undefined ? undefined : String(failure.status),
+    failure?.errorType,
+    failure === undefined ? undefined : `${failure.attempts} attempt${failure.attempts === 1 ? "" : "s"}`,
+  ]
+    .filter((part) => part !== undefined)
+    .join("  ");
+  const rows: Array<[string, string]> = [
+    ["reason", failure?.reason ?? "moved by the queue's redrive policy (the handler crashed or timed out)"],
+  ];
+  // The handler repeats an invalid body's reason as its only detail: shown once.
+  if (failure !== undefined && failure.details.length > 0 && failure.details.join("; ") !== failure.reason)
+    rows.push(["details", failure.details.join("; ")]);
+  rows.push(["issued", issuedText(message, now)]);
+  if (options.ledger !== undefined && options.ledger.unreadable === undefined)
+    rows.push(["ledger", ledgerText(message, options.ledger, now)]);
+  rows.push(["failed", when(lastFailureOf(message)?.toISOString(), now)]);
+  if (failure !== undefined) rows.push(["first", when(failure.firstFailureAt.toISOString(), now)]);
+  rows.push(["source", message.source ?? "-"]);
+  rows.push(["replays", String(message.replayCount)]);
+  rows.push(["metadata", metadataText(message, options.showMetadata)]);
+  rows.push(["message", message.messageId]);
+  return [headline, ...rows.map(([label, value]) => `  ${label.padEnd(9)}${value}`)].join("\n");
+}
+
+/** The update's version time: its `issuedAt`, or the enqueue time a replay would stamp on it. */
+function issuedText(message: DlqMessage, now: number): string {
+  if (message.version === undefined) return "- (no readable issuedAt)";
+  const text = when(new Date(message.version).toISOString(), now);
+  // A body without issuedAt is replayed stamped with its first enqueue time (see DlqMessage.replayBody).
+  return message.replayBody === message.body ? text : `${text}, its first enqueue time (the body has none)`;
+}
+
+function ledgerText(message: DlqMessage, ledger: LedgerView, now: number): string {
+  const applied = ledger.applied.get(message.publicId ?? "");
+  if (applied === undefined) return "no version applied for this order";
+  const at = when(new Date(applied.issuedAt).toISOString(), now);
+  return isOvertaken(message, applied)
+    ? `${at} applied, newer: superseded (\`dlq purge --superseded\` removes it)`
+    : `${at} applied, not newer than this message`;
 }
 
 function metadataText(message: DlqMessage, show: boolean): string {
@@ -186,10 +228,17 @@ export function formatPurge(summary: PurgeSummary): string {
     for (const message of summary.selected)
       counts.set(message.reasonClass, (counts.get(message.reasonClass) ?? 0) + 1);
     for (const [reasonClass, count] of counts) lines.push(`  ${String(count).padStart(5)}  ${reasonClass}`);
+    if (summary.supersededOnly && summary.selected.length > 0)
+      lines.push(`superseded by a newer applied update: ${ids(summary.selected)}`);
   } else {
     lines.push(`removed ${summary.removed} of ${summary.selected.length} selected (${summary.read} read)`);
     if (summary.notRemoved > 0) lines.push(`NOT REMOVED ${summary.notRemoved}: still in the DLQ`);
     if (summary.interrupted) lines.push("interrupted: the rest is still in the DLQ");
+  }
+  if (summary.supersededOnly && summary.notSuperseded > 0) {
+    lines.push(
+      `left ${summary.notSuperseded} in the DLQ: selected by the filter, but not superseded (no newer applied update, or no readable version)`,
+    );
   }
   return `${lines.join("\n")}\n${readNote(summary)}`;
 }

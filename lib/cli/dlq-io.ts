@@ -46,9 +46,14 @@ export async function open(
   options: { needsSource: boolean },
 ): Promise<DlqTarget> {
   const target = await resolveDlqTarget(flags, options);
+  announce(io, target, what);
+  return target;
+}
+
+/** Says what is about to happen to which queue, once everything the command needs is found. */
+export function announce(io: DlqIo, target: DlqTarget, what: string): void {
   const source = target.sourceQueueUrl === undefined ? "" : ` (source queue ${target.sourceQueueUrl})`;
   io.err(`about to ${what}: DLQ ${target.dlqUrl}${source}; queues from ${target.origin}\n`);
-  return target;
 }
 
 /**

@@ -1,13 +1,16 @@
 /**
- * The applied-updates ledger the replay asks "is this superseded?", when one is configured:
+ * The applied-updates ledger the DLQ commands ask "is this superseded?", when one is configured:
  * `--ledger-table` (with `--ledger-endpoint-url` for a non-AWS endpoint such as the local
  * dynalite), or the ledger a running `spot-meta dev` announced.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { AppliedVersionLookup } from "../dlq/superseded.ts";
+import { appliedVersions } from "../ledger/applied-versions.ts";
 import { DynamoLedger } from "../ledger/dynamo-ledger.ts";
 import type { AppliedVersionReader } from "../ledger/table.ts";
 import { readDevState } from "../local/dev-state.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.ts";
+import { watchFailures } from "./aws-failures.ts";
 import type { DlqTarget } from "./dlq-target.ts";
 import { isLoopback, TARGET_ORIGINS } from "./target.ts";
 
@@ -27,6 +30,18 @@ export function ledgerReaderFor(flags: LedgerFlags): AppliedVersionReader | unde
   return ledger === undefined ? undefined : new DynamoLedger(ledger);
 }
 
+/**
+ * Reads the full applied versions (with their tie-break), 100 orders a `BatchGetItem`, for
+ * `purge --superseded` and `peek`; undefined without a table.
+ */
+export function appliedVersionLookupFor(
+  flags: LedgerFlags,
+): { lookup: AppliedVersionLookup; table: string } | undefined {
+  const ledger = ledgerClientFor(flags);
+  if (ledger === undefined) return undefined;
+  return { lookup: (ids) => appliedVersions(ledger.client, ledger.table, ids), table: ledger.table };
+}
+
 /** The DynamoDB client and table of the ledger the flags name, if they name one. */
 export function ledgerClientFor(flags: LedgerFlags): { client: DynamoDBClient; table: string } | undefined {
   if (flags.ledgerTable === undefined) return undefined;
@@ -37,7 +52,7 @@ export function ledgerClientFor(flags: LedgerFlags): { client: DynamoDBClient; t
     ...(region === undefined ? {} : { region }),
     ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
   });
-  return { client, table: flags.ledgerTable };
+  return { client: watchFailures(client, `the ledger table ${flags.ledgerTable}`), table: flags.ledgerTable };
 }
 
 /** The ledger of the running `spot-meta dev`, when the queues came from it and it announced one. */

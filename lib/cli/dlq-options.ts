@@ -1,6 +1,7 @@
 /**
  * The options the DLQ commands share: which queues (`withTarget`), how much to read and hold
- * (`withRead`), and which messages (`withFilters`, read into a {@link MessageFilter} by {@link filterFrom}).
+ * (`withRead`), which messages (`withFilters`, read into a {@link MessageFilter} by {@link filterFrom}),
+ * and the ledger that tells superseded messages (`withLedger`).
  *
  * Every value is checked as commander parses it, so a bad one is a usage error (exit 1, naming the
  * option and the value) before any queue is touched. An empty value is never "no filter": on call,
@@ -64,6 +65,17 @@ export function withRead(command: Command): Command {
       integerBetween(1, MAX_HOLD_FLAG_SECONDS),
       DEFAULT_HOLD_SECONDS,
     );
+}
+
+/** The applied-updates ledger, for the commands that ask it which messages are superseded. */
+export function withLedger(command: Command, use: string): Command {
+  return command
+    .option(
+      "--ledger-table <name>",
+      `the applied-updates ledger's DynamoDB table (else the running \`spot-meta dev\`'s), ${use}`,
+      nonEmpty,
+    )
+    .option("--ledger-endpoint-url <url>", "a non-AWS DynamoDB endpoint for --ledger-table", nonEmpty);
 }
 
 export function withFilters(command: Command): Command {

@@ -1,15 +1,16 @@
 /**
- * The actions of `dlq stats`, `peek`, `export` and `purge`: each says what it is about to do, calls
- * the library, prints the result and returns the exit code.
+ * The actions of `dlq stats`, `peek` and `export`, which leave every message where it is: each says
+ * what it is about to do, calls the library, prints the result and returns the exit code.
  */
+import type { DlqMessage } from "../dlq/dlq-message.ts";
 import { Truncation } from "../dlq/dlq-reader.ts";
-import { DlqArgumentError } from "../dlq/errors.ts";
 import { exportMessages, toExported } from "../dlq/export.ts";
-import { describeFilter, isEmptyFilter } from "../dlq/filters.ts";
+import { describeFilter } from "../dlq/filters.ts";
 import { dlqStats, peekMessages } from "../dlq/inspect.ts";
-import { purgeMessages } from "../dlq/purge.ts";
 import { queueNameOf } from "../dlq/queue-pair.ts";
-import { formatExport, formatPeek, formatPurge, formatStats } from "./dlq-format.ts";
+import { appliedVersionsOf, isOvertaken } from "../dlq/superseded.ts";
+import type { Version } from "../processor/version.ts";
+import { formatExport, formatPeek, formatStats, type LedgerView } from "./dlq-format.ts";
 import {
   type CommonFlags,
   DLQ_EXIT_CODES,
@@ -19,12 +20,12 @@ import {
   readExitCode,
   readSettings,
 } from "./dlq-io.ts";
+import { appliedVersionLookupFor, devLedgerFlags, type LedgerFlags } from "./dlq-ledger.ts";
 import { filterFrom } from "./dlq-options.ts";
-import { guardDestructive } from "./dlq-target.ts";
+import type { DlqTarget } from "./dlq-target.ts";
 
-export type PeekFlags = CommonFlags & { limit: number; showMetadata?: boolean };
+export type PeekFlags = CommonFlags & LedgerFlags & { limit: number; showMetadata?: boolean };
 export type ExportFlags = CommonFlags & { out: string };
-export type PurgeFlags = CommonFlags & { yes?: boolean; all?: boolean; export?: string };
 
 export async function stats(io: DlqIo, flags: CommonFlags, signal: AbortSignal): Promise<number> {
   const target = await open(io, flags, "read and count", { needsSource: false });
@@ -49,25 +50,62 @@ export async function peek(io: DlqIo, flags: PeekFlags, signal: AbortSignal): Pr
     limit: flags.limit,
     ...readSettings(io, flags, signal),
   });
+  const ledger = await ledgerView(flags, target, result.messages);
   if (flags.json) {
     io.out(
       json({
         ...result,
-        messages: result.messages.map((message) => {
-          const { body, ...exported } = toExported(message);
-          return flags.showMetadata
-            ? { ...exported, body, metadata: message.metadata ?? null }
-            : {
-                ...exported,
-                metadataKeys: message.metadata === undefined ? null : Object.keys(message.metadata),
-              };
-        }),
+        messages: result.messages.map((message) => peekJson(message, flags.showMetadata ?? false, ledger)),
       }),
     );
   } else {
-    io.out(formatPeek(result.messages, { showMetadata: flags.showMetadata ?? false, ...result }));
+    io.out(formatPeek(result.messages, { showMetadata: flags.showMetadata ?? false, ...result, ledger }));
   }
   return result.truncation === Truncation.interrupted ? DLQ_EXIT_CODES.partial : DLQ_EXIT_CODES.ok;
+}
+
+/**
+ * What the ledger holds for the shown messages' orders, when a ledger is known: one `BatchGetItem`
+ * per 100 shown. A ledger that cannot be read costs the view, not the peek.
+ */
+async function ledgerView(
+  flags: LedgerFlags,
+  target: DlqTarget,
+  messages: readonly DlqMessage[],
+): Promise<LedgerView | undefined> {
+  const ledger = appliedVersionLookupFor(devLedgerFlags(flags, target));
+  if (ledger === undefined || messages.length === 0) return undefined;
+  try {
+    return { table: ledger.table, applied: await appliedVersionsOf(ledger.lookup, messages) };
+  } catch (error) {
+    return {
+      table: ledger.table,
+      applied: new Map(),
+      unreadable: error instanceof Error ? error.name : "error",
+    };
+  }
+}
+
+/** One message of `peek --json`: the export's fields, its `issuedAt`, and the ledger's version when known. */
+function peekJson(message: DlqMessage, showMetadata: boolean, ledger: LedgerView | undefined) {
+  const { body, ...exported } = toExported(message);
+  const issuedAt = message.version === undefined ? null : new Date(message.version).toISOString();
+  const applied: Version | undefined = ledger?.applied.get(message.publicId ?? "");
+  const fromLedger =
+    ledger === undefined || ledger.unreadable !== undefined
+      ? {}
+      : {
+          appliedIssuedAt: applied === undefined ? null : new Date(applied.issuedAt).toISOString(),
+          superseded: isOvertaken(message, applied),
+        };
+  return showMetadata
+    ? { ...exported, issuedAt, ...fromLedger, body, metadata: message.metadata ?? null }
+    : {
+        ...exported,
+        issuedAt,
+        ...fromLedger,
+        metadataKeys: message.metadata === undefined ? null : Object.keys(message.metadata),
+      };
 }
 
 export async function exportCommand(io: DlqIo, flags: ExportFlags, signal: AbortSignal): Promise<number> {
@@ -84,28 +122,4 @@ export async function exportCommand(io: DlqIo, flags: ExportFlags, signal: Abort
   });
   io.out(flags.json ? json(summary) : formatExport(summary));
   return readExitCode(summary);
-}
-
-export async function purge(io: DlqIo, flags: PurgeFlags, signal: AbortSignal): Promise<number> {
-  const filter = filterFrom(flags);
-  if (flags.yes && isEmptyFilter(filter) && !flags.all) {
-    throw new DlqArgumentError("no filter given: that is every message. Add --all if you mean it.");
-  }
-  const target = await open(
-    io,
-    flags,
-    `${flags.yes ? "REMOVE" : "dry run (no --yes): count, remove nothing, for"} ${describeFilter(filter)}`,
-    { needsSource: false },
-  );
-  if (flags.yes) io.err(`  checked: ${await guardDestructive(target, flags.force ?? false)}\n`);
-  const summary = await purgeMessages({
-    sqs: target.sqs,
-    dlqUrl: target.dlqUrl,
-    filter,
-    confirm: flags.yes ?? false,
-    exportTo: flags.export,
-    ...readSettings(io, flags, signal),
-  });
-  io.out(flags.json ? json(summary) : formatPurge(summary));
-  return summary.notRemoved > 0 || summary.interrupted ? DLQ_EXIT_CODES.partial : readExitCode(summary);
 }

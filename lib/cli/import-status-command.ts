@@ -12,6 +12,7 @@ import { findReceipt, type ImportReceipt, importIdOfSource } from "../csv-import
 import { MAX_READ, withDlqReader } from "../dlq/dlq-reader.ts";
 import { SpotMetaError } from "../errors.ts";
 import { appliedVersions } from "../ledger/applied-versions.ts";
+import { describeFailure } from "./aws-failures.ts";
 import { devLedgerFlags, type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
 import { type DlqTarget, resolveDlqTarget } from "./dlq-target.ts";
 import { createStatusProgress, formatStatus } from "./import-status-format.ts";
@@ -75,10 +76,10 @@ async function runImportStatus(idOrFile: string, flags: StatusFlags): Promise<nu
     process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     return exitCodeOf(status);
   } catch (error) {
-    // The project's refusals, and AWS's (a queue or table that does not exist, access denied), in one line.
-    if (!(error instanceof SpotMetaError) && !(error instanceof Error && "$metadata" in error)) throw error;
-    const aws = error instanceof SpotMetaError ? undefined : (error as Error).name;
-    process.stderr.write(`spot-meta import-status: ${aws === undefined ? "" : `${aws}: `}${error.message}\n`);
+    // The project's refusals, and AWS's (a queue or table that does not exist, no region, access denied), in one line.
+    const line = describeFailure(error);
+    if (line === undefined) throw error;
+    process.stderr.write(`spot-meta import-status: ${line}\n`);
     return STATUS_EXIT_CODES.failed;
   } finally {
     target?.sqs.destroy();

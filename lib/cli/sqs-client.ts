@@ -4,22 +4,25 @@
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.ts";
+import { watchFailures } from "./aws-failures.ts";
 import type { QueueTarget } from "./target.ts";
 
 /**
  * An SQS client for the target: its endpoint, its region (else the queue URL's, else the AWS
  * configuration's; a local endpoint needs none), and placeholder credentials for a local endpoint.
+ * Its failures are watched for the commands' one-line errors (aws-failures.ts).
  */
 export function sqsClientFor(target: QueueTarget): SQSClient {
   const region =
     target.region ??
     regionOfQueueUrl(target.queueUrl) ??
     (target.localCredentials ? LOCAL_REGION : undefined);
-  return new SQSClient({
+  const client = new SQSClient({
     ...(target.endpoint !== undefined ? { endpoint: target.endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
     ...(target.localCredentials ? { credentials: LOCAL_CREDENTIALS } : {}),
   });
+  return watchFailures(client, `the queue ${target.queueUrl}`);
 }
 
 /** `https://sqs.eu-west-1.amazonaws.com/123/q` → `eu-west-1`. */

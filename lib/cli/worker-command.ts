@@ -8,11 +8,12 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
 import { envName, type HandlerConfig, readConfig } from "../config.ts";
-import { ConfigError, SpotMetaError } from "../errors.ts";
+import { ConfigError } from "../errors.ts";
 import { type DevState, readDevState } from "../local/dev-state.ts";
 import { LocalEventSource } from "../local/event-source.ts";
 import { createLogger } from "../logger.ts";
 import { createUpdateHandler } from "../update-handler.ts";
+import { describeFailure } from "./aws-failures.ts";
 import { consoleOutput } from "./console-output.ts";
 import { type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
 import { sqsClientFor } from "./sqs-client.ts";
@@ -117,8 +118,10 @@ async function runWorker(flags: WorkerFlags): Promise<number> {
     await source.stop();
     return 0;
   } catch (error) {
-    if (!(error instanceof SpotMetaError)) throw error;
-    process.stderr.write(`spot-meta worker: ${error.message}\n`);
+    // Refusals (the settings, no queue, no region) in one line; a bug keeps its stack.
+    const line = describeFailure(error);
+    if (line === undefined) throw error;
+    process.stderr.write(`spot-meta worker: ${line}\n`);
     return 1;
   } finally {
     output.close();

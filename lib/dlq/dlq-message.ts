@@ -7,6 +7,7 @@ import { parseUpdate, serializeUpdate } from "../contract.ts";
 import {
   type Failure,
   FailureAttribute,
+  KEPT_ATTRIBUTES,
   REPLAY_COUNT_ATTRIBUTE,
   type ReasonClass,
   readFailure,
@@ -57,7 +58,10 @@ export interface DlqMessage {
   messageGroupId: string | undefined;
 }
 
-const FAILURE_ATTRIBUTE_NAMES = new Set<string>(Object.values(FailureAttribute));
+/** What a replay clears: the failure attributes, but for the first failure's time, which it carries. */
+const CLEARED_ON_REPLAY = new Set<string>(
+  Object.values(FailureAttribute).filter((name) => !(KEPT_ATTRIBUTES as readonly string[]).includes(name)),
+);
 
 /** Reads an SQS message received with `MessageAttributeNames: ["All"]` and its system attributes. */
 export function toDlqMessage(message: Message): DlqMessage {
@@ -97,12 +101,13 @@ export function lastFailureOf(message: DlqMessage): Date | undefined {
 
 /**
  * The attributes a replayed message goes back with: every attribute but the failure ones (they
- * describe a failure that is being retried), and `replay-count` one higher.
+ * describe a failure that is being retried), and `replay-count` one higher. `failure-first-at`
+ * stays, so that a failure after the replay still tells when the message first failed.
  */
 export function replayAttributes(message: DlqMessage): Record<string, MessageAttributeValue> {
   const kept: Record<string, MessageAttributeValue> = {};
   for (const [name, value] of Object.entries(message.attributes)) {
-    if (!FAILURE_ATTRIBUTE_NAMES.has(name)) kept[name] = value;
+    if (!CLEARED_ON_REPLAY.has(name)) kept[name] = value;
   }
   kept[REPLAY_COUNT_ATTRIBUTE] = { DataType: "Number", StringValue: String(message.replayCount + 1) };
   return kept;

@@ -34,7 +34,7 @@ export const Truncation = {
   max: "max",
   /** The read's memory budget ({@link READ_BUDGET_BYTES}) is used up. */
   memory: "memory",
-  /** Enough messages matched (peek's and replay's `--limit`). */
+  /** Enough messages were replayed (replay's `--limit`). */
   limit: "limit",
   /** Stopped on request (Ctrl-C). */
   interrupted: "interrupted",
@@ -55,8 +55,6 @@ export interface ReadOptions {
   waitTimeSeconds?: number;
   /** Stops reading (the read is then `interrupted`). */
   signal?: AbortSignal;
-  /** Stop once this many read messages satisfy `select` (peek with a limit). */
-  stopAfter?: { count: number; select: (message: DlqMessage) => boolean };
   /** For tests. @default READ_BUDGET_BYTES */
   budgetBytes?: number;
 }
@@ -118,7 +116,6 @@ export class DlqReader {
   readonly #approximateTotal: number;
   readonly #seen = new Set<string>();
   #bytes = 0;
-  #selected = 0;
   #stopped: Truncation | undefined;
   #deletedSinceRound = 0;
   #rounds = 0;
@@ -226,9 +223,8 @@ export class DlqReader {
   }
 
   #boundReached(): Truncation | undefined {
-    const { max, signal, stopAfter, budgetBytes = READ_BUDGET_BYTES } = this.#options;
+    const { max, signal, budgetBytes = READ_BUDGET_BYTES } = this.#options;
     if (signal?.aborted) return Truncation.interrupted;
-    if (stopAfter !== undefined && this.#selected >= stopAfter.count) return Truncation.limit;
     if (this.#seen.size >= max) return Truncation.max;
     if (this.#bytes >= budgetBytes) return Truncation.memory;
     return undefined;
@@ -237,7 +233,6 @@ export class DlqReader {
   #take(message: DlqMessage): void {
     this.#seen.add(message.messageId);
     this.#bytes += messageBytes(message.body, message.attributes);
-    if (this.#options.stopAfter?.select(message)) this.#selected += 1;
   }
 
   async #receive(waitTimeSeconds = this.#options.waitTimeSeconds ?? 1): Promise<DlqMessage[]> {

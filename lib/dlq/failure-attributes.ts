@@ -2,6 +2,11 @@
  * The message attributes that say why a message is in the DLQ. The handler writes them; the DLQ
  * tool reads, groups and clears them. SQS allows ten attributes a message: `source`, `replay-count`
  * and these eight fit.
+ *
+ * A replay keeps one of them, `failure-first-at`: the next dead-lettering of the message writes
+ * the same name again ({@link keepFirstFailure}), so the first failure survives any number of
+ * replays without an eleventh attribute in the DLQ (on the source queue the message then carries
+ * `source`, `replay-count`, `failure-first-at` and, once handed back, `history`).
  */
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
 
@@ -30,8 +35,15 @@ export const FailureAttribute = {
 export const SOURCE_ATTRIBUTE = "source";
 /** How many times the DLQ tool put this message back. */
 export const REPLAY_COUNT_ATTRIBUTE = "replay-count";
-/** Attributes that travel with a message into the DLQ and back; others are dropped to stay within ten. */
-export const KEPT_ATTRIBUTES = [SOURCE_ATTRIBUTE, REPLAY_COUNT_ATTRIBUTE] as const;
+/**
+ * Attributes that travel with a message into the DLQ and back; others are dropped to stay within ten.
+ * `failure-first-at` is one of the eight failure attributes: kept, it costs no name of its own.
+ */
+export const KEPT_ATTRIBUTES = [
+  SOURCE_ATTRIBUTE,
+  REPLAY_COUNT_ATTRIBUTE,
+  FailureAttribute.firstFailureAt,
+] as const;
 
 /** SQS caps a message attribute's size with the message; details are clipped well below that. */
 const DETAILS_MAX_CHARS = 2_000;
@@ -60,6 +72,20 @@ export function failureAttributes(failure: Failure): Record<string, MessageAttri
   if (failure.status !== undefined) attributes[FailureAttribute.status] = number(failure.status);
   if (failure.errorType !== undefined) attributes[FailureAttribute.errorType] = text(failure.errorType);
   return attributes;
+}
+
+/**
+ * The first failure to write when the handler dead-letters a message: the one the message carries
+ * (a replayed message keeps its `failure-first-at`) when it is earlier than this delivery's own.
+ * @param carried the record's message attributes, as Lambda hands them over
+ * @param own the first failure this delivery knows of (its first receive, or now)
+ */
+export function keepFirstFailure(
+  carried: Readonly<Record<string, { stringValue?: string | undefined }>> | undefined,
+  own: Date,
+): Date {
+  const earlier = Date.parse(carried?.[FailureAttribute.firstFailureAt]?.stringValue ?? "");
+  return Number.isFinite(earlier) && earlier < own.getTime() ? new Date(earlier) : own;
 }
 
 /** Reads the failure back from a dead-lettered message's attributes; undefined when it has none. */

@@ -34,22 +34,21 @@ export async function dlqStats(options: InspectOptions): Promise<DlqStats> {
 
 export interface PeekResult extends ReadTotals {
   messages: DlqMessage[];
-  /** Matching messages read (at least `messages.length`; reading stops once `limit` match). */
+  /** Every read message that matches the filter; `messages` are the first `limit` of them. */
   matched: number;
 }
 
 /**
- * The first `limit` messages that match the filter, oldest failure first.
+ * The first `limit` messages that match the filter, oldest failure first, and how many match in
+ * all: the whole DLQ is read (up to `max`), as `stats` reads it, so the count is not cut at `limit`.
  * @throws the SDK's error when the DLQ cannot be read
  */
 export async function peekMessages(
   options: InspectOptions & { filter: MessageFilter; limit: number },
 ): Promise<PeekResult> {
   const now = Date.now();
-  const select = (message: DlqMessage) => matchesFilter(message, options.filter, now);
-  const stopAfter = { count: options.limit, select };
-  return withDlqReader(options.sqs, options.dlqUrl, { ...options, stopAfter }, async (reader) => {
-    const matched = (await reader.next()).filter(select);
+  return withDlqReader(options.sqs, options.dlqUrl, options, async (reader) => {
+    const matched = (await reader.next()).filter((message) => matchesFilter(message, options.filter, now));
     const byLastFailure = (message: DlqMessage) =>
       message.failure?.lastFailureAt.getTime() ?? message.sentAt?.getTime() ?? 0;
     matched.sort((a, b) => byLastFailure(a) - byLastFailure(b));

@@ -3,6 +3,10 @@
  * says what it would remove; with `exportTo`, the messages are written (and synced) first, so a
  * purge never removes what the export did not record. A FIFO DLQ is read in rounds: each round's
  * deletes unlock the next messages of their groups.
+ *
+ * With `onlySuperseded`, it selects, among what the filter selects, only the messages a newer
+ * applied update has overtaken (superseded.ts). The ledger is read before the round's deletes, and
+ * never goes back to an older version, so a message found overtaken is still overtaken when removed.
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DlqMessage } from "./dlq-message.ts";
@@ -10,6 +14,7 @@ import { type DlqReader, type ReadTotals, withDlqReader } from "./dlq-reader.ts"
 import { toLines } from "./export.ts";
 import { type MessageFilter, matchesFilter } from "./filters.ts";
 import { OwnerOnlyFile } from "./owner-only-file.ts";
+import { type AppliedVersionLookup, splitOvertaken } from "./superseded.ts";
 
 export interface PurgeOptions {
   sqs: SQSClient;
@@ -19,6 +24,8 @@ export interface PurgeOptions {
   confirm: boolean;
   /** Write the selected messages here (JSON Lines, owner-only) before removing them. */
   exportTo?: string;
+  /** Select only the messages the ledger holds a newer version of (`--superseded`), read through this. */
+  onlySuperseded?: AppliedVersionLookup;
   /** @default 10_000 */
   max?: number;
   /** @default 30 */
@@ -39,13 +46,17 @@ export interface PurgeSummary extends ReadTotals {
   notRemoved: number;
   exportedTo: string | undefined;
   interrupted: boolean;
+  /** Only superseded messages were selected (`onlySuperseded`). */
+  supersededOnly: boolean;
+  /** Matched the filter, but no newer applied update overtakes them: left in the DLQ. */
+  notSuperseded: number;
 }
 
 /**
  * Purges the selected messages (or says what it would).
- * @throws the SDK's error when the DLQ cannot be read; the file system's when the export cannot be
- *   written (nothing more is removed then). The export file, once anything was written to it, is
- *   put in place even then: it records everything removed.
+ * @throws the SDK's error when the DLQ cannot be read, or the ledger's when a lookup fails; the
+ *   file system's when the export cannot be written (nothing more is removed then). The export
+ *   file, once anything was written to it, is put in place even then: it records everything removed.
  */
 export async function purgeMessages(options: PurgeOptions): Promise<PurgeSummary> {
   const file = options.exportTo === undefined ? undefined : new OwnerOnlyFile(options.exportTo);
@@ -76,10 +87,17 @@ async function purgeRounds(
     notRemoved: 0,
     exportedTo: options.exportTo,
     interrupted: false,
+    supersededOnly: options.onlySuperseded !== undefined,
+    notSuperseded: 0,
   };
   do {
     const now = Date.now();
-    const selected = (await reader.next()).filter((message) => matchesFilter(message, options.filter, now));
+    let selected = (await reader.next()).filter((message) => matchesFilter(message, options.filter, now));
+    if (options.onlySuperseded !== undefined) {
+      const split = await splitOvertaken(options.onlySuperseded, selected);
+      selected = split.overtaken;
+      summary.notSuperseded += split.notOvertaken.length;
+    }
     file?.append(toLines(selected));
     summary.selected.push(...selected.map(describe));
     if (!options.confirm) continue;

@@ -5,7 +5,7 @@
 import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { serializeUpdate } from "../contract.ts";
-import { type Failure, ReasonClass } from "../dlq/failure-attributes.ts";
+import { type Failure, keepFirstFailure, ReasonClass } from "../dlq/failure-attributes.ts";
 import type { AppliedOutcome, FailedOutcome } from "../spot/outcome.ts";
 import { MIN_ATTEMPT_MS } from "../spot/retry-policy.ts";
 import type { ResolvedDeps } from "./batch-processor.ts";
@@ -373,7 +373,10 @@ export class Invocation {
       ...(extra.errorType === undefined ? {} : { errorType: extra.errorType }),
       details: extra.details ?? [reason],
       attempts: history.ownFailures + 1,
-      firstFailureAt: earlier && firstReceive > 0 ? new Date(Math.min(firstReceive, Date.now())) : now,
+      firstFailureAt: keepFirstFailure(
+        record.messageAttributes,
+        earlier && firstReceive > 0 ? new Date(Math.min(firstReceive, Date.now())) : now,
+      ),
       lastFailureAt: now,
     };
   }

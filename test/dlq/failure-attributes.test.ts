@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   type Failure,
+  FailureAttribute,
   failureAttributes,
+  KEPT_ATTRIBUTES,
+  keepFirstFailure,
   ReasonClass,
   readFailure,
 } from "../../lib/dlq/failure-attributes.ts";
@@ -41,5 +44,31 @@ describe("failure attributes", () => {
 
   it("say nothing of a message that has no failure", () => {
     expect(readFailure({})).toBeUndefined();
+  });
+});
+
+describe("the first failure through a replay", () => {
+  const own = new Date("2026-11-28T09:00:00.000Z");
+
+  it("is the one the replayed message carries, when earlier than this delivery's", () => {
+    const carried = { [FailureAttribute.firstFailureAt]: { stringValue: "2026-11-20T08:00:00.000Z" } };
+
+    expect(keepFirstFailure(carried, own)).toStrictEqual(new Date("2026-11-20T08:00:00.000Z"));
+  });
+
+  it("is this delivery's own without a carried time, with an unreadable or a later one", () => {
+    const at = (stringValue: string) => ({ [FailureAttribute.firstFailureAt]: { stringValue } });
+
+    expect(keepFirstFailure({}, own)).toBe(own);
+    expect(keepFirstFailure(undefined, own)).toBe(own);
+    expect(keepFirstFailure(at("yesterday"), own)).toBe(own);
+    expect(keepFirstFailure(at("2026-11-29T00:00:00.000Z"), own)).toBe(own);
+  });
+
+  it("costs no attribute: what travels and what a failure writes are ten names at most", () => {
+    const names = new Set([...KEPT_ATTRIBUTES, ...Object.keys(failureAttributes(failure))]);
+
+    expect(KEPT_ATTRIBUTES).toContain(FailureAttribute.firstFailureAt);
+    expect(names.size).toBe(10);
   });
 });

@@ -186,12 +186,18 @@ describe("planReplay", () => {
 });
 
 describe("replayAttributes", () => {
-  it("drops the failure attributes, keeps the source and counts the replay", () => {
-    const message = dlqMessage({ publicId: "A", source: "csv:orders.csv:42", replayCount: 2 });
+  it("drops the failure attributes but the first failure's time, keeps the source and counts the replay", () => {
+    const message = dlqMessage({
+      publicId: "A",
+      source: "csv:orders.csv:42",
+      replayCount: 2,
+      failure: { firstFailureAt: new Date("2026-11-20T08:00:00.000Z") },
+    });
 
     expect(replayAttributes(message)).toStrictEqual({
       source: { DataType: "String", StringValue: "csv:orders.csv:42" },
       "replay-count": { DataType: "Number", StringValue: "3" },
+      "failure-first-at": { DataType: "String", StringValue: "2026-11-20T08:00:00.000Z" },
     });
   });
 });

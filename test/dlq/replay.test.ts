@@ -160,8 +160,11 @@ describe("dlq replay, filter by filter", () => {
     expect(await dlqContents(stack)).toStrictEqual(INVALID_IN_DLQ);
   });
 
-  it("replays invalid ones when named: they come back with the body unchanged, the source kept, replay-count 1", async () => {
+  it("replays invalid ones when named: they come back with the body unchanged, the source kept, replay-count 1, and their first failure", async () => {
     const { stack } = fixture;
+    const firstFailures = new Map(
+      (await readWhole(stack.sqs, stack.queues.dlqUrl)).map((m) => [m.body, m.failure?.firstFailureAt]),
+    );
 
     const run = await runDlq(stack, ["replay", "--reason-class", "invalid"]);
     await stack.waitUntilDrained();
@@ -173,6 +176,11 @@ describe("dlq replay, filter by filter", () => {
       expect(message.replayCount).toBe(1);
       expect(message.source).toMatch(/^test:fixture:\d+$/);
       expect(message.reasonClass).toBe("invalid");
+      // The handler dead-lettered it again, and kept when it first failed, before the replay.
+      expect(message.failure?.firstFailureAt).toStrictEqual(firstFailures.get(message.body));
+      expect(message.failure?.lastFailureAt.getTime()).toBeGreaterThan(
+        message.failure?.firstFailureAt.getTime() ?? Number.POSITIVE_INFINITY,
+      );
     }
   });
 });
