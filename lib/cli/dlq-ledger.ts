@@ -6,8 +6,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { AppliedVersionLookup } from "../dlq/superseded.ts";
 import { appliedVersions } from "../ledger/applied-versions.ts";
-import { DynamoLedger } from "../ledger/dynamo-ledger.ts";
-import type { AppliedVersionReader } from "../ledger/table.ts";
 import { readDevState } from "../local/dev-state.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.ts";
 import { watchFailures } from "./aws-failures.ts";
@@ -18,16 +16,6 @@ export interface LedgerFlags {
   ledgerTable?: string;
   ledgerEndpointUrl?: string;
   region?: string;
-}
-
-/**
- * The applied-updates ledger the replay asks "is this superseded?", when one is configured:
- * `--ledger-table` (with `--ledger-endpoint-url` for a non-AWS endpoint such as the local
- * dynalite). Without a table, undefined: the replay then only knows superseding DLQ messages.
- */
-export function ledgerReaderFor(flags: LedgerFlags): AppliedVersionReader | undefined {
-  const ledger = ledgerClientFor(flags);
-  return ledger === undefined ? undefined : new DynamoLedger(ledger);
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   readExitCode,
   readSettings,
 } from "./dlq-io.ts";
-import { devLedgerFlags, type LedgerFlags, ledgerReaderFor } from "./dlq-ledger.ts";
+import { appliedVersionLookupFor, devLedgerFlags, type LedgerFlags } from "./dlq-ledger.ts";
 import { filterFrom } from "./dlq-options.ts";
 import { type DlqTargetFlags, guardDestructive } from "./dlq-target.ts";
 
@@ -43,7 +43,7 @@ export async function replay(io: DlqIo, flags: ReplayFlags, signal: AbortSignal)
   );
   io.err(`  checked: ${await guardDestructive(target, flags.force ?? false)}\n`);
   const ledgerFlags = devLedgerFlags(flags, target);
-  const ledger = ledgerReaderFor(ledgerFlags);
+  const ledger = appliedVersionLookupFor(ledgerFlags)?.lookup;
   if (ledger !== undefined) {
     io.err(`  superseded check: the ledger table ${ledgerFlags.ledgerTable}\n`);
   } else if (!flags.includeSuperseded) {

@@ -4,6 +4,7 @@
  * for a valid body without one its original enqueue time, which the replay stamps on it (see
  * `DlqMessage.version`): both rules below hold for it as for any other.
  *
+ * Versions compare as the handler compares them: `issuedAt`, then the tie-break of the metadata.
  * In this order, a message stays in the DLQ when
  *  1. it is invalid and invalid messages were not asked for by name (it would only come back);
  *  2. the ledger has applied the same or a newer version of its order (it would be superseded, or
@@ -11,8 +12,10 @@
  *  3. a newer message for the same order is replayed in the same run (only the newest goes back).
  * `includeSuperseded` lifts 2 and 3, not 1.
  */
+import type { Version } from "../processor/version.ts";
 import type { DlqMessage } from "./dlq-message.ts";
 import { ReasonClass } from "./failure-attributes.ts";
+import { compareMessages, isReachedOrOvertaken } from "./superseded.ts";
 
 export const SkipReason = {
   invalid: "invalid",
@@ -32,8 +35,8 @@ export interface PlanOptions {
   /** The caller named `invalid` among the reason classes. */
   includeInvalid: boolean;
   includeSuperseded: boolean;
-  /** publicId → the version (epoch ms) the ledger says is applied; absent when unknown. */
-  appliedVersions: ReadonlyMap<string, number>;
+  /** publicId → the version the ledger says is applied; absent when unknown. */
+  appliedVersions: ReadonlyMap<string, Version>;
   limit?: number;
 }
 
@@ -43,7 +46,10 @@ export function planReplay(selected: readonly DlqMessage[], options: PlanOptions
   for (const message of selected) {
     if (message.reasonClass === ReasonClass.invalid && !options.includeInvalid) {
       skipped.push({ message, reason: SkipReason.invalid });
-    } else if (!options.includeSuperseded && isSupersededByLedger(message, options.appliedVersions)) {
+    } else if (
+      !options.includeSuperseded &&
+      isReachedOrOvertaken(message, options.appliedVersions.get(message.publicId ?? ""))
+    ) {
       skipped.push({ message, reason: SkipReason.supersededByLedger });
     } else {
       candidates.push(message);
@@ -54,7 +60,7 @@ export function planReplay(selected: readonly DlqMessage[], options: PlanOptions
     for (const message of candidates) {
       if (message.publicId === undefined || message.version === undefined) continue;
       const newest = newestPerOrder.get(message.publicId);
-      if (newest === undefined || (newest.version ?? 0) < message.version)
+      if (newest === undefined || compareMessages(newest, message) < 0)
         newestPerOrder.set(message.publicId, message);
     }
   }
@@ -69,19 +75,4 @@ export function planReplay(selected: readonly DlqMessage[], options: PlanOptions
   }
   const limit = options.limit ?? replay.length;
   return { replay: replay.slice(0, limit), skipped, overLimit: replay.slice(limit) };
-}
-
-/** The orders whose applied version a plan needs: those of versioned messages (stamped ones included). */
-export function ordersToLookUp(messages: readonly DlqMessage[]): string[] {
-  const ids = new Set<string>();
-  for (const message of messages) {
-    if (message.publicId !== undefined && message.version !== undefined) ids.add(message.publicId);
-  }
-  return [...ids];
-}
-
-function isSupersededByLedger(message: DlqMessage, applied: ReadonlyMap<string, number>): boolean {
-  if (message.publicId === undefined || message.version === undefined) return false;
-  const appliedVersion = applied.get(message.publicId);
-  return appliedVersion !== undefined && appliedVersion >= message.version;
 }

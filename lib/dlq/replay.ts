@@ -8,13 +8,13 @@
  * so each round replays what the last one unlocked, and an order's messages go back in their order.
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import pLimit from "p-limit";
-import type { AppliedVersionReader } from "../ledger/table.ts";
+import type { Version } from "../processor/version.ts";
 import type { DlqMessage } from "./dlq-message.ts";
 import { type DlqReader, type ReadTotals, Truncation, withDlqReader } from "./dlq-reader.ts";
 import { type MessageFilter, matchesFilter, selectsInvalidExplicitly } from "./filters.ts";
-import { ordersToLookUp, planReplay, SkipReason } from "./replay-plan.ts";
+import { planReplay, SkipReason } from "./replay-plan.ts";
 import { type MessageRef, PacedSender, refOf, type SendTally } from "./replay-send.ts";
+import { type AppliedVersionLookup, appliedVersionsOf } from "./superseded.ts";
 
 export const DEFAULT_REPLAY_RATE = 50;
 
@@ -26,7 +26,7 @@ export interface ReplayOptions {
   /** Replay even what the ledger or a newer DLQ message supersedes. @default false */
   includeSuperseded?: boolean;
   /** Where applied versions come from; without one, only newer DLQ messages supersede. */
-  ledger?: AppliedVersionReader;
+  ledger?: AppliedVersionLookup;
   /** Messages per second. @default 50 */
   ratePerSecond?: number;
   /** Replay at most this many. */
@@ -97,8 +97,8 @@ async function replayRound(
   const selected = (await reader.next()).filter((message) => matchesFilter(message, options.filter, now));
   const appliedVersions =
     options.ledger === undefined || options.includeSuperseded
-      ? new Map<string, number>()
-      : await lookUpAppliedVersions(options.ledger, ordersToLookUp(selected));
+      ? new Map<string, Version>()
+      : await appliedVersionsOf(options.ledger, selected);
   const plan = planReplay(selected, {
     includeInvalid: selectsInvalidExplicitly(options.filter),
     includeSuperseded: options.includeSuperseded ?? false,
@@ -139,21 +139,4 @@ function emptySummary(options: ReplayOptions): ReplaySummary {
     interrupted: false,
     durationMs: 0,
   };
-}
-
-async function lookUpAppliedVersions(
-  ledger: AppliedVersionReader,
-  publicIds: string[],
-): Promise<Map<string, number>> {
-  const limit = pLimit(8);
-  const versions = new Map<string, number>();
-  await Promise.all(
-    publicIds.map((publicId) =>
-      limit(async () => {
-        const version = await ledger.appliedVersion(publicId);
-        if (version !== undefined) versions.set(publicId, version);
-      }),
-    ),
-  );
-  return versions;
 }

@@ -38,10 +38,36 @@ export function versionOfMessage(
 
 /** Whether `applied` is newer than the message's version (the same version is not: it is this update). */
 export function isOvertaken(message: DlqMessage, applied: Version | undefined): boolean {
+  const order = appliedAgainst(message, applied);
+  return order !== undefined && order > 0;
+}
+
+/** Whether `applied` is the message's own version or a newer one: a replay would be superseded. */
+export function isReachedOrOvertaken(message: DlqMessage, applied: Version | undefined): boolean {
+  const order = appliedAgainst(message, applied);
+  return order !== undefined && order >= 0;
+}
+
+/**
+ * Positive when `applied` is newer than the message, 0 for its own version, negative when older;
+ * undefined when either is unknown. Without a tie-break only `issuedAt` can tell.
+ */
+function appliedAgainst(message: DlqMessage, applied: Version | undefined): number | undefined {
   const version = versionOfMessage(message);
-  if (applied === undefined || version === undefined) return false;
-  if (version.tieBreak === undefined) return applied.issuedAt > version.issuedAt;
-  return compareVersions(applied, { issuedAt: version.issuedAt, tieBreak: version.tieBreak }) > 0;
+  if (applied === undefined || version === undefined) return undefined;
+  if (version.tieBreak === undefined) return applied.issuedAt - version.issuedAt;
+  return compareVersions(applied, { issuedAt: version.issuedAt, tieBreak: version.tieBreak });
+}
+
+/** Orders two messages of one order as the handler would their updates (no tie-break: the lowest). */
+export function compareMessages(a: DlqMessage, b: DlqMessage): number {
+  const va = versionOfMessage(a);
+  const vb = versionOfMessage(b);
+  if (va === undefined || vb === undefined) return (va === undefined ? 0 : 1) - (vb === undefined ? 0 : 1);
+  return compareVersions(
+    { issuedAt: va.issuedAt, tieBreak: va.tieBreak ?? -1 },
+    { issuedAt: vb.issuedAt, tieBreak: vb.tieBreak ?? -1 },
+  );
 }
 
 /**

@@ -22,12 +22,7 @@ import {
   versionKey,
   versionNumber,
 } from "../processor/version.ts";
-import {
-  LedgerAttribute as A,
-  type AppliedVersionReader,
-  LEDGER_KEY,
-  LEDGER_TTL_ATTRIBUTE,
-} from "./table.ts";
+import { LedgerAttribute as A, LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "./table.ts";
 
 export interface DynamoLedgerOptions {
   client: DynamoDBClient;
@@ -46,7 +41,7 @@ const NOT_OLDER = `(attribute_not_exists(${A.appliedOrder}) OR ${A.appliedOrder}
 const REASSERTING = `(${A.appliedOrder} = :order AND ${A.reassertBy} = :message)`;
 const LEASE_FREE = `(attribute_not_exists(${A.leaseUntil}) OR ${A.leaseUntil} < :now OR ${A.leaseOwner} = :me)`;
 
-export class DynamoLedger implements OrderingGuard, AppliedVersionReader {
+export class DynamoLedger implements OrderingGuard {
   readonly #client: DynamoDBClient;
   readonly #table: string;
   readonly #leaseMs: number;
@@ -152,13 +147,8 @@ export class DynamoLedger implements OrderingGuard, AppliedVersionReader {
     }
   }
 
-  async appliedVersion(publicId: string): Promise<number | undefined> {
-    return (await this.#read(publicId)).appliedIssuedAt;
-  }
-
   async #read(publicId: string): Promise<{
     appliedVersion?: Version;
-    appliedIssuedAt?: number;
     reassertBy?: string;
     leaseUntil?: number;
   }> {
@@ -167,16 +157,14 @@ export class DynamoLedger implements OrderingGuard, AppliedVersionReader {
         TableName: this.#table,
         Key: { [LEDGER_KEY]: { S: publicId } },
         ConsistentRead: true,
-        ProjectionExpression: `${A.appliedVersion}, ${A.appliedOrder}, ${A.reassertBy}, ${A.leaseUntil}`,
+        ProjectionExpression: `${A.appliedOrder}, ${A.reassertBy}, ${A.leaseUntil}`,
       }),
     );
     const order = Item?.[A.appliedOrder]?.N;
-    const issuedAt = Item?.[A.appliedVersion]?.N;
     const leaseUntil = Item?.[A.leaseUntil]?.N;
     const reassertBy = Item?.[A.reassertBy]?.S;
     return {
       ...(order === undefined ? {} : { appliedVersion: parseVersionNumber(order) }),
-      ...(issuedAt === undefined ? {} : { appliedIssuedAt: Number(issuedAt) }),
       ...(reassertBy === undefined ? {} : { reassertBy }),
       ...(leaseUntil === undefined ? {} : { leaseUntil: Number(leaseUntil) }),
     };

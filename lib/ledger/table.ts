@@ -31,9 +31,3 @@ export const LedgerAttribute = {
   /** When that lease lapses (epoch ms): a crashed holder blocks the order no longer than this. */
   leaseUntil: "leaseUntil",
 } as const;
-
-/** What the DLQ tool needs of the ledger: which version of an order was last applied. */
-export interface AppliedVersionReader {
-  /** The version (epoch ms) last applied for the order, or undefined when the ledger knows none. */
-  appliedVersion(publicId: string): Promise<number | undefined>;
-}

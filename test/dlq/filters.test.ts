@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { replayAttributes, UNCLASSIFIED } from "../../lib/dlq/dlq-message.ts";
+import { type DlqMessage, replayAttributes, UNCLASSIFIED } from "../../lib/dlq/dlq-message.ts";
 import { DlqArgumentError } from "../../lib/dlq/errors.ts";
 import {
   describeFilter,
@@ -10,6 +10,8 @@ import {
 } from "../../lib/dlq/filters.ts";
 import { planReplay, SkipReason } from "../../lib/dlq/replay-plan.ts";
 import { summarize } from "../../lib/dlq/stats.ts";
+import { versionOfMessage } from "../../lib/dlq/superseded.ts";
+import type { Version } from "../../lib/processor/version.ts";
 import { dlqMessage } from "./messages.ts";
 
 const NOW = Date.parse("2026-11-27T12:00:00.000Z");
@@ -93,8 +95,13 @@ describe("planReplay", () => {
   const options = {
     includeInvalid: false,
     includeSuperseded: false,
-    appliedVersions: new Map<string, number>(),
+    appliedVersions: new Map<string, Version>(),
   };
+  /** The ledger's version at `issuedAt`, with the tie-break of `message`'s metadata (or 0). */
+  const applied = (issuedAt: number, message?: DlqMessage): Version => ({
+    issuedAt,
+    tieBreak: (message && versionOfMessage(message)?.tieBreak) ?? 0,
+  });
 
   it("leaves invalid messages unless they were asked for by name", () => {
     const invalid = dlqMessage({ body: "{not json", failure: { reasonClass: "invalid" } });
@@ -117,11 +124,11 @@ describe("planReplay", () => {
     const sentAfter = dlqMessage({ publicId: "D", sentAt: v + 1 });
     const sentBefore = dlqMessage({ publicId: "E", sentAt: v - 1 });
     const appliedVersions = new Map([
-      ["A", v + 1],
-      ["B", v],
-      ["C", v - 1],
-      ["D", v],
-      ["E", v],
+      ["A", applied(v + 1)],
+      ["B", applied(v, same)],
+      ["C", applied(v - 1)],
+      ["D", applied(v)],
+      ["E", applied(v)],
     ]);
     const all = [older, same, newer, sentAfter, sentBefore];
 
@@ -135,6 +142,30 @@ describe("planReplay", () => {
       ["E", SkipReason.supersededByLedger],
     ]);
     expect(forced.replay).toHaveLength(5);
+  });
+
+  it("orders two updates of one millisecond by their tie-break, as the handler does", () => {
+    const at = "2026-11-27T10:00:00.000Z";
+    const mine = dlqMessage({ publicId: "A", issuedAt: at, metadata: { a: "mine" } });
+    const other = dlqMessage({ publicId: "A", issuedAt: at, metadata: { a: "other" } });
+    const [lower, higher] = [mine, other].sort(
+      (x, y) => (versionOfMessage(x)?.tieBreak ?? 0) - (versionOfMessage(y)?.tieBreak ?? 0),
+    ) as [DlqMessage, DlqMessage];
+    const v = Date.parse(at);
+
+    const overLower = planReplay([higher], {
+      ...options,
+      appliedVersions: new Map([["A", applied(v, lower)]]),
+    });
+    const overHigher = planReplay([lower], {
+      ...options,
+      appliedVersions: new Map([["A", applied(v, higher)]]),
+    });
+    const both = planReplay([lower, higher], options);
+
+    expect(overLower.replay).toStrictEqual([higher]);
+    expect(overHigher.skipped).toStrictEqual([{ message: lower, reason: SkipReason.supersededByLedger }]);
+    expect(both.replay).toStrictEqual([higher]);
   });
 
   it("versions a valid body without issuedAt by its original enqueue time, and replays it stamped with it", () => {

@@ -14,6 +14,7 @@ export function dlqMessage(options: {
   source?: string;
   replayCount?: number;
   sentAt?: number;
+  metadata?: Record<string, string>;
 }): DlqMessage {
   next += 1;
   const failure: Failure = {
@@ -34,7 +35,7 @@ export function dlqMessage(options: {
       options.body ??
       JSON.stringify({
         publicId: options.publicId ?? `O${next}`,
-        metadata: { a: "1" },
+        metadata: options.metadata ?? { a: "1" },
         issuedAt: options.issuedAt,
       }),
     MessageAttributes: {

@@ -12,6 +12,7 @@ import { replayMessages } from "../../lib/dlq/replay.ts";
 import { LEDGER_KEY, LedgerAttribute } from "../../lib/ledger/table.ts";
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from "../../lib/local/embedded-dynamodb.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
+import { versionNumber } from "../../lib/processor/version.ts";
 import { orderId, receiveAll, waitFor } from "../support/queues.ts";
 import { readWhole, runDlq } from "./support.ts";
 
@@ -74,11 +75,16 @@ async function redriveEverything(): Promise<void> {
   );
 }
 
-function appliedInLedger(publicId: string, version: number): Promise<unknown> {
+/** The ledger's item of an order applied at `issuedAt` (tie-break 0), as the handler writes it. */
+function appliedInLedger(publicId: string, issuedAt: number): Promise<unknown> {
   return ledger.client().send(
     new PutItemCommand({
       TableName: ledger.table,
-      Item: { [LEDGER_KEY]: { S: publicId }, [LedgerAttribute.appliedVersion]: { N: String(version) } },
+      Item: {
+        [LEDGER_KEY]: { S: publicId },
+        [LedgerAttribute.appliedVersion]: { N: String(issuedAt) },
+        [LedgerAttribute.appliedOrder]: { N: versionNumber({ issuedAt, tieBreak: 0 }) },
+      },
     }),
   );
 }

@@ -5,21 +5,27 @@ import { Command, CommanderError } from "commander";
 import { registerDlqCommand } from "../../lib/cli/dlq-command.ts";
 import type { DlqMessage } from "../../lib/dlq/dlq-message.ts";
 import { withDlqReader } from "../../lib/dlq/dlq-reader.ts";
-import type { AppliedVersionReader } from "../../lib/ledger/table.ts";
+import type { AppliedVersionLookup } from "../../lib/dlq/superseded.ts";
 import type { LocalStack } from "../../lib/local/local-stack.ts";
 
-/** The ledger's answer, from a map: publicId → applied version (epoch ms). */
+/**
+ * The ledger's answer, from a map: publicId → applied `issuedAt` (epoch ms), with the highest
+ * tie-break: at or past any update of that millisecond.
+ */
 export function inMemoryLedger(
   applied: Record<string, number>,
-): AppliedVersionReader & { lookups: string[] } {
+): AppliedVersionLookup & { lookups: string[] } {
   const lookups: string[] = [];
-  return {
-    lookups,
-    async appliedVersion(publicId) {
-      lookups.push(publicId);
-      return applied[publicId];
-    },
+  const lookup = async (publicIds: readonly string[]) => {
+    lookups.push(...publicIds);
+    return new Map(
+      publicIds.flatMap((id) => {
+        const issuedAt = applied[id];
+        return issuedAt === undefined ? [] : [[id, { issuedAt, tieBreak: 2 ** 48 - 1 }] as const];
+      }),
+    );
   };
+  return Object.assign(lookup, { lookups });
 }
 
 export interface CliRun {
