@@ -110,6 +110,27 @@ export class PipelineDashboard extends Construct {
         ],
         [
           new GraphWidget({
+            title: "Calls to Spot, and those it refused (429)",
+            width: 12,
+            left: [outcome(MetricName.spotCalls), outcome(MetricName.refused)],
+          }),
+          new GraphWidget({
+            title: "Pace per instance, learned from Spot's 429s (calls/s)",
+            width: 12,
+            // One sample per invocation, so the spread across instances shows: a share each.
+            left: [Stats.AVERAGE, Stats.MINIMUM, Stats.MAXIMUM].map((statistic) =>
+              handlerMetric(
+                props.metricsNamespace,
+                props.functionName,
+                MetricName.pacePerSecond,
+                minute,
+                statistic,
+              ).with({ label: `${MetricName.pacePerSecond} (${statistic.toLowerCase()})` }),
+            ),
+          }),
+        ],
+        [
+          new GraphWidget({
             title: "Function",
             width: 12,
             left: [

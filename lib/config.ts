@@ -32,8 +32,18 @@ export const handlerConfigSchema = z
     maxReceiveCount: positive(1000).default(5),
     /** Calls to Spot in flight at once within one invocation. */
     concurrency: positive(100).default(5),
-    /** Calls to Spot started per second within one invocation. */
+    /**
+     * Calls to Spot started per second by one instance, at most: the ceiling of its pace. With
+     * `adaptivePace`, the pace below it is learned from Spot's 429s.
+     */
     requestsPerSecond: positive(1000).default(10),
+    /**
+     * Learn the pace Spot allows from its answers: slow down on 429s, probe upward while calls succeed,
+     * never above `requestsPerSecond`. Off: every instance runs at `requestsPerSecond`.
+     */
+    adaptivePace: flag.default(true),
+    /** The slowest an instance's learned pace gets, in calls per second, however often Spot refuses. */
+    minRequestsPerSecond: positive(1000).default(1),
     /** One HTTP attempt's timeout. */
     requestTimeoutMs: positive(60_000).default(5_000),
     /** Quick retries inside one invocation, for blips; the queue does the slow ones. */
@@ -93,6 +103,13 @@ export const handlerConfigSchema = z
         code: "custom",
         path: ["spotTokenSecretId"],
         message: "is required (or spotToken locally)",
+      });
+    }
+    if (config.minRequestsPerSecond > config.requestsPerSecond) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["minRequestsPerSecond"],
+        message: `must be at most requestsPerSecond (${config.requestsPerSecond})`,
       });
     }
     if (config.backoffMaxSeconds < config.backoffBaseSeconds) {

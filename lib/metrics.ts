@@ -33,15 +33,24 @@ export const MetricName = {
    * going round is a new message after each requeue, so the queue's own age metric never sees it.
    */
   oldestHandBackAgeSeconds: "OldestHandBackAgeSeconds",
+  /** Calls started at Spot, retries included. */
+  spotCalls: "SpotCalls",
+  /** Calls Spot refused with a 429, retries included: its limit, met. */
+  refused: "Refused",
+  /** The instance's pace at the end of the invocation (calls per second): a gauge, one sample per invocation. */
+  pacePerSecond: "PacePerSecond",
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
 export type MetricCounts = Partial<Record<MetricName, number>>;
 
-/** The metrics that are durations; the rest are counts. */
-const SECONDS: ReadonlySet<MetricName> = new Set([MetricName.oldestHandBackAgeSeconds]);
+/** The metrics that are not counts, with their unit. */
+const UNITS: Partial<Record<MetricName, string>> = {
+  [MetricName.oldestHandBackAgeSeconds]: "Seconds",
+  [MetricName.pacePerSecond]: "Count/Second",
+};
 
-/** Renders the figures as an EMF document with one dimension, `Service`. */
+/** Renders the figures as an EMF document with one dimension, `Service` (Lambda's log stream tells the instance). */
 export function renderEmf(
   namespace: string,
   service: string,
@@ -56,7 +65,7 @@ export function renderEmf(
         {
           Namespace: namespace,
           Dimensions: [["Service"]],
-          Metrics: names.map((Name) => ({ Name, Unit: SECONDS.has(Name) ? "Seconds" : "Count" })),
+          Metrics: names.map((Name) => ({ Name, Unit: UNITS[Name] ?? "Count" })),
         },
       ],
     },

@@ -55,6 +55,18 @@ describe("configuration", () => {
     ]);
   });
 
+  it("learns the pace from Spot by default, between 1/s and requestsPerSecond, or keeps it fixed", () => {
+    expect(readConfig(minimal)).toMatchObject({
+      adaptivePace: true,
+      minRequestsPerSecond: 1,
+      requestsPerSecond: 10,
+    });
+    expect(readConfig({ ...minimal, SPOT_META_ADAPTIVE_PACE: "false" }).adaptivePace).toBe(false);
+    expect(
+      problemsOf({ ...minimal, SPOT_META_REQUESTS_PER_SECOND: "4", SPOT_META_MIN_REQUESTS_PER_SECOND: "5" }),
+    ).toStrictEqual(['SPOT_META_MIN_REQUESTS_PER_SECOND: must be at most requestsPerSecond (4) (got "5")']);
+  });
+
   it("allows plain http for the local sandbox only", () => {
     expect(readConfig({ ...minimal, SPOT_META_SPOT_BASE_URL: "http://127.0.0.1:8080" }).spotBaseUrl).toBe(
       "http://127.0.0.1:8080",

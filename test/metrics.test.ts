@@ -23,3 +23,19 @@ it("renders counts as an Embedded Metric Format document with the Service dimens
     },
   );
 });
+
+it("gives the pace its rate unit and the age its seconds; the rest are counts", () => {
+  const document = JSON.parse(
+    renderEmf(
+      "SpotOrderMetadata",
+      "fn",
+      { Refused: 2, PacePerSecond: 12.5, OldestHandBackAgeSeconds: 40 },
+      42,
+    ),
+  );
+  expect(document._aws.CloudWatchMetrics[0].Metrics).toStrictEqual([
+    { Name: "Refused", Unit: "Count" },
+    { Name: "PacePerSecond", Unit: "Count/Second" },
+    { Name: "OldestHandBackAgeSeconds", Unit: "Seconds" },
+  ]);
+});

@@ -1,16 +1,21 @@
 /**
  * One measured run of the local pipeline for the benchmarks: a fresh local stack (fauxqs, dynalite
  * unless switched off, the Spot sandbox), N updates queued before the pollers start, then the time
- * until every message has its final outcome. Outcomes are counted from the handler's own log lines
- * (the same lines CloudWatch would get), calls and their pace from the sandbox's request log.
+ * until every message has its final outcome (or a fixed time). Outcomes are counted from the
+ * handler's own log lines (the same lines CloudWatch would get), calls and their pace from the
+ * sandbox's request log.
  */
 import type { HandlerConfigInput } from "../../lib/config.ts";
+import { LocalEventSource } from "../../lib/local/event-source.ts";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
 import { createTally, type RunTally } from "../../lib/local/run-tally.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { Producer } from "../../lib/producer.ts";
 import type { FaultPlan } from "../../lib/sandbox/types.ts";
-import type { UpdateHandler } from "../../lib/update-handler.ts";
+import { createUpdateHandler, type HandlerOverrides, type UpdateHandler } from "../../lib/update-handler.ts";
+
+/** The local stack's function timeout. */
+const FUNCTION_TIMEOUT_MS = 15_000;
 
 export interface PipelineRunOptions {
   /** Updates to send; each for its own seeded order unless `updates` says otherwise. */
@@ -21,8 +26,15 @@ export interface PipelineRunOptions {
   handler: Partial<HandlerConfigInput>;
   /** Run the applied-updates ledger (dynalite). */
   ledger: boolean;
-  /** @default 1 */
+  /** Pollers sharing one handler (one instance's pacer). @default 1 */
   pollers?: number;
+  /**
+   * Instances, each a poller with a handler (and a pacer) of its own, as each Lambda instance has;
+   * instead of `pollers`.
+   */
+  instances?: number;
+  /** End the run after this long, whether or not every message has its outcome. */
+  stopAfterMs?: number;
   /** @default 10 */
   batchSize?: number;
   /** Give up (and say so) after this long. @default 120000 */
@@ -43,8 +55,12 @@ export interface PipelineRun {
   maxAcceptedPerSecond: number;
   invocations: number;
   tally: RunTally;
-  /** False when the run hit its timeout before every message had an outcome. */
+  /** False when the run hit its timeout (or its stop) before every message had an outcome. */
   finished: boolean;
+  /** Every request the sandbox received: when, and whether its rate limit refused it. */
+  requests: Array<{ receivedAt: number; refused: boolean }>;
+  /** Each instance's pace after each of its invocations (the `PacePerSecond` metric). */
+  paces: Array<{ instance: number; at: number; perSecond: number }>;
 }
 
 /** Runs the pipeline once over a fresh local stack; stops everything it started. */
@@ -59,11 +75,17 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       if (settled >= options.messages) onSettled?.();
     },
   };
+  const paces: PipelineRun["paces"] = [];
+  const metricsOf = (instance: number) => (line: string) => {
+    const perSecond = (JSON.parse(line) as { PacePerSecond?: number }).PacePerSecond;
+    if (perSecond !== undefined) paces.push({ instance, at: Date.now(), perSecond });
+  };
+  const logger = createLogger({ level: "info", destination });
   const stack: LocalStack = await startLocalStack({
     autoStart: false,
     ledger: options.ledger,
-    logger: createLogger({ level: "info", destination }),
-    writeMetrics: () => {},
+    logger,
+    writeMetrics: metricsOf(0),
     sandbox: { seedCount: options.messages, faults: options.faults },
     handler: options.handler,
     eventSource: {
@@ -73,16 +95,25 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     },
     ...(options.wrapHandler === undefined ? {} : { wrapHandler: options.wrapHandler }),
   });
+  // The instances share one ledger client, as they would share DynamoDB.
+  const ledgerClient = options.instances === undefined ? undefined : stack.dynamoDb?.client();
+  const sources =
+    options.instances === undefined
+      ? [stack.eventSource]
+      : Array.from({ length: options.instances }, (_, instance) =>
+          instanceOf(stack, options, { logger, writeMetrics: metricsOf(instance), dynamoDb: ledgerClient }),
+        );
   try {
     await enqueue(stack, options.messages);
     const done = new Promise<boolean>((resolve) => {
       onSettled = () => resolve(true);
-      setTimeout(() => resolve(false), options.timeoutMs ?? 120_000).unref();
+      setTimeout(() => resolve(false), options.stopAfterMs ?? options.timeoutMs ?? 120_000).unref();
     });
     const started = performance.now();
-    stack.eventSource.start();
+    for (const source of sources) source.start();
     const finished = await done;
     const seconds = (performance.now() - started) / 1000;
+    await Promise.all(sources.map((source) => source.stop()));
     const requests = stack.sandbox.requests;
     return {
       seconds,
@@ -97,13 +128,41 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
         requests.filter((r) => r.fault !== "rate_limit").map((r) => r.receivedAt),
         1000,
       ),
-      invocations: stack.eventSource.invocations,
+      invocations: sources.reduce((sum, source) => sum + source.invocations, 0),
       tally,
       finished,
+      requests: requests.map((r) => ({ receivedAt: r.receivedAt, refused: r.fault === "rate_limit" })),
+      paces,
     };
   } finally {
+    await Promise.all(sources.map((source) => source.stop()));
+    ledgerClient?.destroy();
     await stack.stop();
   }
+}
+
+/** A poller with a handler of its own on the stack's queues, sandbox and ledger: one Lambda instance. */
+function instanceOf(
+  stack: LocalStack,
+  options: PipelineRunOptions,
+  overrides: Pick<HandlerOverrides, "logger" | "writeMetrics" | "dynamoDb">,
+): LocalEventSource {
+  const handler = createUpdateHandler(stack.config, {
+    ...overrides,
+    sqs: stack.sqs,
+    sqsEndpoint: stack.queues.endpoint,
+    service: "spot-order-metadata-bench",
+  });
+  return new LocalEventSource({
+    sqs: stack.sqs,
+    queueUrl: stack.queues.queueUrl,
+    queueArn: stack.queues.queueArn,
+    region: stack.queues.region,
+    handler: options.wrapHandler ? options.wrapHandler(handler) : handler,
+    batchSize: options.batchSize ?? 10,
+    batchingWindowMs: 20,
+    functionTimeoutMs: FUNCTION_TIMEOUT_MS,
+  });
 }
 
 /** One update per seeded order (O0000001 …), through the typed producer. */

@@ -6,7 +6,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { HandlerConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
-import type { BaseUrlProbe } from "../spot/client.ts";
+import type { AttemptAnswer, BaseUrlProbe } from "../spot/client.ts";
 import type { SpotOutcome } from "../spot/outcome.ts";
 import { isFifoRecord, queueUrlFromArn, receiveCount } from "../sqs/records.ts";
 import { BaseUrlCheck } from "./base-url-check.ts";
@@ -14,7 +14,7 @@ import { type Decided, HandBackCause, handBack, staysInQueue } from "./decision.
 import { historyOf } from "./history.ts";
 import { Invocation } from "./invocation.ts";
 import { noOrderingGuard, type OrderingGuard } from "./ordering.ts";
-import { createPacer, type Pacer } from "./pacer.ts";
+import { createAdaptivePacer, createPacer, type Pacer } from "./pacer.ts";
 import { planBatch } from "./plan.ts";
 import { reportBatch } from "./report.ts";
 import { type Settlement, settle } from "./settle.ts";
@@ -24,7 +24,11 @@ export interface SpotUpdater {
   updateMetadata(
     publicId: string,
     metadata: Record<string, unknown>,
-    options?: { deadline?: number; beforeRetry?: () => Promise<void> },
+    options?: {
+      deadline?: number;
+      beforeRetry?: () => Promise<void>;
+      onAnswer?: (answer: AttemptAnswer) => void;
+    },
   ): Promise<SpotOutcome>;
   probeBaseUrl(options?: { deadline?: number }): Promise<BaseUrlProbe>;
 }
@@ -60,7 +64,7 @@ export type ResolvedDeps = ProcessorDeps &
 
 export class BatchProcessor {
   readonly #deps: ResolvedDeps;
-  /** One per processor (a Lambda instance): a new invocation must not restart the count. */
+  /** One per processor (a Lambda instance): a new invocation must not restart the count, nor the pace learned. */
   readonly #pacer: Pacer;
 
   constructor(deps: ProcessorDeps) {
@@ -72,7 +76,10 @@ export class BatchProcessor {
       random: deps.random ?? Math.random,
       baseUrlCheck: new BaseUrlCheck(() => deps.spot.probeBaseUrl()),
     };
-    this.#pacer = createPacer(deps.config.requestsPerSecond);
+    const { requestsPerSecond, minRequestsPerSecond, adaptivePace } = deps.config;
+    this.#pacer = adaptivePace
+      ? createAdaptivePacer({ ceiling: requestsPerSecond, floor: minRequestsPerSecond })
+      : createPacer(requestsPerSecond);
   }
 
   async process(event: SQSEvent, context: InvocationContext): Promise<SQSBatchResponse> {
@@ -114,7 +121,7 @@ export class BatchProcessor {
     // A dead-letter or requeue that could not be sent keeps its record: the group waits behind it.
     if (fifo) holdBackGroupsAfterFailures(records, keep);
 
-    reportBatch(decided, keep, {
+    reportBatch(decided, keep, run.pace, {
       logger: this.#deps.logger,
       logMetadata: config.logMetadata,
       metricsNamespace: config.metricsNamespace,

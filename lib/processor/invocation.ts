@@ -6,6 +6,7 @@ import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { serializeUpdate } from "../contract.ts";
 import { type Failure, keepFirstFailure, ReasonClass } from "../dlq/failure-attributes.ts";
+import type { AttemptAnswer } from "../spot/client.ts";
 import type { AppliedOutcome, FailedOutcome } from "../spot/outcome.ts";
 import { MIN_ATTEMPT_MS } from "../spot/retry-policy.ts";
 import type { ResolvedDeps } from "./batch-processor.ts";
@@ -16,7 +17,7 @@ import type { Admission, Recorded } from "./ordering.ts";
 import type { Pacer } from "./pacer.ts";
 import type { Work } from "./plan.ts";
 import { describe } from "./settle.ts";
-import { handBackSeconds, ownFailureSeconds } from "./waits.ts";
+import { handBackSeconds, ownFailureSeconds, paceSeconds } from "./waits.ts";
 
 type Acquired = Extract<Admission, { kind: "acquired" }>;
 
@@ -26,6 +27,16 @@ const BUSY_RETRY_SECONDS = { min: 2, spread: 4 };
 /** Tries of the ledger's record after a 200 (the SDK retries throttles inside each). */
 const RECORD_TRIES = 3;
 const RECORD_RETRY_MS = 100;
+
+/** What the invocation's calls met at Spot's pace, for its metrics. */
+export interface PaceReport {
+  /** Attempts started, retries included. */
+  calls: number;
+  /** Attempts Spot refused (429). */
+  refused: number;
+  /** The instance's pace at the end of the invocation, calls per second. */
+  perSecond: number;
+}
 
 /** The state of one invocation: its circuit, its pace, its deadline. */
 export class Invocation {
@@ -37,6 +48,8 @@ export class Invocation {
   /** The dead-letters of the current run of 404s: not the orders' own if the run opens the circuit. */
   #notFoundRun: Decision[] = [];
   #systemicLogged = false;
+  #calls = 0;
+  #refused = 0;
 
   /** @param pacer the processor's: the pace holds across invocations, not only within one */
   constructor(deps: ResolvedDeps, time: { startedAt: number; deadlineAt: number }, pacer: Pacer) {
@@ -81,6 +94,10 @@ export class Invocation {
     if (this.#breaker.openedOnNotFound) this.#handBackNotFoundRun(decided);
     for (const item of decided) item.decision = this.#boundHandBacks(item.record, item.decision);
     return decided;
+  }
+
+  get pace(): PaceReport {
+    return { calls: this.#calls, refused: this.#refused, perSecond: this.#pacer.perSecond };
   }
 
   invalid(record: SQSRecord, reason: string): Decision {
@@ -128,10 +145,15 @@ export class Invocation {
       if (!admission.renewed) await this.#release(work);
       return blockedAfterWait;
     }
+    this.#calls++;
     const outcome = await this.#deps.spot.updateMetadata(publicId, work.message.metadata, {
       deadline: this.#callDeadline(admission),
       // The quick retries count against the pace at Spot like first attempts.
-      beforeRetry: () => this.#pacer.take(),
+      beforeRetry: async () => {
+        await this.#pacer.take();
+        this.#calls++;
+      },
+      onAnswer: (answer) => this.#observe(answer),
     });
     if (outcome.kind === "applied") return this.#applied(work, outcome, admission);
     // A write that may still land keeps the lease until it lapses; so does an update that held it
@@ -226,7 +248,12 @@ export class Invocation {
       this.#reportSystemic(reason, { status, errorType, details: outcome.details });
       return retry(HandBackCause.systemic, this.#handBackSeconds(work));
     }
-    if (status === 429) return retry(HandBackCause.pace, this.#handBackSeconds(work, outcome.retryAfterMs));
+    if (status === 429) {
+      return retry(
+        HandBackCause.pace,
+        paceSeconds(this.#deps.config, outcome.retryAfterMs, this.#pacer.waitMs()),
+      );
+    }
     if (errorType === "deadline" || errorType === "aborted") return retry(HandBackCause.deadline, 0);
     if (outcome.foreign) {
       this.#breaker.recordForeignAnswer();
@@ -245,6 +272,12 @@ export class Invocation {
       };
     }
     return retry(HandBackCause.ownFailure, this.#ownFailureSeconds(ownFailures, outcome.retryAfterMs));
+  }
+
+  /** Every answer, retries' included, teaches the instance's pace. */
+  #observe(answer: AttemptAnswer): void {
+    if (answer.status === 429) this.#refused++;
+    this.#pacer.observe(answer);
   }
 
   /** Why no call should start now (circuit open, deadline or lease too near), as the hand-back. */

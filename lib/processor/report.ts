@@ -6,6 +6,7 @@ import { type MetricCounts, MetricName, renderEmf } from "../metrics.ts";
 import { receiveCount } from "../sqs/records.ts";
 import { type Decided, type Decision, HandBackCause } from "./decision.ts";
 import { historyOf } from "./history.ts";
+import type { PaceReport } from "./invocation.ts";
 
 export interface ReportOptions {
   logger: Logger;
@@ -31,8 +32,14 @@ const CAUSE_METRIC: Record<HandBackCause, MetricName> = {
 /**
  * Logs each record's outcome and writes the invocation's counts as EMF.
  * @param keep the records the queue keeps (handed back, or whose DLQ write failed)
+ * @param pace the invocation's calls at Spot, its refusals, and the instance's pace
  */
-export function reportBatch(decided: Decided[], keep: Set<string>, options: ReportOptions): void {
+export function reportBatch(
+  decided: Decided[],
+  keep: Set<string>,
+  pace: PaceReport,
+  options: ReportOptions,
+): void {
   const counts: MetricCounts = {
     Applied: 0,
     Superseded: 0,
@@ -40,6 +47,10 @@ export function reportBatch(decided: Decided[], keep: Set<string>, options: Repo
     Retried: 0,
     SystemicFailures: 0,
     Invalid: 0,
+    SpotCalls: pace.calls,
+    Refused: pace.refused,
+    // Rounded: a gauge read per minute needs no more than a tenth of a call per second.
+    PacePerSecond: Math.round(pace.perSecond * 10) / 10,
   };
   const count = (name: MetricName) => {
     counts[name] = (counts[name] ?? 0) + 1;

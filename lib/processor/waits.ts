@@ -1,7 +1,8 @@
 /**
  * How long a message waits before it is tried again: after its own failure, an exponential backoff
  * on its own failures (a visibility timeout); after a hand-back that was not its fault, one on its
- * hand-backs (a requeue's delay, or a FIFO visibility timeout). Both at least what `Retry-After` asked.
+ * hand-backs (a requeue's delay, or a FIFO visibility timeout); after Spot's 429, what Spot asked or
+ * what the instance's pace needs to reach it. All at least what `Retry-After` asked.
  */
 import { MAX_VISIBILITY_SECONDS, visibilityBackoffSeconds } from "../backoff.ts";
 import type { HandlerConfig } from "../config.ts";
@@ -37,6 +38,21 @@ export function handBackSeconds(
   random: () => number,
 ): number {
   return backoff(config, handBacks, retryAfterMs, random);
+}
+
+/**
+ * The wait after a 429: what `Retry-After` asked, else the time the instance's pace needs to start
+ * the calls already waiting (at least a second, SQS's unit; at most the backoff's cap). Not a backoff:
+ * the pace, not the wait, keeps the calls within Spot's limit.
+ */
+export function paceSeconds(
+  config: Pick<HandlerConfig, "backoffMaxSeconds">,
+  retryAfterMs: number | undefined,
+  paceWaitMs: number,
+): number {
+  if (retryAfterMs !== undefined)
+    return Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  return Math.min(config.backoffMaxSeconds, Math.max(1, Math.ceil(paceWaitMs / 1000)));
 }
 
 function backoff(

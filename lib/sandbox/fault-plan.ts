@@ -2,7 +2,7 @@
  * Decides, per request and in arrival order, which fault (if any) the sandbox injects and how long it
  * waits before answering. All randomness comes from seeded dice, so a run is reproducible.
  */
-import type { Fault, FaultPlan } from "./types.ts";
+import type { Fault, FaultPlan, RateLimit } from "./types.ts";
 
 /** A decision for one request: the fault to inject (or none) and the added latency. */
 export interface FaultDecision {
@@ -33,6 +33,8 @@ export class FaultScheduler {
   #script: Array<{ fault: Fault; publicId?: string }> = [];
   #windowStart = 0;
   #windowCount = 0;
+  /** The first request's arrival under the current plan: the rate limit's changes count from it. */
+  #firstRequestAt: number | undefined;
   // Two dice, so that turning latency on or off does not change which requests get faults.
   readonly #faultDice: () => number;
   readonly #latencyDice: () => number;
@@ -65,17 +67,17 @@ export class FaultScheduler {
     ) {
       throw new RangeError("latencyMs must be ≥ 0, or {min, max} with 0 ≤ min ≤ max");
     }
-    if (plan.rateLimit !== undefined && !(plan.rateLimit.perSecond >= 0)) {
-      throw new RangeError("rateLimit.perSecond must be ≥ 0");
-    }
+    if (plan.rateLimit !== undefined) checkRateLimit(plan.rateLimit);
     this.#plan = plan;
     this.#script = [...(plan.script ?? [])];
     this.#windowStart = 0;
     this.#windowCount = 0;
+    this.#firstRequestAt = undefined;
   }
 
   /** Draws the decision for the request that just arrived. */
   decide(publicId: string | undefined, now: number): FaultDecision {
+    this.#firstRequestAt ??= now;
     const latencyMs = this.#drawLatency();
     const scripted = this.#takeScripted(publicId);
     const limited = this.#countAgainstRateLimit(now);
@@ -107,11 +109,18 @@ export class FaultScheduler {
       this.#windowCount = 0;
     }
     this.#windowCount++;
-    if (this.#windowCount <= limit.perSecond) return undefined;
+    if (this.#windowCount <= this.#perSecondAt(limit, now)) return undefined;
     const retryAfter = limit.retryAfterSeconds;
     return retryAfter === undefined
       ? { kind: "status", status: 429 }
       : { kind: "status", status: 429, retryAfter: String(retryAfter) };
+  }
+
+  #perSecondAt(limit: RateLimit, now: number): number {
+    const elapsed = now - (this.#firstRequestAt ?? now);
+    return (
+      (limit.changes ?? []).findLast((change) => change.afterMs <= elapsed)?.perSecond ?? limit.perSecond
+    );
   }
 
   #drawLatency(): number {
@@ -135,6 +144,17 @@ export function describeFault(fault: Fault): string {
       return `${fault.kind}:${fault.status}`;
     default:
       return fault.kind;
+  }
+}
+
+/** @throws {RangeError} when a limit is negative or the changes are not in ascending order. */
+function checkRateLimit(limit: RateLimit): void {
+  const changes = limit.changes ?? [];
+  if (![limit, ...changes].every(({ perSecond }) => perSecond >= 0)) {
+    throw new RangeError("rateLimit.perSecond must be ≥ 0, in its changes too");
+  }
+  if (!changes.every(({ afterMs }, i) => afterMs >= 0 && afterMs > (changes[i - 1]?.afterMs ?? -1))) {
+    throw new RangeError("rateLimit.changes must have afterMs ≥ 0, in ascending order");
   }
 }
 

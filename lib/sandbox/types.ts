@@ -92,7 +92,18 @@ export interface FaultPlan {
   /** Scripted faults: the next requests (optionally only those for one publicId) get these, in order, then normal service. */
   script?: Array<{ fault: Fault; publicId?: string }>;
   /** A rate limit: past perSecond requests in a 1-second window, answer 429 (with Retry-After if retryAfterSeconds set). */
-  rateLimit?: { perSecond: number; retryAfterSeconds?: number };
+  rateLimit?: RateLimit;
+}
+
+/** Spot's limit on requests per second, as the sandbox enforces it. */
+export interface RateLimit {
+  perSecond: number;
+  retryAfterSeconds?: number;
+  /**
+   * Later limits, each from `afterMs` after the first request under this plan, in ascending order:
+   * Spot's limit changing mid-run. The window's count carries over a change.
+   */
+  changes?: Array<{ afterMs: number; perSecond: number }>;
 }
 
 export type FaultStatus = 400 | 401 | 403 | 404 | 408 | 422 | 429 | 500 | 502 | 503 | 504;

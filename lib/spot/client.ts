@@ -16,6 +16,7 @@ import {
   classifyHttpFailure,
   classifyNoAnswer,
   type Failure,
+  parseRetryAfter,
   type SuccessCheck,
 } from "./classify.ts";
 import type { OrderFull } from "./order-schema.ts";
@@ -48,6 +49,17 @@ export interface CallOptions {
   deadline?: number;
   /** Awaited before each retry, after its backoff: a pace at Spot counts retries too. */
   beforeRetry?: () => Promise<void>;
+  /** Told of each attempt's answer, retries included: a pace at Spot learns from them. */
+  onAnswer?: (answer: AttemptAnswer) => void;
+}
+
+/** What one attempt got back, for a pace to learn from. */
+export interface AttemptAnswer {
+  status: number;
+  /** Epoch ms when the attempt started. */
+  sentAt: number;
+  /** A 429's `Retry-After`, in ms. */
+  retryAfterMs?: number;
 }
 
 /** What reading an order came to: the order, or why not (classified like an update). */
@@ -226,7 +238,7 @@ export class SpotClient {
     options: CallOptions,
     countAttempt: () => void,
   ): Promise<Attempted> {
-    const { deadline, signal, beforeRetry } = options;
+    const { deadline, signal, beforeRetry, onAnswer } = options;
     let sent = 0;
     const url = `${this.#baseUrl}/api/v2/orders/${encodeURIComponent(publicId)}/`;
     const policy = { retryMaxDelayMs: this.#options.retryMaxDelayMs, baseDelayMs: this.#baseDelayMs };
@@ -250,8 +262,10 @@ export class SpotClient {
         fetch: async (input, init) => {
           if (sent++ > 0) await beforeRetry?.();
           countAttempt();
+          const sentAt = Date.now();
           const response = await fetch(input, init);
           lastStatus = response.status;
+          onAnswer?.(answerOf(response, sentAt));
           return response;
         },
         retry: {
@@ -357,6 +371,12 @@ export class SpotClient {
 function redact(failure: Failure, token: string): Failure {
   const scrub = (text: string) => text.replaceAll(token, "[redacted]");
   return { ...failure, reason: scrub(failure.reason), details: failure.details.map(scrub) };
+}
+
+function answerOf(response: Response, sentAt: number): AttemptAnswer {
+  const header = response.status === 429 ? response.headers.get("retry-after") : null;
+  const retryAfterMs = header === null ? undefined : parseRetryAfter(header, Date.now());
+  return { status: response.status, sentAt, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }
 
 /** Errors undici throws while reading a body after the headers came (a reset mid-body). */

@@ -373,8 +373,15 @@ describe("the default stack", () => {
       "HandBackPace",
       "HandBackBusyLease",
       "OldestHandBackAgeSeconds",
+      "SpotCalls",
+      "Refused",
+      "PacePerSecond",
     ]) {
       expect(body).toContain(`\\"SpotOrderMetadata\\",\\"${name}\\",\\"Service\\",\\"${FUNCTION_NAME}\\"`);
+    }
+    // Each instance's pace is one sample per invocation: its spread across instances shows.
+    for (const statistic of ["average", "minimum", "maximum"]) {
+      expect(body).toContain(`PacePerSecond (${statistic})`);
     }
   });
 

@@ -40,7 +40,8 @@ describe("the pacer", () => {
     await done;
     vi.useRealTimers();
     // Assess
-    // 1/4 s apart plus the pacer's 5 % room for the time between a start and its arrival at Spot.
-    expect(starts).toStrictEqual([0, 262, 525, 787, 1050]);
+    // 1/4 s apart plus the pacer's 5 % room for the time between a start and its arrival at Spot
+    // (262.5 ms): timers fire on whole milliseconds, and the spacing does not drift with them.
+    expect(starts).toStrictEqual([0, 263, 525, 788, 1050]);
   });
 });

@@ -1,0 +1,94 @@
+/**
+ * Spot's limit below the configured pace, end to end: fauxqs, the sandbox's rate limit over real
+ * HTTP, the real handler. A 429 is Spot's pace: the message goes back with the wait Spot asked for
+ * (or the pace's), is never dead-lettered for it, and the instance's pace learns the limit.
+ */
+import { describe, expect, it } from "vitest";
+import type { FaultPlan } from "../../lib/sandbox/types.ts";
+import { drainQueue, orderId, sendBodies } from "../support/queues.ts";
+import { testStackPerTest } from "../support/test-stack.ts";
+
+const local = testStackPerTest();
+
+/** A local stack whose Spot allows `rateLimit`, its handler set five times faster; its EMF lines kept. */
+async function startLimited(rateLimit: NonNullable<FaultPlan["rateLimit"]>, messages: number) {
+  const metrics: Array<Record<string, number>> = [];
+  const stack = await local.start({
+    sandbox: { seedCount: messages, faults: { rateLimit } },
+    handler: { requestsPerSecond: rateLimit.perSecond * 5, concurrency: 10 },
+    writeMetrics: (line) => metrics.push(JSON.parse(line) as Record<string, number>),
+  });
+  const bodies = Array.from({ length: messages }, (_, i) => ({
+    publicId: orderId(i + 1),
+    metadata: { n: String(i + 1) },
+  }));
+  return { stack, metrics, bodies };
+}
+
+const paceHandBacks = () => local.logs.entries().filter((entry) => entry.cause === "pace");
+const sum = (metrics: Array<Record<string, number>>, name: string) =>
+  metrics.reduce((total, line) => total + (line[name] ?? 0), 0);
+
+describe("Spot's limit below the configured pace", () => {
+  it("applies every message, dead-letters none, and learns a pace below the ceiling", async () => {
+    // Prepare
+    const { stack, metrics, bodies } = await startLimited({ perSecond: 20 }, 100);
+    const { sqs, queues, sandbox } = stack;
+
+    // Act
+    await sendBodies(sqs, queues.queueUrl, bodies);
+    await stack.waitUntilDrained({ timeoutMs: 60_000 });
+
+    // Assess: everything applied, nothing dead-lettered.
+    expect(bodies.map(({ publicId }) => sandbox.metadataOf(publicId))).toStrictEqual(
+      bodies.map(({ metadata }) => metadata),
+    );
+    expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
+    // Each refused call went back for the pace's wait: at least a second, SQS's unit.
+    const refused = sandbox.requests.filter((request) => request.fault === "rate_limit").length;
+    expect(paceHandBacks().length).toBe(refused);
+    for (const handBack of paceHandBacks()) expect(handBack.waitSeconds).toBeGreaterThanOrEqual(1);
+    // The metrics count what Spot saw, and the pace ended below the ceiling of 100/s.
+    expect([sum(metrics, "SpotCalls"), sum(metrics, "Refused")]).toStrictEqual([
+      sandbox.requests.length,
+      refused,
+    ]);
+    expect(metrics.at(-1)?.PacePerSecond).toBeLessThan(50);
+    // The fixed pacer at 100/s gets most of its calls refused (bench:pace); the learned pace, few.
+    expect(refused).toBeLessThan(sandbox.requests.length / 4);
+  });
+
+  it("sends a refused message back for as long as Retry-After asked", async () => {
+    // Prepare
+    const { stack, bodies } = await startLimited({ perSecond: 10, retryAfterSeconds: 2 }, 30);
+    const { sqs, queues, sandbox } = stack;
+
+    // Act
+    await sendBodies(sqs, queues.queueUrl, bodies);
+    await stack.waitUntilDrained({ timeoutMs: 60_000 });
+
+    // Assess
+    expect(paceHandBacks().length).toBeGreaterThan(0);
+    expect(new Set(paceHandBacks().map((handBack) => handBack.waitSeconds))).toStrictEqual(new Set([2]));
+    expect(bodies.map(({ publicId }) => sandbox.metadataOf(publicId))).toStrictEqual(
+      bodies.map(({ metadata }) => metadata),
+    );
+    expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
+  });
+
+  it("keeps the configured pace when adaptation is off", async () => {
+    // Prepare
+    const metrics: Array<Record<string, number>> = [];
+    const { sqs, queues } = await local.start({
+      handler: { requestsPerSecond: 40, adaptivePace: false },
+      writeMetrics: (line) => metrics.push(JSON.parse(line) as Record<string, number>),
+    });
+
+    // Act
+    await sendBodies(sqs, queues.queueUrl, [{ publicId: orderId(1), metadata: { n: "1" } }]);
+    await local.stack?.waitUntilDrained();
+
+    // Assess
+    expect(metrics.map((line) => line.PacePerSecond)).toStrictEqual([40]);
+  });
+});
