@@ -48,7 +48,7 @@ export const OPERATOR_ACTIONS = {
     "sqs:StartMessageMoveTask",
   ],
   source: ["sqs:GetQueueAttributes", "sqs:SendMessage"],
-  ledger: ["dynamodb:GetItem"],
+  ledger: ["dynamodb:BatchGetItem"],
 } as const;
 
 /** {@link PRODUCER_ACTIONS} on the source queue, for an identity policy. */

@@ -215,16 +215,19 @@ async function recordCallers(sqs: EmbeddedSqs, dynamo: EmbeddedDynamoDb, dir: Te
     const target = ["--queue-url", sqs.queueUrl, "--dlq-url", sqs.dlqUrl, "--endpoint-url", sqs.endpoint];
     const ledger = ["--ledger-table", dynamo.table, "--ledger-endpoint-url", dynamo.endpoint];
     const runs: CliRun[] = [];
+    let replayRun: CliRun | undefined;
     const dlq = named(
       await recordAwsCalls(async () => {
         // The DLQ found from the source queue's redrive policy, as without --dlq-url.
         runs.push(
           await runDlq(undefined, ["stats"], ["--queue-url", sqs.queueUrl, "--endpoint-url", sqs.endpoint]),
         );
-        runs.push(await runDlq(undefined, ["peek", "--public-id", "D1"], target));
+        runs.push(await runDlq(undefined, ["peek", "--public-id", "D1", ...ledger], target));
         runs.push(await runDlq(undefined, ["export", "--out", `${dir.path}/dlq.jsonl`], target));
         runs.push(await runDlq(undefined, ["purge", "--public-id", "D2", "--yes"], target));
-        runs.push(await runDlq(undefined, ["replay", "--public-id", "D3", "--json", ...ledger], target));
+        runs.push(await runDlq(undefined, ["purge", "--superseded", "--yes", ...ledger], target));
+        replayRun = await runDlq(undefined, ["replay", "--public-id", "D3", "--json", ...ledger], target);
+        runs.push(replayRun);
         runs.push(await runDlq(undefined, ["redrive", "--velocity", "10"], target));
         runs.push(await runDlq(undefined, ["redrive", "--status"], target));
         runs.push(await runDlq(undefined, ["redrive", "--cancel"], target));
@@ -234,7 +237,7 @@ async function recordCallers(sqs: EmbeddedSqs, dynamo: EmbeddedDynamoDb, dir: Te
       runs.map(() => [0, undefined]),
     );
     // The replay got as far as its send and delete (after the ledger's lookup).
-    const replay = JSON.parse(runs[4]?.out ?? "{}") as { replayed?: Array<{ publicId?: string }> };
+    const replay = JSON.parse(replayRun?.out ?? "{}") as { replayed?: Array<{ publicId?: string }> };
     expect(replay.replayed?.map((message) => message.publicId)).toStrictEqual(["D3"]);
     return { producer, import: imported, dlq };
   } finally {

@@ -116,5 +116,8 @@ function resourceOf(input: Record<string, unknown>): string {
     const value = input[field];
     if (typeof value === "string") return value;
   }
+  // A batch read names its tables as the keys of its request.
+  const tables = input.RequestItems;
+  if (tables !== null && typeof tables === "object") return Object.keys(tables)[0] ?? "(no resource)";
   return "(no resource)";
 }
