@@ -10,7 +10,7 @@
  * (bench/support/cost-model.ts) prices it all at 128, 256 and 512 MB and at the configured size.
  *
  *   npm run bench:cost -- [--messages 2000] [--latency 50] [--instances 2] [--metadata-bytes 200]
- *                         [--memory-messages 2000] (0 skips the bundled runs)
+ *                         [--memory-messages 2000] (0 skips the bundled runs) [--rps N] (the pace's ceiling)
  */
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -37,7 +37,9 @@ const MEMORY_SIZES = [128, 256, 512];
 const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")) as {
   context: Record<string, unknown>;
 };
-const stack = resolveStackConfig(contextInput(cdkJson.context));
+const deployed = resolveStackConfig(contextInput(cdkJson.context));
+// What-if: another ceiling of each instance's pace at Spot than the stack's.
+const stack = { ...deployed, requestsPerSecond: numberFlag("rps", deployed.requestsPerSecond) };
 
 const MESSAGES = numberFlag("messages", 2_000);
 const LATENCY_MS = numberFlag("latency", 50);
