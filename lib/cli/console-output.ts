@@ -100,7 +100,8 @@ function isQuiet(line: string): boolean {
 function outcomeLine(line: string): string | undefined {
   const entry = JSON.parse(line) as Record<string, unknown>;
   if (typeof entry.outcome !== "string") return undefined;
-  const time = typeof entry.time === "string" ? new Date(entry.time).toLocaleTimeString("en-GB") : "";
+  const at = entry.decidedAt ?? entry.time;
+  const time = typeof at === "string" ? new Date(at).toLocaleTimeString("en-GB") : "";
   const why = [entry.reason, entry.cause].filter((part) => typeof part === "string").join("; ");
   return `[${time}] ${String(entry.level).toUpperCase()}: ${entry.outcome} ${String(entry.publicId ?? "(no id)")}${why === "" ? "" : `: ${why}`} (receive ${String(entry.receiveCount)})\n`;
 }

@@ -92,10 +92,15 @@ export class BatchProcessor {
     const plan = planBatch(records, { now: startedAt, maxClockSkewMs: config.maxClockSkewSeconds * 1000 });
 
     const decided: Decided[] = [
-      ...plan.invalid.map(({ record, reason }) => ({ record, decision: run.invalid(record, reason) })),
+      ...plan.invalid.map(({ record, reason }) => ({
+        record,
+        decision: run.invalid(record, reason),
+        decidedAt: startedAt,
+      })),
       ...plan.superseded.map(({ record, publicId, by }) => ({
         record,
         publicId,
+        decidedAt: startedAt,
         decision: {
           kind: "superseded",
           reason: `a newer update for the order is in the same batch (${by})`,

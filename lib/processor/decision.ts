@@ -63,6 +63,8 @@ export interface Decided {
   publicId?: string;
   metadata?: unknown;
   decision: Decision;
+  /** When it was decided (epoch ms): for an update sent to Spot, right after Spot's answer. */
+  decidedAt: number;
 }
 
 /** A hand-back that is not the message's own failure, decided before any call. */

@@ -85,6 +85,7 @@ export class Invocation {
             publicId: item.message.publicId,
             metadata: item.message.metadata,
             decision,
+            decidedAt: Date.now(),
           });
         }
         return out;

@@ -57,7 +57,7 @@ export function reportBatch(
   };
   let oldestHandBackAgeMs: number | undefined;
   const now = Date.now();
-  for (const { record, publicId, metadata, decision } of decided) {
+  for (const { record, publicId, metadata, decision, decidedAt } of decided) {
     const kept = keep.has(record.messageId);
     if (decision.kind === "retry") {
       const ageMs = now - historyOf(record).firstSentAt;
@@ -78,6 +78,8 @@ export function reportBatch(
       messageId: record.messageId,
       publicId,
       outcome,
+      // The line's own time is the batch's end; this is when Spot answered (or the plan decided).
+      decidedAt: new Date(decidedAt).toISOString(),
       receiveCount: receiveCount(record),
       ...detailsOf(decision),
       ...(options.logMetadata && metadata !== undefined ? { metadata } : {}),

@@ -237,4 +237,27 @@ describe("the pipeline", () => {
       expect(line).not.toContain(secret);
     }
   });
+
+  it("dates each outcome line by its call, not by the end of its batch", async () => {
+    // Prepare: one order's call hangs until its timeout, the other's is answered at once
+    const { sqs, queues, sandbox } = await start();
+    sandbox.setFaults({ script: [{ publicId: orderId(2), fault: { kind: "hang" } }] });
+
+    // Act
+    await sendBodies(
+      sqs,
+      queues.queueUrl,
+      [1, 2].map((n) => ({ publicId: orderId(n), metadata: { n: String(n) } })),
+    );
+    await waitFor(() => local.logs.entries().filter((entry) => entry.outcome !== undefined).length >= 2);
+
+    // Assess: the answered one was decided well before its batch ended, the hung one at the end
+    const [fast, slow] = [1, 2].map((n) =>
+      local.logs.entries().find((entry) => entry.publicId === orderId(n) && entry.outcome !== undefined),
+    );
+    const ms = (value: unknown) => Date.parse(String(value));
+    expect(fast?.outcome).toBe("applied");
+    expect(ms(fast?.time) - ms(fast?.decidedAt)).toBeGreaterThanOrEqual(200);
+    expect(ms(slow?.decidedAt) - ms(fast?.decidedAt)).toBeGreaterThanOrEqual(200);
+  });
 });
