@@ -44,6 +44,11 @@ export interface OutgoingUpdate<Ref = undefined> {
    * @default false
    */
   validated?: boolean;
+  /**
+   * Seconds SQS holds the message before delivering it (standard queues only; a FIFO queue refuses
+   * a per-message delay). `spot-meta verify --fix` uses it so its ledger write lands first.
+   */
+  delaySeconds?: number;
 }
 
 export interface ProducerOptions {
@@ -227,6 +232,7 @@ export class Producer {
       MessageGroupId: this.#fifo ? message.publicId : this.#groupId,
     };
     if (this.#fifo) entry.MessageDeduplicationId = deduplicationId(message);
+    if (item.delaySeconds !== undefined) entry.DelaySeconds = item.delaySeconds;
     const bytes = messageBytes(body, attributes);
     return { ok: true, entry: { index, ref: item.ref, entry, bytes } };
   }

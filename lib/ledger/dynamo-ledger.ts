@@ -98,7 +98,7 @@ export class DynamoLedger implements OrderingGuard {
     publicId: string,
     version: Version,
     messageId: string,
-    { reassert, keepLease }: RecordOptions,
+    { reassert, keepLease, digest }: RecordOptions,
   ): Promise<Recorded> {
     const now = this.#now();
     const values = {
@@ -107,13 +107,18 @@ export class DynamoLedger implements OrderingGuard {
       ":message": { S: messageId },
       ":at": { S: new Date(now).toISOString() },
       ":ttl": { N: String(this.#expiry(now)) },
+      ":digest": { S: digest.digest },
+      ...(digest.keys === undefined ? {} : { ":keys": { M: keyDigestValues(digest.keys) } }),
     };
-    const record = `SET ${A.appliedVersion} = :version, ${A.appliedOrder} = :order, ${A.appliedMessageId} = :message, ${A.appliedAt} = :at, ${LEDGER_TTL_ATTRIBUTE} = :ttl`;
+    const record = `SET ${A.appliedVersion} = :version, ${A.appliedOrder} = :order, ${A.appliedMessageId} = :message, ${A.appliedAt} = :at, ${LEDGER_TTL_ATTRIBUTE} = :ttl, ${A.appliedDigest} = :digest${digest.keys === undefined ? "" : `, ${A.appliedKeys} = :keys`}`;
+    // Without per-key digests, those of an earlier update must go, or verify would name wrong keys.
+    const staleKeys = digest.keys === undefined ? [A.appliedKeys] : [];
     try {
       await this.#update(publicId, {
         UpdateExpression: `${record}${reassert ? `, ${A.reassertBy} = :message` : ""}${removing([
           ...(keepLease ? [] : [A.leaseOwner, A.leaseUntil]),
           ...(reassert ? [] : [A.reassertBy]),
+          ...staleKeys,
         ])}`,
         ConditionExpression: `${A.leaseOwner} = :me AND ${NOT_OLDER}`,
         ExpressionAttributeValues: { ...values, ":me": { S: versionKey(version) } },
@@ -125,7 +130,7 @@ export class DynamoLedger implements OrderingGuard {
     // The lease lapsed and may have passed on during the call: record the version if it is still
     // the newest, leave the new holder's lease alone, and re-assert the version later.
     await this.#update(publicId, {
-      UpdateExpression: `${record}, ${A.reassertBy} = :message`,
+      UpdateExpression: `${record}, ${A.reassertBy} = :message${removing(staleKeys)}`,
       ConditionExpression: NOT_OLDER,
       ExpressionAttributeValues: values,
     }).catch((error: unknown) => {
@@ -189,6 +194,10 @@ export class DynamoLedger implements OrderingGuard {
 
 function versionValues(version: Version) {
   return { ":order": { N: versionNumber(version) } };
+}
+
+function keyDigestValues(keys: Record<string, string>): Record<string, { S: string }> {
+  return Object.fromEntries(Object.entries(keys).map(([key, value]) => [key, { S: value }]));
 }
 
 function removing(attributes: string[]): string {

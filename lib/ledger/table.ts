@@ -22,6 +22,17 @@ export const LedgerAttribute = {
   /** When it was applied (ISO 8601). */
   appliedAt: "appliedAt",
   /**
+   * The applied metadata's digest (String, 16 hex digits of the SHA-256 of its canonical JSON; see
+   * lib/ledger/metadata-digest.ts): what `spot-meta verify --ledger` compares Spot's metadata with.
+   * Absent on items written before it was recorded.
+   */
+  appliedDigest: "appliedDigest",
+  /**
+   * Per top-level key of the applied metadata, 8 hex digits of its value's digest (Map), so verify
+   * can name the keys that differ; absent above 40 keys, which would outgrow one write unit.
+   */
+  appliedKeys: "appliedKeys",
+  /**
    * The message that applied the version while another write might still land: it comes back to
    * re-assert the version, and only it may send the applied version again.
    */

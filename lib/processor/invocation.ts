@@ -6,6 +6,7 @@ import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { serializeUpdate } from "../contract.ts";
 import { type Failure, keepFirstFailure, ReasonClass } from "../dlq/failure-attributes.ts";
+import { metadataDigest } from "../ledger/metadata-digest.ts";
 import type { AttemptAnswer } from "../spot/client.ts";
 import type { AppliedOutcome, FailedOutcome } from "../spot/outcome.ts";
 import { MIN_ATTEMPT_MS } from "../spot/retry-policy.ts";
@@ -187,6 +188,7 @@ export class Invocation {
           reassert: admission.tookOver,
           // An earlier call (or attempt) of this update may still land: keep others out until it lapses.
           keepLease: admission.renewed || outcome.earlierAttemptMayLand,
+          digest: metadataDigest(work.message.metadata),
         });
       } catch (error) {
         if (tries >= RECORD_TRIES) {

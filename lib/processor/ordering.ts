@@ -2,6 +2,7 @@
  * The guard that keeps an older update from landing after a newer one for the same order, across
  * batches, invocations and replays. The processor asks it before each call and tells it after.
  */
+import type { MetadataDigest } from "../ledger/metadata-digest.ts";
 import type { Version } from "./version.ts";
 
 export type Admission =
@@ -29,6 +30,8 @@ export interface Recorded {
 export interface RecordOptions {
   reassert: boolean;
   keepLease: boolean;
+  /** The applied metadata's digest, recorded beside the version for `spot-meta verify --ledger`. */
+  digest: MetadataDigest;
 }
 
 export interface OrderingGuard {
@@ -40,7 +43,8 @@ export interface OrderingGuard {
   /**
    * Records the applied version and releases the lease, in one write. `reassert`: the message is to
    * come back and send the version again once the late-write window has passed. `keepLease`: an
-   * earlier call of the update may still land, so the lease stays until it lapses.
+   * earlier call of the update may still land, so the lease stays until it lapses. `digest`: the
+   * metadata's digest (never its values), for reading Spot back against what was applied.
    */
   applied(publicId: string, version: Version, messageId: string, options: RecordOptions): Promise<Recorded>;
   /** Releases the lease after a call that surely did not reach Spot. */

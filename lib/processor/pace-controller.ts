@@ -28,6 +28,12 @@ export interface PaceSettings {
   ceiling: number;
   /** Calls per second never to go below, however often Spot refuses. */
   floor: number;
+  /**
+   * The first pace, as a share of the ceiling. A reader alone at Spot (`spot-meta verify`) starts at
+   * the ceiling; an instance joining others that share Spot's limit starts low.
+   * @default 0.1
+   */
+  firstShare?: number;
 }
 
 /**
@@ -77,7 +83,7 @@ export class PaceController {
   constructor(settings: PaceSettings) {
     this.#ceiling = settings.ceiling;
     this.#floor = Math.min(settings.floor, settings.ceiling);
-    this.#slowStartFrom = this.#clamp(settings.ceiling * FIRST_SHARE_OF_CEILING);
+    this.#slowStartFrom = this.#clamp(settings.ceiling * (settings.firstShare ?? FIRST_SHARE_OF_CEILING));
     this.#rate = this.#slowStartFrom;
   }
 

@@ -14,6 +14,7 @@ import type { ExportedMessage } from "../../lib/dlq/export.ts";
 import { failureAttributes } from "../../lib/dlq/failure-attributes.ts";
 import { appliedVersionsOf, versionOfMessage } from "../../lib/dlq/superseded.ts";
 import { DynamoLedger } from "../../lib/ledger/dynamo-ledger.ts";
+import { metadataDigest } from "../../lib/ledger/metadata-digest.ts";
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from "../../lib/local/embedded-dynamodb.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
 import { versionOf } from "../../lib/processor/plan.ts";
@@ -80,7 +81,11 @@ async function fillLedger(): Promise<void> {
       tieBreak: tieBreakOf(applied.metadata),
     };
     await ledger.admit(publicId, version, "applier");
-    await ledger.applied(publicId, version, "applier", { reassert: false, keepLease: false });
+    await ledger.applied(publicId, version, "applier", {
+      reassert: false,
+      keepLease: false,
+      digest: metadataDigest(applied.metadata),
+    });
   }
   client.destroy();
 }

@@ -1,7 +1,9 @@
 /** The ledger's conditional writes, against DynamoDB's API (dynalite) over HTTP. */
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appliedVersions } from "../../lib/ledger/applied-versions.ts";
 import { DynamoLedger } from "../../lib/ledger/dynamo-ledger.ts";
+import { metadataDigest } from "../../lib/ledger/metadata-digest.ts";
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from "../../lib/local/embedded-dynamodb.ts";
 import type { Version } from "../../lib/processor/version.ts";
 
@@ -12,7 +14,8 @@ let order = 0;
 const nextOrder = () => `L${++order}`;
 const v = (issuedAt: number, tieBreak = 0): Version => ({ issuedAt, tieBreak });
 const LEASE_MS = 10_000;
-const plain = { reassert: false, keepLease: false };
+const digest = metadataDigest({ clinic: "east" });
+const plain = { reassert: false, keepLease: false, digest };
 /** The version the ledger holds for the order, as the operators' tools read it. */
 const appliedVersion = async (id: string) => (await appliedVersions(db.client(), db.table, [id])).get(id);
 
@@ -57,7 +60,9 @@ describe("the applied-updates ledger", () => {
   it("admits the applied update again only for the message asked to re-assert it", async () => {
     const id = nextOrder();
     await ledger.admit(id, v(100), "m1");
-    expect(await ledger.applied(id, v(100), "m1", { reassert: true, keepLease: false })).toStrictEqual({
+    expect(
+      await ledger.applied(id, v(100), "m1", { reassert: true, keepLease: false, digest }),
+    ).toStrictEqual({
       reassert: true,
     });
     expect(await ledger.admit(id, v(100), "a-copy")).toStrictEqual({ kind: "superseded" });
@@ -100,7 +105,7 @@ describe("the applied-updates ledger", () => {
   it("keeps the lease past the record when asked, for an earlier call of the update that may still land", async () => {
     const id = nextOrder();
     await ledger.admit(id, v(100), "m1");
-    await ledger.applied(id, v(100), "m1", { reassert: false, keepLease: true });
+    await ledger.applied(id, v(100), "m1", { reassert: false, keepLease: true, digest });
     expect(await ledger.admit(id, v(200), "newer")).toStrictEqual({
       kind: "busy",
       leaseUntil: clock + LEASE_MS,
@@ -114,5 +119,45 @@ describe("the applied-updates ledger", () => {
     await ledger.admit(id, v(100), "holder");
     await ledger.release(id, v(999));
     expect((await ledger.admit(id, v(200), "third")).kind).toBe("busy");
+  });
+
+  it("records the applied metadata's digest and per-key digests, never a value, and drops stale per-key digests", async () => {
+    // Prepare
+    const id = nextOrder();
+    const many = Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`k${i}`, "x"]));
+    const item = async () =>
+      (
+        await db.client().send(
+          new GetItemCommand({
+            TableName: db.table,
+            Key: { publicId: { S: id } },
+            ProjectionExpression: "appliedDigest, appliedKeys",
+          }),
+        )
+      ).Item;
+
+    // Act
+    await ledger.admit(id, v(100), "m1");
+    await ledger.applied(id, v(100), "m1", { ...plain, digest: metadataDigest({ clinic: "east", n: 1 }) });
+    const keyed = await item();
+    await ledger.admit(id, v(200), "m2");
+    await ledger.applied(id, v(200), "m2", { ...plain, digest: metadataDigest(many) });
+    const wide = await item();
+    await ledger.admit(id, v(300), "m3");
+    await ledger.applied(id, v(300), "m3", { ...plain, digest: metadataDigest({}) });
+    const cleared = await item();
+
+    // Assess
+    const expected = metadataDigest({ n: 1, clinic: "east" });
+    expect(keyed).toStrictEqual({
+      appliedDigest: { S: expected.digest },
+      appliedKeys: { M: { clinic: { S: expected.keys?.clinic }, n: { S: expected.keys?.n } } },
+    });
+    expect(JSON.stringify(keyed)).not.toContain("east");
+    expect(wide).toStrictEqual({ appliedDigest: { S: metadataDigest(many).digest } });
+    expect(cleared).toStrictEqual({
+      appliedDigest: { S: metadataDigest({}).digest },
+      appliedKeys: { M: {} },
+    });
   });
 });
