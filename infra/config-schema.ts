@@ -84,8 +84,12 @@ export const stackConfigSchema = z.strictObject({
   maxConcurrency: int(2, 1000).default(2),
   /** Calls to Spot in flight at once within one invocation. */
   handlerConcurrency: int(1, 100).default(5),
-  /** Calls to Spot started per second within one invocation. */
-  requestsPerSecond: int(1, 1000).default(10),
+  /**
+   * The ceiling of each instance's pace at Spot, in calls started per second; below it the pace is
+   * learned from Spot's 429s. 20: an invocation waits on the pace, so the ceiling sets the billed
+   * time per update (docs/cost.md).
+   */
+  requestsPerSecond: int(1, 1000).default(20),
   /** Receives before SQS moves a message to the DLQ; the handler's backoff spreads them over time. */
   maxReceiveCount: int(5, 1000).default(DEFAULT_QUEUE_SETTINGS.maxReceiveCount),
   /** The source queue's visibility timeout. @default 6 × timeoutSeconds + maxBatchingWindowSeconds */

@@ -36,7 +36,7 @@ export const handlerConfigSchema = z
      * Calls to Spot started per second by one instance, at most: the ceiling of its pace. With
      * `adaptivePace`, the pace below it is learned from Spot's 429s.
      */
-    requestsPerSecond: positive(1000).default(10),
+    requestsPerSecond: positive(1000).default(20),
     /**
      * Learn the pace Spot allows from its answers: slow down on 429s, probe upward while calls succeed,
      * never above `requestsPerSecond`. Off: every instance runs at `requestsPerSecond`.

@@ -59,7 +59,7 @@ describe("configuration", () => {
     expect(readConfig(minimal)).toMatchObject({
       adaptivePace: true,
       minRequestsPerSecond: 1,
-      requestsPerSecond: 10,
+      requestsPerSecond: 20,
     });
     expect(readConfig({ ...minimal, SPOT_META_ADAPTIVE_PACE: "false" }).adaptivePace).toBe(false);
     expect(

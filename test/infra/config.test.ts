@@ -19,7 +19,7 @@ describe("resolveStackConfig", () => {
       maxBatchingWindowSeconds: 5,
       maxConcurrency: 2,
       handlerConcurrency: 5,
-      requestsPerSecond: 10,
+      requestsPerSecond: 20,
       maxReceiveCount: DEFAULT_QUEUE_SETTINGS.maxReceiveCount,
       visibilityTimeoutSeconds: 6 * 60 + 5,
       queueRetentionSeconds: DEFAULT_QUEUE_SETTINGS.retentionSeconds,

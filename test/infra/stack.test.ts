@@ -102,7 +102,7 @@ describe("the default stack", () => {
       spotBaseUrl: "https://app.spotdx.com",
       maxReceiveCount: 8,
       concurrency: 5,
-      requestsPerSecond: 10,
+      requestsPerSecond: 20,
       ledgerTtlDays: 90,
       metricsNamespace: "SpotOrderMetadata",
     });
