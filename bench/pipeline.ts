@@ -1,6 +1,6 @@
 /**
  * Throughput benchmark of the pipeline: N updates through the local stack (fauxqs, the real handler
- * under the local event source, the Spot sandbox answering after a fixed latency L), with messages/s,
+ * under the queue poller, the Spot sandbox answering after a fixed latency L), with messages/s,
  * the calls the sandbox received and the most it received in any 1-s window. In the same run, on the
  * same workload, two baselines made by configuring the real processor:
  * - sequential: concurrency 1 (a batch's records one after another);
@@ -13,7 +13,7 @@
  * sequential baseline, and never more than the configured requests/s at the sandbox.
  */
 import { cpus } from "node:os";
-import type { HandlerConfigInput } from "../lib/config.ts";
+import type { HandlerConfigInput } from "../lib/lambda/config.ts";
 import { fmt, numberFlag, type PipelineRun, range, runPipeline } from "./support/pipeline-run.ts";
 
 const MESSAGES = numberFlag("messages", 2_000);

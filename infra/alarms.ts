@@ -21,7 +21,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { MetricName } from "../lib/metrics.ts";
+import { MetricName } from "../lib/lambda/metrics.ts";
 
 /** What the alarms and the dashboard watch. */
 export interface WatchedPipeline {

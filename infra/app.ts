@@ -5,7 +5,7 @@
  */
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { ConfigError } from "../lib/errors.ts";
+import { ConfigError } from "../lib/lambda/errors.ts";
 import { readStackConfig } from "./context.ts";
 import { SpotOrderMetadataStack } from "./stack.ts";
 import {

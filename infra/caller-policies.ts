@@ -1,6 +1,6 @@
 /**
  * What callers outside the stack may do, and no more. A producer (the typed producer in
- * lib/producer.ts, `spot-meta import`) and an operator (`spot-meta dlq …`, `spot-meta import`) get
+ * lib/tools/producer.ts, `spot-meta import`) and an operator (`spot-meta dlq …`, `spot-meta import`) get
  * exactly the API actions their commands make, on the resources they make them on.
  * test/infra/caller-policies.test.ts records those calls against the local stack and fails when a
  * command makes a call its policy does not allow, or a policy allows one no command makes.

@@ -3,9 +3,9 @@
  * Each conflict names the settings it involves, so it can be left out when one of them is already
  * invalid on its own (its value would be a default, not what was asked for).
  */
-import { handlerConfigSchema } from "../lib/config.ts";
-import { ConfigError } from "../lib/errors.ts";
-import { minimumVisibilityTimeoutSeconds } from "../lib/queue-settings.ts";
+import { handlerConfigSchema } from "../lib/lambda/config.ts";
+import { ConfigError } from "../lib/lambda/errors.ts";
+import { minimumVisibilityTimeoutSeconds } from "../lib/lambda/queue-settings.ts";
 import {
   CONTEXT_KEY,
   DLQ_RETENTION_SECONDS,

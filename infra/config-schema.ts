@@ -3,8 +3,8 @@
  * mean together is checked in config-conflicts.ts; config.ts puts the two together.
  */
 import * as z from "zod";
-import { type HandlerConfig, type HandlerConfigInput, handlerConfigSchema } from "../lib/config.ts";
-import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../lib/queue-settings.ts";
+import { type HandlerConfig, type HandlerConfigInput, handlerConfigSchema } from "../lib/lambda/config.ts";
+import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../lib/lambda/queue-settings.ts";
 import { producerPrincipalsSchema } from "./producer-principals.ts";
 
 /** The CDK context key that holds the configuration object. */
@@ -139,7 +139,7 @@ export const stackConfigSchema = z.strictObject({
   /** Who in other accounts may send to the source queue (account ids, role ARNs), by its queue policy. */
   producerPrincipals: producerPrincipalsSchema.default([]),
   alarms: alarmsSchema.prefault({}),
-  /** Other handler settings (lib/config.ts), e.g. `logLevel`, `backoffMaxSeconds`, `requestTimeoutMs`. */
+  /** Other handler settings (lib/lambda/config.ts), e.g. `logLevel`, `backoffMaxSeconds`, `requestTimeoutMs`. */
   handler: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 

@@ -6,9 +6,9 @@
  * reported together.
  */
 import type { z } from "zod";
-import type { HandlerConfigInput } from "../lib/config.ts";
-import { ConfigError } from "../lib/errors.ts";
-import { minimumVisibilityTimeoutSeconds } from "../lib/queue-settings.ts";
+import type { HandlerConfigInput } from "../lib/lambda/config.ts";
+import { ConfigError } from "../lib/lambda/errors.ts";
+import { minimumVisibilityTimeoutSeconds } from "../lib/lambda/queue-settings.ts";
 import { findConflicts } from "./config-conflicts.ts";
 import {
   CONTEXT_KEY,

@@ -5,7 +5,7 @@
  * `spotOrderMetadata.alarms.oldestMessageAgeSeconds=1800`).
  */
 import type { Node } from "constructs";
-import { ConfigError } from "../lib/errors.ts";
+import { ConfigError } from "../lib/lambda/errors.ts";
 import { CONTEXT_KEY, resolveStackConfig, type StackConfig } from "./config.ts";
 
 /**

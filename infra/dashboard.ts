@@ -4,7 +4,7 @@
 import { Aws, Duration } from "aws-cdk-lib";
 import { AlarmStatusWidget, Dashboard, GraphWidget, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import { Construct } from "constructs";
-import { MetricName } from "../lib/metrics.ts";
+import { MetricName } from "../lib/lambda/metrics.ts";
 import { handlerMetric, type PipelineAlarms, type WatchedPipeline } from "./alarms.ts";
 
 export interface PipelineDashboardProps extends WatchedPipeline {

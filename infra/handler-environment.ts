@@ -11,8 +11,8 @@ import {
   type HandlerConfigInput,
   readConfig,
   toEnvironment,
-} from "../lib/config.ts";
-import { ConfigError } from "../lib/errors.ts";
+} from "../lib/lambda/config.ts";
+import { ConfigError } from "../lib/lambda/errors.ts";
 
 /** Passes every check a string setting has here (a URL, non-empty), as a deploy-time value will. */
 const TOKEN_STAND_IN = "https://token.invalid/stand-in";

@@ -6,7 +6,7 @@ import { RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import type { IGrantable } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
-import { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "../lib/ledger/table.ts";
+import { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "../lib/lambda/ledger/table.ts";
 
 /** The only calls the handler makes on the ledger: single-item reads and conditional updates. */
 const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:UpdateItem"];

@@ -1,11 +1,11 @@
 /**
- * The source queue and its dead-letter queue, with the settings in lib/queue-settings.ts (the local
+ * The source queue and its dead-letter queue, with the settings in lib/lambda/queue-settings.ts (the local
  * stack creates its embedded queues from the same values).
  */
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { type QueueSettings, queueNames } from "../lib/queue-settings.ts";
+import { type QueueSettings, queueNames } from "../lib/lambda/queue-settings.ts";
 
 export interface PipelineQueuesProps {
   /** Queue names are `<namePrefix>` and `<namePrefix>-dlq` (plus `.fifo`). */

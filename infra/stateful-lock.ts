@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ConfigError } from "../lib/errors.ts";
+import { ConfigError } from "../lib/lambda/errors.ts";
 import { REPO_ROOT } from "./update-function.ts";
 
 export const LOCK_FILE = join(REPO_ROOT, "infra", "stateful-resources.lock.json");

@@ -17,23 +17,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import fc from "fast-check";
-import { importCsv } from "../../lib/csv-import/import-csv.ts";
-import { UNCLASSIFIED } from "../../lib/dlq/dlq-message.ts";
-import { ReasonClass } from "../../lib/dlq/failure-attributes.ts";
-import { replayMessages } from "../../lib/dlq/replay.ts";
-import { LEDGER_KEY, LedgerAttribute } from "../../lib/ledger/table.ts";
-import { startLocalStack } from "../../lib/local/local-stack.ts";
-import { silentLogger } from "../../lib/logger.ts";
-import type { OrderingGuard } from "../../lib/processor/ordering.ts";
+import { LEDGER_KEY, LedgerAttribute } from "../../lib/lambda/ledger/table.ts";
+import { silentLogger } from "../../lib/lambda/logger.ts";
+import type { OrderingGuard } from "../../lib/lambda/processor/ordering.ts";
 import {
   compareVersions,
   parseVersionNumber,
   tieBreakOf,
   type Version,
-} from "../../lib/processor/version.ts";
-import { Producer } from "../../lib/producer.ts";
-import { seededDice } from "../../lib/sandbox/fault-plan.ts";
-import type { Fault } from "../../lib/sandbox/types.ts";
+} from "../../lib/lambda/processor/version.ts";
+import { ReasonClass } from "../../lib/lambda/sqs/failure-attributes.ts";
+import { startLocalStack } from "../../lib/local/local-stack.ts";
+import { seededDice } from "../../lib/local/sandbox/fault-plan.ts";
+import type { Fault } from "../../lib/local/sandbox/types.ts";
+import { importCsv } from "../../lib/tools/csv-import/import-csv.ts";
+import { UNCLASSIFIED } from "../../lib/tools/dlq/dlq-message.ts";
+import { replayMessages } from "../../lib/tools/dlq/replay.ts";
+import { Producer } from "../../lib/tools/producer.ts";
 import { drainQueue, sendBodies } from "../../test/support/queues.ts";
 
 /** The handler's per-attempt timeout in these runs: late writes are placed around it. */
@@ -268,7 +268,7 @@ async function replayAll(stack: Awaited<ReturnType<typeof startLocalStack>>): Pr
 /**
  * The ledger with its faults: calls that fail (a throttle past the SDK's retries), and invocations
  * that die at a ledger call: after admission, before the record, or after it. A dying invocation
- * never returns; the local event source times it out, and its records come back.
+ * never returns; the queue poller times it out, and its records come back.
  */
 function faultyLedger(ledger: OrderingGuard, scenario: Scenario, dice: () => number): OrderingGuard {
   const hang = () => new Promise<never>(() => {});

@@ -1,13 +1,13 @@
-// Runs a bundled handler (from the cloud assembly) under the local event source until SIGTERM:
+// Runs a bundled handler (from the cloud assembly) under the queue poller until SIGTERM:
 // `node bundle-child.ts <index.mjs> <queueUrl> <queueArn>`. Its configuration is its environment
 // only. On exit it writes to BENCH_STATS_FILE how many invocations it ran and the CPU time the
 // process spent from the first invocation on (what Lambda's CPU share would have to cover).
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { LocalEventSource } from "../../lib/local/event-source.ts";
+import { QueuePoller } from "../../lib/tools/poller.ts";
 
-type Handler = ConstructorParameters<typeof LocalEventSource>[0]["handler"];
+type Handler = ConstructorParameters<typeof QueuePoller>[0]["handler"];
 
 const [bundle, queueUrl, queueArn] = process.argv.slice(2) as [string, string, string];
 const { handler } = (await import(bundle)) as { handler: Handler };
@@ -29,7 +29,7 @@ const counted: Handler = (event, context) => {
   return handler(event, context);
 };
 
-new LocalEventSource({
+new QueuePoller({
   sqs: new SQSClient({}),
   queueUrl,
   queueArn,

@@ -1,7 +1,7 @@
 /**
  * The deployed function's memory, measured on the deployed artifact: `cdk synth` writes the cloud
  * assembly (the bundled handler and the template with its environment), and the bundle runs in a
- * child process of its own under the local event source, against the local stack in this process,
+ * child process of its own under the queue poller, against the local stack in this process,
  * with the environment the stack gives it (only the AWS endpoints point at this machine). The child's
  * peak RSS and heap are its alone; Lambda's "Max Memory Used" is the same kind of figure.
  */
@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { buildSync } from "esbuild";
 import { REPO_ROOT } from "../../infra/update-function.ts";
+import { silentLogger } from "../../lib/lambda/logger.ts";
 import { LOCAL_CREDENTIALS } from "../../lib/local/local-aws.ts";
 import { startLocalStack } from "../../lib/local/local-stack.ts";
-import { silentLogger } from "../../lib/logger.ts";
-import { Producer } from "../../lib/producer.ts";
+import { Producer } from "../../lib/tools/producer.ts";
 import { STAND_IN_SECRET_ARN, startSecretsStandIn } from "./secrets-stand-in.ts";
 
 export interface CloudAssembly {

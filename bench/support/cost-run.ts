@@ -9,12 +9,12 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { StackConfig } from "../../infra/config.ts";
-import { LocalEventSource } from "../../lib/local/event-source.ts";
+import { createLogger, silentLogger } from "../../lib/lambda/logger.ts";
+import { createUpdateHandler, type UpdateHandler } from "../../lib/lambda/update-handler.ts";
 import { startLocalStack } from "../../lib/local/local-stack.ts";
 import { createTally, type RunTally } from "../../lib/local/run-tally.ts";
-import { createLogger, silentLogger } from "../../lib/logger.ts";
-import { Producer } from "../../lib/producer.ts";
-import { createUpdateHandler, type UpdateHandler } from "../../lib/update-handler.ts";
+import { QueuePoller } from "../../lib/tools/poller.ts";
+import { Producer } from "../../lib/tools/producer.ts";
 import { type AttributeValue, dynamoItemBytes } from "./cost-model.ts";
 import { RequestCounter, sqsWeigher } from "./request-counter.ts";
 
@@ -116,7 +116,7 @@ export async function runForCosts(options: CostRunOptions): Promise<CostRun> {
   const sources = Array.from(
     { length: options.instances },
     () =>
-      new LocalEventSource({
+      new QueuePoller({
         sqs: eventSourceSqs,
         queueUrl: stack.queues.queueUrl,
         queueArn: stack.queues.queueArn,

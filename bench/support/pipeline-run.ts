@@ -5,14 +5,18 @@
  * handler's own log lines (the same lines CloudWatch would get), calls and their pace from the
  * sandbox's request log.
  */
-import type { HandlerConfigInput } from "../../lib/config.ts";
-import { LocalEventSource } from "../../lib/local/event-source.ts";
+import type { HandlerConfigInput } from "../../lib/lambda/config.ts";
+import { createLogger } from "../../lib/lambda/logger.ts";
+import {
+  createUpdateHandler,
+  type HandlerOverrides,
+  type UpdateHandler,
+} from "../../lib/lambda/update-handler.ts";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
 import { createTally, type RunTally } from "../../lib/local/run-tally.ts";
-import { createLogger } from "../../lib/logger.ts";
-import { Producer } from "../../lib/producer.ts";
-import type { FaultPlan } from "../../lib/sandbox/types.ts";
-import { createUpdateHandler, type HandlerOverrides, type UpdateHandler } from "../../lib/update-handler.ts";
+import type { FaultPlan } from "../../lib/local/sandbox/types.ts";
+import { QueuePoller } from "../../lib/tools/poller.ts";
+import { Producer } from "../../lib/tools/producer.ts";
 
 /** The local stack's function timeout. */
 const FUNCTION_TIMEOUT_MS = 15_000;
@@ -146,14 +150,14 @@ function instanceOf(
   stack: LocalStack,
   options: PipelineRunOptions,
   overrides: Pick<HandlerOverrides, "logger" | "writeMetrics" | "dynamoDb">,
-): LocalEventSource {
+): QueuePoller {
   const handler = createUpdateHandler(stack.config, {
     ...overrides,
     sqs: stack.sqs,
     sqsEndpoint: stack.queues.endpoint,
     service: "spot-order-metadata-bench",
   });
-  return new LocalEventSource({
+  return new QueuePoller({
     sqs: stack.sqs,
     queueUrl: stack.queues.queueUrl,
     queueArn: stack.queues.queueArn,

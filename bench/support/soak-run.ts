@@ -8,12 +8,12 @@
  * `bench/soak.ts` runs it for minutes; `test/soak/soak.test.ts` runs a short one in CI.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { ReasonClass } from "../../lib/dlq/failure-attributes.ts";
+import { createLogger } from "../../lib/lambda/logger.ts";
+import { ReasonClass } from "../../lib/lambda/sqs/failure-attributes.ts";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
-import { createLogger } from "../../lib/logger.ts";
-import { Producer } from "../../lib/producer.ts";
-import { seededDice } from "../../lib/sandbox/fault-plan.ts";
-import type { Fault, SandboxRequest } from "../../lib/sandbox/types.ts";
+import { seededDice } from "../../lib/local/sandbox/fault-plan.ts";
+import type { Fault, SandboxRequest } from "../../lib/local/sandbox/types.ts";
+import { Producer } from "../../lib/tools/producer.ts";
 import { drainQueue } from "../../test/support/queues.ts";
 import { planWorkload, type SoakUpdate, type Workload } from "./soak-workload.ts";
 

@@ -5,8 +5,8 @@
  * (junk that proves nothing, so they must still land), each on an order of its own so that what Spot
  * must end up holding is exact.
  */
-import { seededDice } from "../../lib/sandbox/fault-plan.ts";
-import type { Fault, FaultPlan } from "../../lib/sandbox/types.ts";
+import { seededDice } from "../../lib/local/sandbox/fault-plan.ts";
+import type { Fault, FaultPlan } from "../../lib/local/sandbox/types.ts";
 
 export interface SoakUpdate {
   /** `publicId@issuedAt`: unique per update, and readable back from any body. */

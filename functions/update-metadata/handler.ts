@@ -12,8 +12,8 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { readConfig } from "../../lib/config.ts";
-import { createUpdateHandler } from "../../lib/update-handler.ts";
+import { readConfig } from "../../lib/lambda/config.ts";
+import { createUpdateHandler } from "../../lib/lambda/update-handler.ts";
 
 const tracer = new Tracer({ serviceName: "spot-order-metadata" });
 const processBatch = createUpdateHandler(readConfig(), {

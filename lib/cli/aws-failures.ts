@@ -8,7 +8,7 @@
  * (the importer's retry decision reads their kind).
  */
 import { QueueDoesNotExist } from "@aws-sdk/client-sqs";
-import { SpotMetaError } from "../errors.ts";
+import { SpotMetaError } from "../lambda/errors.ts";
 
 /** No AWS region is configured for a client: none given, none in the queue URL, none in the AWS configuration. */
 export class RegionMissingError extends SpotMetaError {

@@ -7,11 +7,11 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
-import { importCsv } from "../csv-import/import-csv.ts";
-import { formatSummary } from "../csv-import/summary.ts";
+import { createLogger } from "../lambda/logger.ts";
 import { createTally, type RunTally } from "../local/run-tally.ts";
-import { createLogger } from "../logger.ts";
-import type { FaultPlan } from "../sandbox/types.ts";
+import type { FaultPlan } from "../local/sandbox/types.ts";
+import { importCsv } from "../tools/csv-import/import-csv.ts";
+import { formatSummary } from "../tools/csv-import/summary.ts";
 
 interface DemoFlags {
   file: string;

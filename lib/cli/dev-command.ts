@@ -3,9 +3,9 @@
  * `.spot-meta/dev.json` so that `spot-meta import`, `spot-meta dlq …` and the AWS CLI can reach it.
  */
 import type { Command } from "commander";
+import { createLogger } from "../lambda/logger.ts";
 import { DEV_STATE_FILE, removeDevState, writeDevState } from "../local/dev-state.ts";
-import { createLogger } from "../logger.ts";
-import { SANDBOX_ORDERS_PATH } from "../sandbox/spot-sandbox.ts";
+import { SANDBOX_ORDERS_PATH } from "../local/sandbox/spot-sandbox.ts";
 import { consoleOutput } from "./console-output.ts";
 import { untilStopped } from "./until-stopped.ts";
 

@@ -4,8 +4,8 @@
  * dlq-read-commands.ts, dlq-purge-command.ts and dlq-replay-command.ts.
  */
 import type { Command } from "commander";
-import { MAX_VELOCITY } from "../dlq/redrive.ts";
-import { DEFAULT_REPLAY_RATE } from "../dlq/replay.ts";
+import { MAX_VELOCITY } from "../tools/dlq/redrive.ts";
+import { DEFAULT_REPLAY_RATE } from "../tools/dlq/replay.ts";
 import { describeFailure } from "./aws-failures.ts";
 import { trapInterrupts } from "./dlq-interrupts.ts";
 import { type CommonFlags, DLQ_EXIT_CODES, type DlqIo } from "./dlq-io.ts";

@@ -3,17 +3,18 @@
  * forms (`--json`) are the library's own result objects; this module is only for people.
  * Metadata values are shown only when asked for (they can hold health information).
  */
-import type { DlqMessage } from "../dlq/dlq-message.ts";
-import { lastFailureOf } from "../dlq/dlq-message.ts";
-import { READ_BUDGET_BYTES, type ReadTotals, Truncation } from "../dlq/dlq-reader.ts";
-import type { ExportSummary } from "../dlq/export.ts";
-import { formatDuration } from "../dlq/filters.ts";
-import type { PurgeSummary } from "../dlq/purge.ts";
-import type { MoveTask } from "../dlq/redrive.ts";
-import type { ReplaySummary } from "../dlq/replay.ts";
-import type { DlqStats } from "../dlq/stats.ts";
-import { isOvertaken } from "../dlq/superseded.ts";
-import type { Version } from "../processor/version.ts";
+
+import type { Version } from "../lambda/processor/version.ts";
+import type { DlqMessage } from "../tools/dlq/dlq-message.ts";
+import { lastFailureOf } from "../tools/dlq/dlq-message.ts";
+import { READ_BUDGET_BYTES, type ReadTotals, Truncation } from "../tools/dlq/dlq-reader.ts";
+import type { ExportSummary } from "../tools/dlq/export.ts";
+import { formatDuration } from "../tools/dlq/filters.ts";
+import type { PurgeSummary } from "../tools/dlq/purge.ts";
+import type { MoveTask } from "../tools/dlq/redrive.ts";
+import type { ReplaySummary } from "../tools/dlq/replay.ts";
+import type { DlqStats } from "../tools/dlq/stats.ts";
+import { isOvertaken } from "../tools/dlq/superseded.ts";
 
 const REASON_WIDTH = 60;
 

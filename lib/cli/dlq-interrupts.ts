@@ -8,7 +8,7 @@
  *   does the same, with exit code 1.
  * SIGKILL cannot be caught: the short hold (`--hold`) bounds what it leaves hidden.
  */
-import { HeldMessages } from "../dlq/held-messages.ts";
+import { HeldMessages } from "../tools/dlq/held-messages.ts";
 
 /** How long giving back may take on the way out; past it, the holds lapse by themselves. */
 const RELEASE_TIMEOUT_MS = 5_000;

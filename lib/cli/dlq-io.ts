@@ -2,8 +2,8 @@
  * What the `spot-meta dlq` commands share: where they write, their flags, their exit codes, and the
  * "about to …" line each prints before it touches a queue.
  */
-import type { ReadTotals } from "../dlq/dlq-reader.ts";
-import { Truncation } from "../dlq/dlq-reader.ts";
+import type { ReadTotals } from "../tools/dlq/dlq-reader.ts";
+import { Truncation } from "../tools/dlq/dlq-reader.ts";
 import type { Interrupts } from "./dlq-interrupts.ts";
 import type { FilterFlags } from "./dlq-options.ts";
 import { type DlqTarget, type DlqTargetFlags, resolveDlqTarget } from "./dlq-target.ts";

@@ -4,10 +4,10 @@
  * dynalite), or the ledger a running `spot-meta dev` announced.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { AppliedVersionLookup } from "../dlq/superseded.ts";
-import { appliedVersions } from "../ledger/applied-versions.ts";
 import { readDevState } from "../local/dev-state.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.ts";
+import { appliedVersions } from "../tools/applied-versions.ts";
+import type { AppliedVersionLookup } from "../tools/dlq/superseded.ts";
 import { watchFailures } from "./aws-failures.ts";
 import type { DlqTarget } from "./dlq-target.ts";
 import { isLoopback, TARGET_ORIGINS } from "./target.ts";

@@ -9,11 +9,16 @@
  */
 import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
-import type { DlqReasonClass } from "../dlq/dlq-message.ts";
-import { DEFAULT_MAX_READ, MAX_READ } from "../dlq/dlq-reader.ts";
-import { DlqArgumentError } from "../dlq/errors.ts";
-import { type MessageFilter, parseDuration, parsePublicIdList, parseReasonClass } from "../dlq/filters.ts";
-import { DEFAULT_HOLD_SECONDS } from "../dlq/held-messages.ts";
+import type { DlqReasonClass } from "../tools/dlq/dlq-message.ts";
+import { DEFAULT_MAX_READ, MAX_READ } from "../tools/dlq/dlq-reader.ts";
+import { DlqArgumentError } from "../tools/dlq/errors.ts";
+import {
+  type MessageFilter,
+  parseDuration,
+  parsePublicIdList,
+  parseReasonClass,
+} from "../tools/dlq/filters.ts";
+import { DEFAULT_HOLD_SECONDS } from "../tools/dlq/held-messages.ts";
 
 /** The longest `--hold`: past it, a killed run would hide messages for longer than it saves calls. */
 const MAX_HOLD_FLAG_SECONDS = 600;

@@ -3,9 +3,9 @@
  * those a newer applied update has overtaken (the ledger is then required). Without `--yes` it
  * only counts.
  */
-import { DlqArgumentError } from "../dlq/errors.ts";
-import { describeFilter, isEmptyFilter, type MessageFilter } from "../dlq/filters.ts";
-import { purgeMessages } from "../dlq/purge.ts";
+import { DlqArgumentError } from "../tools/dlq/errors.ts";
+import { describeFilter, isEmptyFilter, type MessageFilter } from "../tools/dlq/filters.ts";
+import { purgeMessages } from "../tools/dlq/purge.ts";
 import { formatPurge } from "./dlq-format.ts";
 import {
   announce,

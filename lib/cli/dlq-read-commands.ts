@@ -2,14 +2,15 @@
  * The actions of `dlq stats`, `peek` and `export`, which leave every message where it is: each says
  * what it is about to do, calls the library, prints the result and returns the exit code.
  */
-import type { DlqMessage } from "../dlq/dlq-message.ts";
-import { Truncation } from "../dlq/dlq-reader.ts";
-import { exportMessages, toExported } from "../dlq/export.ts";
-import { describeFilter } from "../dlq/filters.ts";
-import { dlqStats, peekMessages } from "../dlq/inspect.ts";
-import { queueNameOf } from "../dlq/queue-pair.ts";
-import { appliedVersionsOf, isOvertaken } from "../dlq/superseded.ts";
-import type { Version } from "../processor/version.ts";
+
+import type { Version } from "../lambda/processor/version.ts";
+import type { DlqMessage } from "../tools/dlq/dlq-message.ts";
+import { Truncation } from "../tools/dlq/dlq-reader.ts";
+import { exportMessages, toExported } from "../tools/dlq/export.ts";
+import { describeFilter } from "../tools/dlq/filters.ts";
+import { dlqStats, peekMessages } from "../tools/dlq/inspect.ts";
+import { queueNameOf } from "../tools/dlq/queue-pair.ts";
+import { appliedVersionsOf, isOvertaken } from "../tools/dlq/superseded.ts";
 import { formatExport, formatPeek, formatStats, type LedgerView } from "./dlq-format.ts";
 import {
   type CommonFlags,

@@ -1,9 +1,9 @@
 /** The actions of `dlq replay` (the careful path back) and `dlq redrive` (SQS's bulk move task). */
-import { MoveTasksUnsupportedError } from "../dlq/errors.ts";
-import { describeFilter } from "../dlq/filters.ts";
-import { queueNameOf } from "../dlq/queue-pair.ts";
-import { cancelRedrive, listRedrives, startRedrive } from "../dlq/redrive.ts";
-import { type ReplaySummary, replayMessages } from "../dlq/replay.ts";
+import { MoveTasksUnsupportedError } from "../tools/dlq/errors.ts";
+import { describeFilter } from "../tools/dlq/filters.ts";
+import { queueNameOf } from "../tools/dlq/queue-pair.ts";
+import { cancelRedrive, listRedrives, startRedrive } from "../tools/dlq/redrive.ts";
+import { type ReplaySummary, replayMessages } from "../tools/dlq/replay.ts";
 import { formatReplay, formatTasks } from "./dlq-format.ts";
 import {
   type CommonFlags,

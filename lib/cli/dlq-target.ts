@@ -6,8 +6,8 @@
  * commands.
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { DlqNotFoundError, NotOurDlqError } from "../dlq/errors.ts";
-import { checkQueuePair, findDlqUrl, queueNameOf } from "../dlq/queue-pair.ts";
+import { DlqNotFoundError, NotOurDlqError } from "../tools/dlq/errors.ts";
+import { checkQueuePair, findDlqUrl, queueNameOf } from "../tools/dlq/queue-pair.ts";
 import { sqsClientFor } from "./sqs-client.ts";
 import { isLoopback, type QueueTarget, resolveTarget, TargetNotFoundError } from "./target.ts";
 

@@ -12,9 +12,9 @@
 import { on } from "node:events";
 import { Worker } from "node:worker_threads";
 import { type Command, InvalidArgumentError } from "commander";
-import { createProgress, type ProgressReporter } from "../csv-import/progress.ts";
-import { EXIT_CODES, exitCodeFor, formatSummary } from "../csv-import/summary.ts";
-import { SpotMetaError } from "../errors.ts";
+import { SpotMetaError } from "../lambda/errors.ts";
+import { createProgress, type ProgressReporter } from "../tools/csv-import/progress.ts";
+import { EXIT_CODES, exitCodeFor, formatSummary } from "../tools/csv-import/summary.ts";
 import { ABORT, type ImportJob, type ImportReply } from "./import-job.ts";
 import { type QueueTarget, resolveTarget } from "./target.ts";
 

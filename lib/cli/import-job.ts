@@ -1,6 +1,6 @@
 /** What the import command's main thread and its worker say to each other (no heavy imports here). */
-import type { ProgressCounts, ProgressMode } from "../csv-import/progress.ts";
-import type { ImportSummary } from "../csv-import/summary.ts";
+import type { ProgressCounts, ProgressMode } from "../tools/csv-import/progress.ts";
+import type { ImportSummary } from "../tools/csv-import/summary.ts";
 import type { QueueTarget } from "./target.ts";
 
 export interface ImportJob {

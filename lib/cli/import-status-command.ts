@@ -7,11 +7,16 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Command, InvalidArgumentError } from "commander";
-import { type ImportStatus, importStatus, type ReachedRows, RowFate } from "../csv-import/import-status.ts";
-import { findReceipt, type ImportReceipt, importIdOfSource } from "../csv-import/receipt.ts";
-import { MAX_READ, withDlqReader } from "../dlq/dlq-reader.ts";
-import { SpotMetaError } from "../errors.ts";
-import { appliedVersions } from "../ledger/applied-versions.ts";
+import { SpotMetaError } from "../lambda/errors.ts";
+import { appliedVersions } from "../tools/applied-versions.ts";
+import {
+  type ImportStatus,
+  importStatus,
+  type ReachedRows,
+  RowFate,
+} from "../tools/csv-import/import-status.ts";
+import { findReceipt, type ImportReceipt, importIdOfSource } from "../tools/csv-import/receipt.ts";
+import { MAX_READ, withDlqReader } from "../tools/dlq/dlq-reader.ts";
 import { describeFailure } from "./aws-failures.ts";
 import { devLedgerFlags, type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
 import { type DlqTarget, resolveDlqTarget } from "./dlq-target.ts";

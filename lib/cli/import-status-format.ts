@@ -1,6 +1,6 @@
 /** How `spot-meta import-status` shows an import's status: the summary on stdout, progress on stderr. */
 import cliProgress from "cli-progress";
-import { type ImportStatus, RowFate } from "../csv-import/import-status.ts";
+import { type ImportStatus, RowFate } from "../tools/csv-import/import-status.ts";
 
 const number = new Intl.NumberFormat("en-US");
 

@@ -4,9 +4,9 @@
  * with one {@link ImportReply}.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { importCsv } from "../csv-import/import-csv.ts";
-import { RECEIPTS_DIRECTORY } from "../csv-import/receipt.ts";
-import { SpotMetaError } from "../errors.ts";
+import { SpotMetaError } from "../lambda/errors.ts";
+import { importCsv } from "../tools/csv-import/import-csv.ts";
+import { RECEIPTS_DIRECTORY } from "../tools/csv-import/receipt.ts";
 import { ABORT, type ImportJob, type ImportReply } from "./import-job.ts";
 import { sqsClientFor } from "./sqs-client.ts";
 

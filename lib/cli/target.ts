@@ -5,7 +5,7 @@
  * announced. Shared by `spot-meta import` and the DLQ commands.
  */
 import { readFileSync } from "node:fs";
-import { SpotMetaError } from "../errors.ts";
+import { SpotMetaError } from "../lambda/errors.ts";
 import { DEV_STATE_FILE, readDevState } from "../local/dev-state.ts";
 
 export interface TargetOptions {

@@ -6,21 +6,27 @@
  */
 import { basename, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { fingerprint } from "../csv-import/checkpoint.ts";
-import { findReceipt, type ImportReceipt } from "../csv-import/receipt.ts";
-import { appliedVersions } from "../ledger/applied-versions.ts";
+import { secretsManagerToken, staticToken, type TokenProvider } from "../lambda/token.ts";
 import { readDevState } from "../local/dev-state.ts";
-import { Producer } from "../producer.ts";
-import { OrderReader } from "../spot/order-reader.ts";
-import { secretsManagerToken, staticToken, type TokenProvider } from "../token.ts";
-import { readCheckpoint, removeCheckpoint } from "../verify/checkpoint.ts";
-import { VerifyError } from "../verify/errors.ts";
-import { fileSteps } from "../verify/file-source.ts";
-import { Fixer } from "../verify/fix.ts";
-import { idSteps, type LedgerTable, scanSteps } from "../verify/ledger-source.ts";
-import { ReportFile } from "../verify/report-file.ts";
-import { type Position, type Step, type Subject, type VerifyCounts, zeroCounts } from "../verify/types.ts";
-import { verifyOrders } from "../verify/verify-orders.ts";
+import { appliedVersions } from "../tools/applied-versions.ts";
+import { fingerprint } from "../tools/csv-import/checkpoint.ts";
+import { findReceipt, type ImportReceipt } from "../tools/csv-import/receipt.ts";
+import { Producer } from "../tools/producer.ts";
+import { readCheckpoint, removeCheckpoint } from "../tools/verify/checkpoint.ts";
+import { VerifyError } from "../tools/verify/errors.ts";
+import { fileSteps } from "../tools/verify/file-source.ts";
+import { Fixer } from "../tools/verify/fix.ts";
+import { idSteps, type LedgerTable, scanSteps } from "../tools/verify/ledger-source.ts";
+import { OrderReader } from "../tools/verify/order-reader.ts";
+import { ReportFile } from "../tools/verify/report-file.ts";
+import {
+  type Position,
+  type Step,
+  type Subject,
+  type VerifyCounts,
+  zeroCounts,
+} from "../tools/verify/types.ts";
+import { verifyOrders } from "../tools/verify/verify-orders.ts";
 import { describeFailure } from "./aws-failures.ts";
 import { type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
 import { sqsClientFor } from "./sqs-client.ts";

@@ -1,6 +1,6 @@
 /** How `spot-meta verify` shows its run: the summary on stdout, progress on stderr. */
 import cliProgress from "cli-progress";
-import type { VerifyCounts } from "../verify/types.ts";
+import type { VerifyCounts } from "../tools/verify/types.ts";
 
 const number = new Intl.NumberFormat("en-US");
 

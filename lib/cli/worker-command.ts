@@ -7,12 +7,12 @@
  */
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
-import { envName, type HandlerConfig, readConfig } from "../config.ts";
-import { ConfigError } from "../errors.ts";
+import { envName, type HandlerConfig, readConfig } from "../lambda/config.ts";
+import { ConfigError } from "../lambda/errors.ts";
+import { createLogger } from "../lambda/logger.ts";
+import { createUpdateHandler } from "../lambda/update-handler.ts";
 import { type DevState, readDevState } from "../local/dev-state.ts";
-import { LocalEventSource } from "../local/event-source.ts";
-import { createLogger } from "../logger.ts";
-import { createUpdateHandler } from "../update-handler.ts";
+import { QueuePoller } from "../tools/poller.ts";
 import { describeFailure } from "./aws-failures.ts";
 import { consoleOutput } from "./console-output.ts";
 import { type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
@@ -83,7 +83,7 @@ async function runWorker(flags: WorkerFlags): Promise<number> {
     const queueArn = Attributes?.QueueArn ?? "";
     const config = workerConfig(settings, target.queueUrl, Attributes?.RedrivePolicy);
     const logger = createLogger({ level: config.logLevel, destination: output.destination });
-    const source = new LocalEventSource({
+    const source = new QueuePoller({
       sqs,
       queueUrl: target.queueUrl,
       queueArn,

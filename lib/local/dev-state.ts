@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import * as z from "zod";
-import { urlString } from "../config.ts";
+import { urlString } from "../lambda/config.ts";
 
 /** Relative to the working directory; git-ignored. */
 export const DEV_STATE_FILE = ".spot-meta/dev.json";

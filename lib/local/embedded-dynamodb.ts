@@ -5,7 +5,7 @@
 import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
-import { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "../ledger/table.ts";
+import { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "../lambda/ledger/table.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local-aws.ts";
 
 export interface EmbeddedDynamoDb {

@@ -5,8 +5,8 @@
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { startFauxqs } from "fauxqs";
-import { DEFAULT_QUEUE_SETTINGS, type QueueSettings, queueNames } from "../queue-settings.ts";
-import { queueUrlFromArn } from "../sqs/records.ts";
+import { DEFAULT_QUEUE_SETTINGS, type QueueSettings, queueNames } from "../lambda/queue-settings.ts";
+import { queueUrlFromArn } from "../lambda/sqs/records.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local-aws.ts";
 
 export interface EmbeddedSqs {

@@ -1,20 +1,20 @@
 /**
  * The whole pipeline on this machine: the embedded SQS server with the stack's queues, the
- * applied-updates ledger on an embedded DynamoDB, the Spot sandbox, and the local event source invoking the same handler Lambda runs. `npm start`, the tests,
+ * applied-updates ledger on an embedded DynamoDB, the Spot sandbox, and the queue poller invoking the same handler Lambda runs. `npm start`, the tests,
  * the benchmarks and `spot-meta dev` all stand on it.
  */
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { type HandlerConfig, type HandlerConfigInput, readConfig, toEnvironment } from "../config.ts";
-import { DynamoLedger } from "../ledger/dynamo-ledger.ts";
-import { createLogger, type Logger } from "../logger.ts";
-import type { OrderingGuard } from "../processor/ordering.ts";
-import type { QueueSettings } from "../queue-settings.ts";
-import { startSpotSandbox } from "../sandbox/spot-sandbox.ts";
-import type { SandboxOptions, SpotSandbox } from "../sandbox/types.ts";
-import { createUpdateHandler, type UpdateHandler } from "../update-handler.ts";
+import { type HandlerConfig, type HandlerConfigInput, readConfig, toEnvironment } from "../lambda/config.ts";
+import { DynamoLedger } from "../lambda/ledger/dynamo-ledger.ts";
+import { createLogger, type Logger } from "../lambda/logger.ts";
+import type { OrderingGuard } from "../lambda/processor/ordering.ts";
+import type { QueueSettings } from "../lambda/queue-settings.ts";
+import { createUpdateHandler, type UpdateHandler } from "../lambda/update-handler.ts";
+import { type PollerOptions, QueuePoller } from "../tools/poller.ts";
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from "./embedded-dynamodb.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "./embedded-sqs.ts";
-import { type EventSourceOptions, LocalEventSource } from "./event-source.ts";
+import { startSpotSandbox } from "./sandbox/spot-sandbox.ts";
+import type { SandboxOptions, SpotSandbox } from "./sandbox/types.ts";
 
 export interface LocalStackOptions {
   queues?: Partial<QueueSettings>;
@@ -22,7 +22,7 @@ export interface LocalStackOptions {
   /** Handler settings over the local defaults (fast backoff, the sandbox's URL and token). */
   handler?: Partial<HandlerConfigInput>;
   eventSource?: Pick<
-    EventSourceOptions,
+    PollerOptions,
     "batchSize" | "batchingWindowMs" | "pollers" | "functionTimeoutMs" | "waitTimeSeconds" | "onInvocation"
   >;
   /** Wraps the handler, e.g. to inject crashes in tests. */
@@ -46,7 +46,7 @@ export interface LocalStack {
   config: HandlerConfig;
   /** The handler's environment, as the CDK stack would set it. */
   environment: Record<string, string>;
-  eventSource: LocalEventSource;
+  eventSource: QueuePoller;
   /** Resolves once the source queue holds nothing: every message applied, superseded or dead-lettered. */
   waitUntilDrained(options?: { timeoutMs?: number }): Promise<void>;
   queueDepth(queueUrl: string): Promise<{ visible: number; inFlight: number; delayed: number }>;
@@ -103,7 +103,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     writeMetrics: options.writeMetrics,
     service: "spot-order-metadata-local",
   });
-  const eventSource = new LocalEventSource({
+  const eventSource = new QueuePoller({
     sqs,
     queueUrl: queues.queueUrl,
     queueArn: queues.queueArn,
@@ -113,7 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handler: options.wrapHandler ? options.wrapHandler(handler) : handler,
     ...options.eventSource,
     functionTimeoutMs,
-    onPollError: (error) => logger.warn({ error: String(error) }, "local event source: poll failed"),
+    onPollError: (error) => logger.warn({ error: String(error) }, "queue poller: poll failed"),
   });
   if (options.autoStart !== false) eventSource.start();
 

@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, afterEach, expect, it } from "vitest";
-import { type BareDlq, type SeededMessage, startBareDlq } from "../dlq/bare-dlq.ts";
-import { violations } from "../dlq/invariants.ts";
+import { type BareDlq, type SeededMessage, startBareDlq } from "../tools/dlq/bare-dlq.ts";
+import { violations } from "../tools/dlq/invariants.ts";
 import { startDlqChild } from "./dlq-cli.ts";
 
 const SEED = Number(process.env.DLQ_GUARD_SEED ?? 20261129);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { workerConfig } from "../../lib/cli/worker-command.ts";
-import { readConfig, toEnvironment } from "../../lib/config.ts";
-import { ConfigError } from "../../lib/errors.ts";
+import { readConfig, toEnvironment } from "../../lib/lambda/config.ts";
+import { ConfigError } from "../../lib/lambda/errors.ts";
 
 const SOURCE = "http://127.0.0.1:4566/000000000000/orders";
 const config = (dlqUrl: string) =>

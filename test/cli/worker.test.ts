@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
-import { toEnvironment } from "../../lib/config.ts";
+import { toEnvironment } from "../../lib/lambda/config.ts";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
 import { captureLogs } from "../support/log-capture.ts";
 import { drainQueue, orderId, sendBodies } from "../support/queues.ts";

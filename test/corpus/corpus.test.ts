@@ -11,12 +11,12 @@ import { join } from "node:path";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { parse } from "csv-parse/sync";
 import { afterAll, describe, expect, it } from "vitest";
-import { importCsv } from "../../lib/csv-import/import-csv.ts";
-import { ReasonClass } from "../../lib/dlq/failure-attributes.ts";
+import { ReasonClass } from "../../lib/lambda/sqs/failure-attributes.ts";
 import { startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
-import type { Invocation } from "../../lib/local/event-source.ts";
 import { startLocalStack } from "../../lib/local/local-stack.ts";
-import { Producer, type UpdateInput } from "../../lib/producer.ts";
+import { importCsv } from "../../lib/tools/csv-import/import-csv.ts";
+import type { PolledInvocation } from "../../lib/tools/poller.ts";
+import { Producer, type UpdateInput } from "../../lib/tools/producer.ts";
 import { captureLogs } from "../support/log-capture.ts";
 import { drainQueue } from "../support/queues.ts";
 import { type MessageCase, SECRET } from "./generate-corpus.ts";
@@ -44,7 +44,7 @@ describe("malformed messages", () => {
   it("dead-letters each as invalid, naming the field, without failing a batch or reaching Spot", async () => {
     // Prepare: a valid update before each bad one, so that every batch mixes them.
     const goodIds = queued.map((_, i) => `G${String(i).padStart(5, "0")}`);
-    const invocations: Invocation[] = [];
+    const invocations: PolledInvocation[] = [];
     const stack = await startLocalStack({
       ledger: false,
       autoStart: false,

@@ -1,7 +1,7 @@
 /** What the stack's configuration is rejected with, for the configuration tests. */
 import { expect } from "vitest";
 import { resolveStackConfig } from "../../infra/config.ts";
-import { ConfigError } from "../../lib/errors.ts";
+import { ConfigError } from "../../lib/lambda/errors.ts";
 
 /** The problems a configuration is rejected with (fails the test when it is accepted). */
 export function problemsOf(input: unknown): readonly string[] {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { resolveStackConfig, toQueueSettings } from "../../infra/config.ts";
 import { contextInput } from "../../infra/context.ts";
-import { ConfigError } from "../../lib/errors.ts";
-import { DEFAULT_QUEUE_SETTINGS } from "../../lib/queue-settings.ts";
+import { ConfigError } from "../../lib/lambda/errors.ts";
+import { DEFAULT_QUEUE_SETTINGS } from "../../lib/lambda/queue-settings.ts";
 import { problemsOf } from "./config-problems.ts";
 
 describe("resolveStackConfig", () => {

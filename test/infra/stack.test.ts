@@ -1,8 +1,8 @@
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { afterAll, describe, expect, it } from "vitest";
-import { envName, readConfig } from "../../lib/config.ts";
-import { ConfigError } from "../../lib/errors.ts";
+import { envName, readConfig } from "../../lib/lambda/config.ts";
+import { ConfigError } from "../../lib/lambda/errors.ts";
 import { buildTestApp, cleanUp, templateOf, withoutCfnValidation } from "./synth.ts";
 
 afterAll(cleanUp);

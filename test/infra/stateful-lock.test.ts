@@ -9,7 +9,7 @@ import {
   replacements,
   statefulResources,
 } from "../../infra/stateful-lock.ts";
-import { ConfigError } from "../../lib/errors.ts";
+import { ConfigError } from "../../lib/lambda/errors.ts";
 import { buildTestApp, cleanUp, withoutCfnValidation } from "./synth.ts";
 
 const lockDir = mkdtempSync(join(tmpdir(), "spot-meta-lock-"));

@@ -3,9 +3,9 @@
  * end every one is applied or dead-lettered with the right reason, and Spot holds what was sent.
  */
 import { afterEach, expect, it } from "vitest";
-import { ReasonClass } from "../../lib/dlq/failure-attributes.ts";
+import { ReasonClass } from "../../lib/lambda/sqs/failure-attributes.ts";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
-import { seededDice } from "../../lib/sandbox/fault-plan.ts";
+import { seededDice } from "../../lib/local/sandbox/fault-plan.ts";
 import { captureLogs } from "../support/log-capture.ts";
 import { drainQueue, orderId, sendBodies, type TestUpdate } from "../support/queues.ts";
 

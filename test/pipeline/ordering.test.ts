@@ -3,8 +3,8 @@
  * the queue on fauxqs, Spot's sandbox recording the order in which updates reached it.
  */
 import { describe, expect, it } from "vitest";
-import { DynamoLedger } from "../../lib/ledger/dynamo-ledger.ts";
-import { seededDice } from "../../lib/sandbox/fault-plan.ts";
+import { DynamoLedger } from "../../lib/lambda/ledger/dynamo-ledger.ts";
+import { seededDice } from "../../lib/local/sandbox/fault-plan.ts";
 import { drainQueue, orderId, sendBodies, type TestUpdate } from "../support/queues.ts";
 import { testStackPerTest } from "../support/test-stack.ts";
 

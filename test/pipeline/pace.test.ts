@@ -4,7 +4,7 @@
  * (or the pace's), is never dead-lettered for it, and the instance's pace learns the limit.
  */
 import { describe, expect, it } from "vitest";
-import type { FaultPlan } from "../../lib/sandbox/types.ts";
+import type { FaultPlan } from "../../lib/local/sandbox/types.ts";
 import { drainQueue, orderId, sendBodies } from "../support/queues.ts";
 import { testStackPerTest } from "../support/test-stack.ts";
 

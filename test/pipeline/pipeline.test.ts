@@ -1,10 +1,10 @@
 /**
  * The pipeline end to end: fauxqs over the real SQS protocol, the Spot sandbox over real HTTP, the
- * local event source invoking the real handler. Nothing here is mocked.
+ * queue poller invoking the real handler. Nothing here is mocked.
  */
 import { DeleteQueueCommand } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
-import { ReasonClass } from "../../lib/dlq/failure-attributes.ts";
+import { ReasonClass } from "../../lib/lambda/sqs/failure-attributes.ts";
 import { drainQueue, orderId, sendBodies, waitFor } from "../support/queues.ts";
 import { testStackPerTest } from "../support/test-stack.ts";
 

@@ -4,9 +4,9 @@
  * factory, against fauxqs and the Spot sandbox over their real protocols.
  */
 import { afterEach, expect, it } from "vitest";
-import type { OrderingGuard } from "../../lib/processor/ordering.ts";
-import type { TokenProvider } from "../../lib/token.ts";
-import type { HandlerOverrides } from "../../lib/update-handler.ts";
+import type { OrderingGuard } from "../../lib/lambda/processor/ordering.ts";
+import type { TokenProvider } from "../../lib/lambda/token.ts";
+import type { HandlerOverrides } from "../../lib/lambda/update-handler.ts";
 import { startHandlerOnQueues } from "../support/handler-on-queues.ts";
 import type { CapturedLogs } from "../support/log-capture.ts";
 import { drainQueue, orderId } from "../support/queues.ts";

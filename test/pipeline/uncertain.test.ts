@@ -4,8 +4,8 @@
  * against a fake of Spot nobody on the team wrote, or found in review; each failed before the fix.
  */
 import { describe, expect, it } from "vitest";
-import type { OrderingGuard } from "../../lib/processor/ordering.ts";
-import { startSpotSandbox } from "../../lib/sandbox/spot-sandbox.ts";
+import type { OrderingGuard } from "../../lib/lambda/processor/ordering.ts";
+import { startSpotSandbox } from "../../lib/local/sandbox/spot-sandbox.ts";
 import { drainQueue, orderId, sendBodies } from "../support/queues.ts";
 import { testStackPerTest } from "../support/test-stack.ts";
 

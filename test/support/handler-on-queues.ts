@@ -2,10 +2,10 @@
  * The handler on fauxqs queues and a Spot sandbox, for tests that hand it batches built with the
  * record factory (a FIFO batch fauxqs would not hand out, a record enqueued days ago).
  */
-import { type HandlerConfigInput, readConfig, toEnvironment } from "../../lib/config.ts";
+import { type HandlerConfigInput, readConfig, toEnvironment } from "../../lib/lambda/config.ts";
+import { createUpdateHandler, type HandlerOverrides } from "../../lib/lambda/update-handler.ts";
 import { startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
-import { startSpotSandbox } from "../../lib/sandbox/spot-sandbox.ts";
-import { createUpdateHandler, type HandlerOverrides } from "../../lib/update-handler.ts";
+import { startSpotSandbox } from "../../lib/local/sandbox/spot-sandbox.ts";
 import { captureLogs } from "./log-capture.ts";
 
 export interface HandlerOnQueuesOptions {

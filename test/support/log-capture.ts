@@ -1,5 +1,5 @@
 /** A logger whose every line the test can read. */
-import { createLogger, type Logger } from "../../lib/logger.ts";
+import { createLogger, type Logger } from "../../lib/lambda/logger.ts";
 
 export interface CapturedLogs {
   logger: Logger;

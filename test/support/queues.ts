@@ -6,7 +6,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { type Failure, readFailure } from "../../lib/dlq/failure-attributes.ts";
+import { type Failure, readFailure } from "../../lib/lambda/sqs/failure-attributes.ts";
 
 export interface TestUpdate {
   publicId: string;

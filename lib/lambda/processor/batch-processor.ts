@@ -1,0 +1,159 @@
+/**
+ * The heart of the handler: applies one SQS batch of updates to Spot and reports, per record, what
+ * the queue must keep (a partial batch response). A bad record never fails its neighbours.
+ */
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { isFifoRecord, queueUrlFromArn, receiveCount } from "../sqs/records.ts";
+import { BaseUrlCheck } from "./base-url-check.ts";
+import { type Decided, HandBackCause, handBack, staysInQueue } from "./decision.ts";
+import type { InvocationContext, ProcessorDeps, ResolvedDeps } from "./deps.ts";
+import { historyOf } from "./history.ts";
+import { Invocation } from "./invocation.ts";
+import { noOrderingGuard } from "./ordering.ts";
+import { createAdaptivePacer, createPacer, type Pacer } from "./pacer.ts";
+import { planBatch } from "./plan.ts";
+import { reportBatch } from "./report.ts";
+import { type Settlement, settle } from "./settle.ts";
+
+export class BatchProcessor {
+  readonly #deps: ResolvedDeps;
+  /** One per processor (a Lambda instance): a new invocation must not restart the count, nor the pace learned. */
+  readonly #pacer: Pacer;
+
+  constructor(deps: ProcessorDeps) {
+    this.#deps = {
+      ...deps,
+      ordering: deps.ordering ?? noOrderingGuard,
+      writeMetrics: deps.writeMetrics ?? ((line) => process.stdout.write(`${line}\n`)),
+      service: deps.service ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? "spot-order-metadata",
+      random: deps.random ?? Math.random,
+      baseUrlCheck: new BaseUrlCheck(() => deps.spot.probeBaseUrl()),
+    };
+    const { requestsPerSecond, minRequestsPerSecond, adaptivePace } = deps.config;
+    this.#pacer = adaptivePace
+      ? createAdaptivePacer({ ceiling: requestsPerSecond, floor: minRequestsPerSecond })
+      : createPacer(requestsPerSecond);
+  }
+
+  async process(event: SQSEvent, context: InvocationContext): Promise<SQSBatchResponse> {
+    const records = event.Records;
+    if (records.length === 0) return { batchItemFailures: [] };
+    const { config } = this.#deps;
+    const startedAt = Date.now();
+    const deadlineAt = startedAt + context.getRemainingTimeInMillis();
+    const run = new Invocation(this.#deps, { startedAt, deadlineAt }, this.#pacer);
+    const plan = planBatch(records, { now: startedAt, maxClockSkewMs: config.maxClockSkewSeconds * 1000 });
+
+    const decided: Decided[] = [
+      ...plan.invalid.map(({ record, reason }) => ({
+        record,
+        decision: run.invalid(record, reason),
+        decidedAt: startedAt,
+      })),
+      ...plan.superseded.map(({ record, publicId, by }) => ({
+        record,
+        publicId,
+        decidedAt: startedAt,
+        decision: {
+          kind: "superseded",
+          reason: `a newer update for the order is in the same batch (${by})`,
+        } as const,
+      })),
+      ...(await run.applyAll(plan.work)),
+    ];
+
+    const first = records[0] as SQSRecord;
+    const fifo = isFifoRecord(first);
+    // Decided before anything is sent: a record held back must not also be dead-lettered.
+    if (fifo) holdBackBehindKept(records, decided);
+    const keep = await settle(
+      {
+        sqs: this.#deps.sqs,
+        sourceQueueUrl: queueUrlFromArn(first.eventSourceARN, this.#deps.sqsEndpoint),
+        dlqUrl: config.dlqUrl,
+        fifo,
+      },
+      toSettlement(decided, fifo, config.maxReceiveCount),
+      this.#deps.logger,
+    );
+    // A dead-letter or requeue that could not be sent keeps its record: the group waits behind it.
+    if (fifo) holdBackGroupsAfterFailures(records, keep);
+
+    reportBatch(decided, keep, run.pace, {
+      logger: this.#deps.logger,
+      logMetadata: config.logMetadata,
+      metricsNamespace: config.metricsNamespace,
+      service: this.#deps.service,
+      writeMetrics: this.#deps.writeMetrics,
+    });
+    return {
+      batchItemFailures: records
+        .filter((r) => keep.has(r.messageId))
+        .map((r) => ({ itemIdentifier: r.messageId })),
+    };
+  }
+}
+
+/**
+ * The queue side of the decisions. A message's own failure goes back with a visibility timeout, so
+ * SQS's receive count counts its attempts. Any other hand-back is sent again as a new message
+ * carrying its history, so that it never reaches the redrive policy's count (only its own failures
+ * may dead-letter it); on FIFO queues, where a new message would lose its place in its group, it
+ * goes back with a visibility timeout too, and is sent anew only on its last receive.
+ */
+function toSettlement(decided: Decided[], fifo: boolean, maxReceiveCount: number): Settlement {
+  const settlement: Settlement = { deadLetters: [], handBacks: [], requeues: [] };
+  for (const { record, decision } of decided) {
+    if (decision.kind === "deadLetter") {
+      settlement.deadLetters.push({ record, body: decision.body, failure: decision.failure });
+    } else if (decision.kind === "applied" && decision.reassertAfterSeconds !== undefined) {
+      settlement.handBacks.push({ record, visibilitySeconds: decision.reassertAfterSeconds });
+    } else if (decision.kind === "retry") {
+      const own = decision.cause === HandBackCause.ownFailure;
+      if (own || (fifo && receiveCount(record) < maxReceiveCount)) {
+        settlement.handBacks.push({ record, visibilitySeconds: decision.waitSeconds });
+      } else {
+        const history = historyOf(record);
+        settlement.requeues.push({
+          record,
+          body: decision.body,
+          delaySeconds: decision.waitSeconds,
+          history: { ...history, handBacks: history.handBacks + 1 },
+        });
+      }
+    }
+  }
+  return settlement;
+}
+
+/** FIFO: once a record of a group stays in the queue, the later records of that group stay too. */
+function holdBackBehindKept(records: SQSRecord[], decided: Decided[]): void {
+  const byRecord = new Map(decided.map((item) => [item.record.messageId, item]));
+  const keptGroups = new Map<string, string>();
+  for (const record of records) {
+    const group = record.attributes.MessageGroupId ?? "";
+    const item = byRecord.get(record.messageId);
+    if (item === undefined) continue;
+    const keptBy = keptGroups.get(group);
+    if (keptBy !== undefined && !staysInQueue(item.decision)) {
+      item.decision = handBack(
+        HandBackCause.heldBack,
+        `held back behind ${keptBy}, which goes back to the queue, in its FIFO group`,
+        0,
+        record.body,
+      );
+    } else if (keptBy === undefined && staysInQueue(item.decision)) {
+      keptGroups.set(group, record.messageId);
+    }
+  }
+}
+
+/** FIFO: once a record of a group is kept, the later records of that group must be kept too. */
+function holdBackGroupsAfterFailures(records: SQSRecord[], keep: Set<string>): void {
+  const failedGroups = new Set<string>();
+  for (const record of records) {
+    const group = record.attributes.MessageGroupId ?? "";
+    if (failedGroups.has(group)) keep.add(record.messageId);
+    else if (keep.has(record.messageId)) failedGroups.add(group);
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Bounds the starts of calls to Spot: at most `perSecond` in any one-second window, and at most a
+ * tenth of that (the burst) in the time the burst takes at that rate (100 ms; below 10/s, 1/perSecond:
+ * an even spacing), so a burst stays small. Held by the processor, so the bound holds
+ * across the invocations of one instance, and with the event source's maximum concurrency it bounds
+ * the pace at Spot. The adaptive pacer learns a pace below that ceiling from Spot's answers
+ * ({@link PaceController}) and spaces the starts at it with the same burst, in a token bucket: windows
+ * at a pace just cut would first pause for the last second's calls at the old pace.
+ *
+ * Why windows and not an even spacing of 1/perSecond: a batch's calls all end together at the batch
+ * boundary, so spacing their starts delayed every batch by (concurrency − 1)/perSecond even when the
+ * pace was far below the limit (measured with bench/pipeline.ts: 9 ms of a 60 ms batch at 1,000/s).
+ * The windows are 5 % long: Spot counts arrivals, and a burst that leaves a few milliseconds late
+ * (a busy event loop, the network) must not make a window hold one burst too many (measured: 110
+ * arrivals in a second at 100/s with exact windows).
+ */
+import type { AttemptAnswer } from "../spot/client.ts";
+import { PaceController, type PaceSettings } from "./pace-controller.ts";
+
+export interface Pacer {
+  /** Resolves when the caller may start its call; callers are served in the order they asked. */
+  take(): Promise<void>;
+  /** Learns from Spot's answer to a call it let through (a fixed pacer ignores it). */
+  observe(answer: AttemptAnswer): void;
+  /** The pace now, in calls per second. */
+  readonly perSecond: number;
+  /** How long a call asked for now would wait for its start, in ms. */
+  waitMs(): number;
+}
+
+/** Room, as a share of each window, for the time between a start here and its arrival at Spot. */
+const JITTER_ALLOWANCE = 1.05;
+/** How recently the pace must have held a call back for success to count as probing. */
+const BOUND_RECENTLY_MS = 1_000;
+
+/** A pacer at a fixed `perSecond`: the ceiling, with nothing learned. */
+export function createPacer(perSecond: number, now: () => number = Date.now): Pacer {
+  const windows = new StartWindows(perSecond);
+  const queue = new StartQueue(
+    (at) => windows.next(at),
+    (at) => windows.record(at),
+    now,
+  );
+  return {
+    take: () => queue.take(),
+    observe: () => {},
+    get perSecond() {
+      return perSecond;
+    },
+    waitMs: () => queue.waitMs(perSecond),
+  };
+}
+
+/**
+ * A pacer whose pace follows Spot's answers, within `settings.floor`..`settings.ceiling`: the learned
+ * pace spaces the starts, and the ceiling's windows still bound them as the fixed pacer's do.
+ */
+export function createAdaptivePacer(settings: PaceSettings, now: () => number = Date.now): Pacer {
+  const controller = new PaceController(settings);
+  const windows = new StartWindows(settings.ceiling);
+  const spacing = new StartSpacing();
+  const queue = new StartQueue(
+    (at) => Math.max(windows.next(at), spacing.next(at, controller.perSecond)),
+    (at) => {
+      windows.record(at);
+      spacing.record(at, controller.perSecond);
+    },
+    now,
+  );
+  return {
+    take: () => queue.take(),
+    observe: (answer) => {
+      const at = now();
+      controller.observe(answer, at, at - queue.lastHeldBackAt < BOUND_RECENTLY_MS);
+    },
+    get perSecond() {
+      return controller.perSecond;
+    },
+    waitMs: () => queue.waitMs(controller.perSecond),
+  };
+}
+
+/**
+ * The ceiling's bound on the starts: at most `perSecond` in any window of a second, and a tenth of
+ * it in a tenth of that (below 10/s, an even spacing), both 5 % long.
+ */
+export class StartWindows {
+  readonly #windows: Array<{ lengthMs: number; limit: number; starts: number[] }>;
+
+  constructor(perSecond: number) {
+    const burst = Math.max(1, Math.ceil(perSecond / 10));
+    this.#windows = [
+      { lengthMs: 1000 * JITTER_ALLOWANCE, limit: perSecond, starts: [] },
+      // A burst of a tenth of the rate, and the time that burst takes at the rate: below 10/s, an even spacing.
+      { lengthMs: ((1000 * burst) / perSecond) * JITTER_ALLOWANCE, limit: burst, starts: [] },
+    ];
+  }
+
+  /** The earliest start at or after `earliest` that keeps every window within its limit. */
+  next(earliest: number): number {
+    let at = earliest;
+    for (const { lengthMs, limit, starts } of this.#windows) {
+      const oldest = starts.length < limit ? undefined : starts[0];
+      if (oldest !== undefined) at = Math.max(at, oldest + lengthMs);
+    }
+    return at;
+  }
+
+  record(at: number): void {
+    for (const window of this.#windows) {
+      window.starts.push(at);
+      if (window.starts.length > window.limit) window.starts.shift();
+    }
+  }
+}
+
+/**
+ * The learned pace's spacing of the starts (GCRA, a token bucket that holds a tenth of a second's
+ * calls): unlike windows, a cut slows the next start at once without first pausing for the calls
+ * of the last second at the old pace.
+ */
+export class StartSpacing {
+  /** When the next start would be due if every start kept the pace exactly (GCRA's TAT). */
+  #due = Number.NEGATIVE_INFINITY;
+
+  next(earliest: number, perSecond: number): number {
+    return Math.max(earliest, this.#due - this.#toleranceMs(perSecond));
+  }
+
+  record(at: number, perSecond: number): void {
+    this.#due = Math.max(this.#due, at) + 1000 / perSecond;
+  }
+
+  /** A burst of a tenth of the pace may start together. */
+  #toleranceMs(perSecond: number): number {
+    return ((Math.ceil(perSecond / 10) - 1) * 1000) / perSecond;
+  }
+}
+
+/**
+ * Lets callers start in the order they asked, each at the earliest start the bounds allow when it is
+ * let through: a pace cut while calls wait applies to them at once.
+ */
+class StartQueue {
+  readonly #next: (earliest: number) => number;
+  readonly #record: (at: number) => void;
+  readonly #now: () => number;
+  readonly #waiting: Array<() => void> = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When a caller last had to wait for its start: the pace, not the work, was holding calls back. */
+  lastHeldBackAt = Number.NEGATIVE_INFINITY;
+
+  constructor(next: (earliest: number) => number, record: (at: number) => void, now: () => number) {
+    this.#next = next;
+    this.#record = record;
+    this.#now = now;
+  }
+
+  take(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve);
+      this.#release();
+    });
+  }
+
+  /** The wait of a call asked for now: after those waiting, at `perSecond`. */
+  waitMs(perSecond: number): number {
+    const now = this.#now();
+    return Math.max(0, this.#next(now) - now) + (this.#waiting.length * 1000) / perSecond;
+  }
+
+  /** @param dueAt when the timer that calls it was due: the start counts then, not at the millisecond it fired */
+  #release(dueAt?: number): void {
+    if (this.#timer !== undefined) return;
+    let earliest = dueAt;
+    while (this.#waiting.length > 0) {
+      const now = this.#now();
+      const at = this.#next(Math.min(now, earliest ?? now));
+      earliest = undefined;
+      if (at > now) {
+        this.lastHeldBackAt = now;
+        this.#timer = setTimeout(
+          () => {
+            this.#timer = undefined;
+            this.#release(at);
+          },
+          Math.ceil(at - now),
+        );
+        return;
+      }
+      this.#record(at);
+      this.#waiting.shift()?.();
+    }
+  }
+}
+
+/** What the invocation's calls met at Spot's pace, for its metrics. */
+export interface PaceReport {
+  /** Attempts started, retries included. */
+  calls: number;
+  /** Attempts Spot refused (429). */
+  refused: number;
+  /** The instance's pace at the end of the invocation, calls per second. */
+  perSecond: number;
+}

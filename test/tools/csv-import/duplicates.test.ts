@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { fnv1a, indexDuplicates } from "../../../lib/tools/csv-import/duplicates.ts";
+import { type TempDir, tempDir } from "./support/files.ts";
+
+let dir: TempDir | undefined;
+afterEach(() => dir?.remove());
+
+describe("indexDuplicates", () => {
+  it("points every earlier row of an order at its last row, and counts the data rows", async () => {
+    // Prepare
+    dir = tempDir();
+    const file = dir.write("d.csv", "public_id,c\nO1,a\nO2,a\n\nO1,b\n,x\n,y\nO1,c\nO3,a\n");
+
+    // Act
+    const index = await indexDuplicates(file);
+
+    // Assess
+    expect(index.rows).toBe(7);
+    expect([2, 5, 8].map((line) => index.supersededBy("O1", line))).toStrictEqual([8, 8, undefined]);
+    expect(index.supersededBy("O2", 3)).toBeUndefined();
+    expect(index.supersededBy("O3", 9)).toBeUndefined();
+  });
+
+  it("tells apart ids whose 32-bit hashes collide", async () => {
+    // Prepare: two different ids with the same FNV-1a hash (found by search, see below)
+    const [a, b] = findCollision();
+    dir = tempDir();
+    const file = dir.write("c.csv", `public_id\n${a}\n${b}\n`);
+
+    // Act
+    const index = await indexDuplicates(file);
+
+    // Assess
+    expect(fnv1a(a)).toBe(fnv1a(b));
+    expect(index.supersededBy(a, 2)).toBeUndefined();
+    expect(index.supersededBy(b, 3)).toBeUndefined();
+  });
+});
+
+/** A birthday search over short ids: a pair turns up after ~100k tries. */
+function findCollision(): [string, string] {
+  const seen = new Map<number, string>();
+  for (let n = 0; ; n++) {
+    const id = `O${n}`;
+    const hash = fnv1a(id);
+    const other = seen.get(hash);
+    if (other !== undefined) return [other, id];
+    seen.set(hash, id);
+  }
+}

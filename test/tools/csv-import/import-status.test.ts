@@ -1,0 +1,127 @@
+/**
+ * `spot-meta import-status` on the local stack: an import followed to Spot through the ledger and
+ * the DLQ, with an order overtaken by a service's newer update, one Spot does not know, a row
+ * superseded in the file and a rejected one.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { LocalStack } from "../../../lib/local/local-stack.ts";
+import { importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
+import { type ImportStatus, RowFate } from "../../../lib/tools/csv-import/import-status.ts";
+import { Producer } from "../../../lib/tools/producer.ts";
+import { orderId } from "../../support/queues.ts";
+import { testStackPerTest } from "../../support/test-stack.ts";
+import { tempDir } from "./support/files.ts";
+
+const local = testStackPerTest();
+
+const CSV = [
+  "public_id,clinic",
+  `${orderId(1)},a`,
+  `${orderId(2)},b`,
+  `${orderId(3)},c`,
+  "Z404,d",
+  `${orderId(2)},e`,
+  "bad/id,f",
+  "",
+].join("\n");
+
+/** Runs `spot-meta import-status` in `cwd` against the stack's queues and ledger. */
+function importStatusCli(
+  stack: LocalStack,
+  cwd: string,
+  args: string[],
+): Promise<{ code: number | null; status: ImportStatus; stderr: string }> {
+  const flags = ["--queue-url", stack.queues.queueUrl, "--endpoint-url", stack.queues.endpoint, "--json"];
+  const ledger = stack.dynamoDb;
+  if (ledger !== undefined)
+    flags.push("--ledger-table", ledger.table, "--ledger-endpoint-url", ledger.endpoint);
+  const child = spawn(
+    process.execPath,
+    [join(process.cwd(), "bin", "spot-meta.ts"), "import-status", ...args, ...flags],
+    {
+      cwd,
+      env: { PATH: process.env.PATH },
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve) =>
+    child.on("close", (code) =>
+      resolve({ code, status: stdout === "" ? (undefined as never) : JSON.parse(stdout), stderr }),
+    ),
+  );
+}
+
+describe("spot-meta import-status", () => {
+  it("follows an import's rows to Spot, --watch until they all reached an end: applied, overtaken, dead-lettered, superseded in the file, rejected", async () => {
+    // Prepare: the stack does not poll yet, so the import's rows wait on the queue
+    const stack = await local.start({ autoStart: false });
+    const dir = tempDir();
+    const file = dir.write("orders.csv", CSV);
+    const summary = await importCsv({
+      file,
+      target: { sqs: stack.sqs, queueUrl: stack.queues.queueUrl },
+      receiptsDirectory: join(dir.path, ".spot-meta", "imports"),
+    });
+    const importId = summary.importId as string;
+
+    // Act: one look before the stack runs, one after, with a service's newer update for order 3 between
+    const waiting = await importStatusCli(stack, dir.path, [importId]);
+    const watched = importStatusCli(stack, dir.path, [importId, "--watch", "--interval", "0.2"]);
+    stack.eventSource.start();
+    const watchedToTheEnd = await watched;
+    await stack.waitUntilDrained();
+    const producer = new Producer({ sqs: stack.sqs, queueUrl: stack.queues.queueUrl, source: "svc:test" });
+    await producer.enqueue({ publicId: orderId(3), metadata: { clinic: "newer" } });
+    await stack.waitUntilDrained();
+    const done = await importStatusCli(stack, dir.path, [file]);
+
+    // Assess
+    expect(waiting.code).toBe(3);
+    expect(waiting.status.counts).toMatchObject({
+      onTheWay: 4,
+      rejected: 1,
+      supersededInFile: 1,
+      applied: 0,
+    });
+    expect(watchedToTheEnd.code).toBe(2);
+    expect(watchedToTheEnd.status).toMatchObject({
+      settled: true,
+      counts: { applied: 3, deadLettered: 1, onTheWay: 0 },
+    });
+    expect(watchedToTheEnd.stderr).toMatch(/rows reached an end/);
+    expect(done.code).toBe(2);
+    expect(done.status).toMatchObject({ importId, rows: 6, settled: true });
+    expect(done.status.counts).toStrictEqual({
+      [RowFate.applied]: 2,
+      [RowFate.overtaken]: 1,
+      [RowFate.deadLettered]: 1,
+      [RowFate.onTheWay]: 0,
+      [RowFate.queued]: 0,
+      [RowFate.notQueued]: 0,
+      [RowFate.rejected]: 1,
+      [RowFate.supersededInFile]: 1,
+    });
+    expect(done.status.deadLettered).toStrictEqual([
+      { line: 5, publicId: "Z404", reason: expect.stringMatching(/404/) },
+    ]);
+    dir.remove();
+  });
+
+  it("says so, in one line, when no import of the file is known here", async () => {
+    const stack = await local.start({ autoStart: false });
+    const dir = tempDir();
+    const { code, stderr } = await importStatusCli(stack, dir.path, [dir.write("never.csv", CSV)]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^spot-meta import-status: no import of .*never\.csv is known here/);
+    dir.remove();
+  });
+});

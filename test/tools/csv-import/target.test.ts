@@ -1,0 +1,90 @@
+// lib/cli/target.ts is tested here, beside the importer that is its first user.
+import { afterEach, describe, expect, it } from "vitest";
+import { regionOfQueueUrl } from "../../../lib/cli/sqs-client.ts";
+import { resolveTarget, TargetNotFoundError } from "../../../lib/cli/target.ts";
+import { writeDevState } from "../../../lib/local/dev-state.ts";
+import { type TempDir, tempDir } from "./support/files.ts";
+
+let dir: TempDir | undefined;
+afterEach(() => dir?.remove());
+
+const AWS_QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/spot-order-metadata";
+
+describe("resolveTarget", () => {
+  it("takes --queue-url first, then SPOT_META_QUEUE_URL", () => {
+    const env = {
+      SPOT_META_QUEUE_URL: "https://sqs.us-east-2.amazonaws.com/1/from-env",
+      SPOT_META_DLQ_URL: "dlq",
+    };
+    expect(resolveTarget({ queueUrl: AWS_QUEUE, env })).toStrictEqual({
+      queueUrl: AWS_QUEUE,
+      dlqUrl: "dlq",
+      endpoint: undefined,
+      region: undefined,
+      origin: "--queue-url",
+      localCredentials: false,
+    });
+    expect(resolveTarget({ env }).origin).toBe("SPOT_META_QUEUE_URL");
+    expect(
+      resolveTarget({ queueUrl: "http://127.0.0.1:9/q", endpointUrl: "http://127.0.0.1:9", env: {} }),
+    ).toMatchObject({
+      endpoint: "http://127.0.0.1:9",
+      localCredentials: true,
+    });
+  });
+
+  it("reads QueueUrl and DlqUrl from a cdk outputs file", () => {
+    dir = tempDir();
+    const outputs = dir.write(
+      "out.json",
+      JSON.stringify({ SpotStack: { QueueUrl: AWS_QUEUE, DlqUrl: `${AWS_QUEUE}-dlq` } }),
+    );
+    expect(resolveTarget({ outputs, env: {} })).toMatchObject({
+      queueUrl: AWS_QUEUE,
+      dlqUrl: `${AWS_QUEUE}-dlq`,
+      origin: "--outputs",
+    });
+    const empty = dir.write("empty.json", JSON.stringify({ Other: { Bucket: "b" } }));
+    expect(() => resolveTarget({ outputs: empty, env: {} })).toThrow(/no stack with a QueueUrl output/);
+  });
+
+  it("falls back to the local stack of a running spot-meta dev", () => {
+    dir = tempDir();
+    const devStateFile = `${dir.path}/dev.json`;
+    writeDevState(
+      {
+        pid: process.pid,
+        sqsEndpoint: "http://127.0.0.1:4566",
+        region: "us-east-1",
+        queueUrl: "http://127.0.0.1:4566/000000000000/q",
+        dlqUrl: "http://127.0.0.1:4566/000000000000/q-dlq",
+        sandboxUrl: "http://127.0.0.1:4567",
+        sandboxToken: "fake-token",
+      },
+      devStateFile,
+    );
+    expect(resolveTarget({ env: {}, devStateFile })).toStrictEqual({
+      queueUrl: "http://127.0.0.1:4566/000000000000/q",
+      dlqUrl: "http://127.0.0.1:4566/000000000000/q-dlq",
+      endpoint: "http://127.0.0.1:4566",
+      region: "us-east-1",
+      origin: "spot-meta dev",
+      localCredentials: true,
+    });
+  });
+
+  it("explains the options when nothing names a queue", () => {
+    dir = tempDir();
+    expect(() => resolveTarget({ env: {}, devStateFile: `${dir?.path}/none.json` })).toThrow(
+      TargetNotFoundError,
+    );
+    expect(() => resolveTarget({ env: {}, devStateFile: `${dir?.path}/none.json` })).toThrow(
+      /--queue-url URL/,
+    );
+  });
+
+  it("reads the region from an AWS queue URL", () => {
+    expect(regionOfQueueUrl(AWS_QUEUE)).toBe("eu-west-1");
+    expect(regionOfQueueUrl("http://127.0.0.1:9/q")).toBeUndefined();
+  });
+});

@@ -1,0 +1,209 @@
+/**
+ * `spot-meta verify` on the local stack, as a child process: an import applied, then orders changed
+ * behind the system's back in the sandbox (a value changed, a key added), one order Spot does not
+ * know, and one overtaken by a service's newer update. Compared with the file and with the ledger,
+ * fixed through the queue, and stopped and resumed.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { LocalStack } from "../../../lib/local/local-stack.ts";
+import { importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
+import { Producer } from "../../../lib/tools/producer.ts";
+import { checkpointPathOf } from "../../../lib/tools/verify/checkpoint.ts";
+import { orderId } from "../../support/queues.ts";
+import { testStackPerTest } from "../../support/test-stack.ts";
+import { tempDir } from "../csv-import/support/files.ts";
+
+const local = testStackPerTest();
+
+const CSV = [
+  "public_id,clinic",
+  `${orderId(1)},a`,
+  `${orderId(2)},b`,
+  `${orderId(3)},c`,
+  `${orderId(4)},d`,
+  "Z404,e",
+  `${orderId(2)},b2`,
+  "",
+].join("\n");
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `spot-meta verify` in `cwd` against the stack's sandbox, queue and ledger. */
+function verifyCli(
+  stack: LocalStack,
+  cwd: string,
+  args: string[],
+  options: { interruptAfterMs?: number } = {},
+) {
+  const flags = ["--queue-url", stack.queues.queueUrl, "--endpoint-url", stack.queues.endpoint];
+  const ledger = stack.dynamoDb;
+  if (ledger !== undefined)
+    flags.push("--ledger-table", ledger.table, "--ledger-endpoint-url", ledger.endpoint);
+  const child = spawn(
+    process.execPath,
+    [join(process.cwd(), "bin", "spot-meta.ts"), "verify", ...args, ...flags],
+    {
+      cwd,
+      env: {
+        PATH: process.env.PATH,
+        SPOT_META_SPOT_BASE_URL: stack.sandbox.url,
+        SPOT_META_SPOT_TOKEN: stack.sandbox.token,
+      },
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  if (options.interruptAfterMs !== undefined)
+    setTimeout(() => child.kill("SIGINT"), options.interruptAfterMs);
+  return new Promise<CliRun>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Changes an order's metadata at Spot directly, as someone in Spot's own UI would. */
+async function changeBehindTheBack(stack: LocalStack, publicId: string, metadata: Record<string, unknown>) {
+  const response = await fetch(`${stack.sandbox.url}/api/v2/orders/${publicId}/`, {
+    method: "POST",
+    headers: { authorization: `Token ${stack.sandbox.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ metadata }),
+  });
+  expect(response.status).toBe(200);
+}
+
+/** The stack with the file imported and applied, Spot changed behind its back, order 3 overtaken. */
+async function driftedStack() {
+  const stack = await local.start();
+  const dir = tempDir();
+  const file = dir.write("orders.csv", CSV);
+  await importCsv({
+    file,
+    target: { sqs: stack.sqs, queueUrl: stack.queues.queueUrl },
+    receiptsDirectory: join(dir.path, ".spot-meta", "imports"),
+  });
+  await stack.waitUntilDrained();
+  const producer = new Producer({ sqs: stack.sqs, queueUrl: stack.queues.queueUrl, source: "svc:test" });
+  await producer.enqueue({ publicId: orderId(3), metadata: { clinic: "newer" } });
+  await stack.waitUntilDrained();
+  await changeBehindTheBack(stack, orderId(1), { clinic: "changed" });
+  await changeBehindTheBack(stack, orderId(2), { extra: "x", clinic: "b2" });
+  return { stack, dir, file };
+}
+
+/** The report's rows, without the header. */
+function reportRows(path: string): string[] {
+  return readFileSync(path, "utf8").trim().split("\n").slice(1);
+}
+
+describe("spot-meta verify", () => {
+  it("reports drift against the file and the ledger, leaves an overtaken order alone, and --fix puts Spot right", async () => {
+    // Prepare
+    const { stack, dir, file } = await driftedStack();
+    const report = (name: string) => join(dir.path, name);
+
+    // Act
+    const byFile = await verifyCli(stack, dir.path, [
+      "--file",
+      file,
+      "--report",
+      report("file.csv"),
+      "--json",
+    ]);
+    const byLedger = await verifyCli(stack, dir.path, [
+      "--ledger",
+      "--report",
+      report("ledger.csv"),
+      "--json",
+    ]);
+    const fixed = await verifyCli(stack, dir.path, [
+      "--file",
+      file,
+      "--fix",
+      "--report",
+      report("fix.csv"),
+      "--json",
+    ]);
+    await stack.waitUntilDrained();
+    const again = await verifyCli(stack, dir.path, ["--file", file, "--report", report("again.csv")]);
+
+    // Assess
+    expect(byFile.code, byFile.stderr).toBe(2);
+    expect(JSON.parse(byFile.stdout).counts).toMatchObject({
+      checked: 5,
+      matching: 1,
+      drift: 2,
+      missingAtSpot: 1,
+      overtaken: 1,
+      passedOver: 1,
+    });
+    expect(reportRows(report("file.csv"))).toStrictEqual([
+      `${orderId(1)},drift,~clinic,line 2 of orders.csv`,
+      "Z404,missing-at-spot,,line 6 of orders.csv",
+      `${orderId(2)},drift,+extra,line 7 of orders.csv`,
+    ]);
+    expect(statSync(report("file.csv")).mode & 0o777).toBe(0o600);
+    expect(byFile.stdout + byFile.stderr).not.toContain("changed");
+    expect(byFile.stdout + byFile.stderr).not.toContain(stack.sandbox.token);
+
+    expect(byLedger.code, byLedger.stderr).toBe(2);
+    // The Scan goes in the table's hash order, not the file's.
+    const ledgerRows = reportRows(report("ledger.csv")).sort();
+    expect(ledgerRows.map((row) => row.split(",").slice(0, 3).join(","))).toStrictEqual([
+      `${orderId(1)},drift,~clinic`,
+      `${orderId(2)},drift,+extra`,
+    ]);
+    expect(ledgerRows[0]).toMatch(/,applied \d{4}-\d\d-\d\dT[\d:.]+Z \(message [\w-]+\)$/);
+
+    expect(fixed.code, fixed.stderr).toBe(2);
+    expect(JSON.parse(fixed.stdout).counts).toMatchObject({ drift: 2, requeued: 2, overtaken: 1 });
+    expect(again.code, again.stdout + again.stderr).toBe(2); // Z404 is still unknown at Spot
+    expect(reportRows(report("again.csv"))).toStrictEqual(["Z404,missing-at-spot,,line 6 of orders.csv"]);
+    expect(stack.sandbox.metadataOf(orderId(1))).toStrictEqual({ clinic: "a" });
+    expect(stack.sandbox.metadataOf(orderId(2))).toStrictEqual({ clinic: "b2" });
+    expect(stack.sandbox.metadataOf(orderId(3))).toStrictEqual({ clinic: "newer" });
+    dir.remove();
+  });
+
+  it("stops cleanly on Ctrl-C and --resume lists each drifted order once", async () => {
+    // Prepare
+    const { stack, dir, file } = await driftedStack();
+    const report = join(dir.path, "resumed.csv");
+
+    // Act: one read a second, stopped after the first; resumed at full pace
+    const stopped = await verifyCli(stack, dir.path, ["--file", file, "--report", report, "--rate", "1"], {
+      interruptAfterMs: 1_500,
+    });
+    const checkpointAfterStop = existsSync(checkpointPathOf(report));
+    const resumed = await verifyCli(stack, dir.path, [
+      "--file",
+      file,
+      "--report",
+      report,
+      "--resume",
+      "--json",
+    ]);
+
+    // Assess
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(checkpointAfterStop).toBe(true);
+    expect(resumed.code, resumed.stderr).toBe(2);
+    expect(JSON.parse(resumed.stdout).counts).toMatchObject({ checked: 5, drift: 2, missingAtSpot: 1 });
+    expect(reportRows(report).map((row) => row.split(",")[0])).toStrictEqual([
+      orderId(1),
+      "Z404",
+      orderId(2),
+    ]);
+    expect(existsSync(checkpointPathOf(report))).toBe(false);
+    dir.remove();
+  });
+});
