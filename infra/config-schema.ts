@@ -54,93 +54,153 @@ const flag = z.preprocess(
 );
 
 const alarmsSchema = z.strictObject({
-  /** Alarm when the oldest message in the source queue is older than this. */
-  oldestMessageAgeSeconds: int(60, 1_209_600).default(3600),
-  /** Alarm when the function fails (crashes, timeouts) at least this often in 5 minutes. */
-  functionErrors: int(1, 100_000).default(1),
-  /** Alarm when Lambda throttles the function at least this often in 5 minutes. */
-  functionThrottles: int(1, 100_000).default(1),
-  /** Alarm when the handler reports this many systemic failures (any cause but the message) in 5 minutes. */
-  systemicFailures: int(1, 100_000).default(1),
-  /** Alarm when the oldest message in the DLQ is older than this (it expires after 14 days). */
-  dlqOldestMessageAgeSeconds: int(60, 1_123_200).default(259_200),
+  oldestMessageAgeSeconds: int(60, 1_209_600)
+    .default(3600)
+    .describe(
+      "Alarm when the oldest message in the source queue, or a message going round as hand-backs since it was first enqueued, is older than this.",
+    ),
+  functionErrors: int(1, 100_000)
+    .default(1)
+    .describe("Alarm when the function fails (crashes, timeouts) at least this often in 5 minutes."),
+  functionThrottles: int(1, 100_000)
+    .default(1)
+    .describe("Alarm when Lambda throttles the function at least this often in 5 minutes."),
+  systemicFailures: int(1, 100_000)
+    .default(1)
+    .describe(
+      "Alarm when the handler reports this many systemic failures (any cause but the message) in 5 minutes.",
+    ),
+  dlqOldestMessageAgeSeconds: int(60, 1_123_200)
+    .default(259_200)
+    .describe("Alarm when the oldest message in the DLQ is older than this (it expires after 14 days)."),
 });
 
 export const stackConfigSchema = z.strictObject({
-  /** Prefix of every named resource (queues, function) and the stack's name. */
   namePrefix: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, "must be a letter then up to 39 letters, digits or hyphens")
-    .default("spot-order-metadata"),
-  /** The function's memory (MB); CPU scales with it. */
-  memorySizeMb: int(128, 10_240).default(256),
-  /** The function's timeout. */
-  timeoutSeconds: int(10, 900).default(60),
-  /** Messages per invocation. */
-  batchSize: int(1, 10).default(10),
-  /** How long the event source gathers a batch. @default 5 (standard), 0 (FIFO: not supported) */
-  maxBatchingWindowSeconds: int(0, 300).optional(),
-  /** Invocations the event source runs at once (AWS's minimum is 2); × requestsPerSecond bounds the pace at Spot. */
-  maxConcurrency: int(2, 1000).default(2),
-  /** Calls to Spot in flight at once within one invocation. */
-  handlerConcurrency: int(1, 100).default(5),
-  /**
-   * The ceiling of each instance's pace at Spot, in calls started per second; below it the pace is
-   * learned from Spot's 429s. 20: an invocation waits on the pace, so the ceiling sets the billed
-   * time per update (docs/cost.md).
-   */
-  requestsPerSecond: int(1, 1000).default(20),
-  /** Receives before SQS moves a message to the DLQ; the handler's backoff spreads them over time. */
-  maxReceiveCount: int(5, 1000).default(DEFAULT_QUEUE_SETTINGS.maxReceiveCount),
-  /** The source queue's visibility timeout. @default 6 × timeoutSeconds + maxBatchingWindowSeconds */
-  visibilityTimeoutSeconds: int(0, 43_200).optional(),
-  /** How long the source queue keeps a message (the DLQ keeps 14 days). */
-  queueRetentionSeconds: int(60, 1_209_600).default(DEFAULT_QUEUE_SETTINGS.retentionSeconds),
-  /** The function's log retention (days; one of CloudWatch's periods). */
+    .default("spot-order-metadata")
+    .describe(
+      "The stack's name and the prefix of every named resource: the queues (`<prefix>`, `<prefix>-dlq`), the function (`<prefix>-update-metadata`), the ledger, the alarms and the dashboard. Deploy a second copy with another prefix.",
+    ),
+  memorySizeMb: int(128, 10_240)
+    .default(256)
+    .describe("The function's memory (MB); CPU scales with it. Its measured peak is 165–170 MB."),
+  timeoutSeconds: int(10, 900).default(60).describe("The function's timeout."),
+  batchSize: int(1, 10).default(10).describe("Messages per invocation (at most 10)."),
+  maxBatchingWindowSeconds: int(0, 300).optional().meta({
+    description:
+      "How long the event source gathers a batch. Lambda has no batching window for FIFO queues: 0 with `fifo`.",
+    defaultText: "5; 0 with `fifo`",
+  }),
+  maxConcurrency: int(2, 1000)
+    .default(2)
+    .describe(
+      "Invocations the event source runs at once (AWS's minimum is 2); × `requestsPerSecond` is the most calls a second Spot sees.",
+    ),
+  handlerConcurrency: int(1, 100)
+    .default(5)
+    .describe("Calls to Spot in flight at once within one invocation (the handler's `concurrency`)."),
+  requestsPerSecond: int(1, 1000)
+    .default(20)
+    .describe(
+      "The ceiling of each instance's pace at Spot, in calls started per second; below it the pace is learned from Spot's 429s. An invocation waits on the pace, so the ceiling sets the billed time per update.",
+    ),
+  maxReceiveCount: int(5, 1000)
+    .default(DEFAULT_QUEUE_SETTINGS.maxReceiveCount)
+    .describe(
+      "Receives before SQS moves a message to the DLQ (at least 5); the handler's backoff spreads them over time.",
+    ),
+  visibilityTimeoutSeconds: int(0, 43_200).optional().meta({
+    description: "The source queue's visibility timeout; at least the default.",
+    defaultText: "6 × `timeoutSeconds` + `maxBatchingWindowSeconds`",
+  }),
+  queueRetentionSeconds: int(60, 1_209_600)
+    .default(DEFAULT_QUEUE_SETTINGS.retentionSeconds)
+    .describe(
+      "How long the source queue keeps a message (the DLQ keeps 14 days); the handler dead-letters a message going round as hand-backs for longer.",
+    ),
   logRetentionDays: int(1, 3653)
     .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
       message: `must be one of ${LOG_RETENTION_DAYS.join(", ")}`,
     })
-    .default(30),
-  /** Where alarms are e-mailed; without it the topic has no subscription (subscribe later). */
-  alarmEmail: z.email().optional(),
-  /** An existing Secrets Manager secret (name or ARN) with the Spot token; unset creates an empty one. */
-  spotTokenSecret: z.string().min(1).optional(),
-  /**
-   * The customer-managed KMS key (ARN) that encrypts `spotTokenSecret`, if it is not the account's
-   * default key: the function is then granted kms:Decrypt on it, through Secrets Manager only.
-   */
+    .default(30)
+    .describe("The function's log retention, in days: one of CloudWatch's periods."),
+  alarmEmail: z
+    .email()
+    .optional()
+    .describe(
+      "Where alarms are e-mailed (confirm the subscription e-mail AWS sends); unset, the topic has no subscription.",
+    ),
+  spotTokenSecret: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "An existing Secrets Manager secret (name or ARN) holding the Spot token; unset creates an empty one.",
+    ),
   spotTokenSecretKmsKeyArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN")
-    .optional(),
-  /** Tags on every resource, for cost reports and ownership (e.g. owner, costCentre). */
+    .optional()
+    .describe(
+      "The customer-managed KMS key (ARN) that encrypts `spotTokenSecret`, if it is not the account's default key: the function is then granted kms:Decrypt on it, through Secrets Manager only.",
+    ),
+  /** Tags on every resource, for cost reports and ownership. */
   tags: z
     .strictObject({
-      service: z.string().min(1).max(256).default("spot-order-metadata"),
-      owner: z.string().min(1).max(256).optional(),
-      costCentre: z.string().min(1).max(256).optional(),
+      service: z
+        .string()
+        .min(1)
+        .max(256)
+        .default("spot-order-metadata")
+        .describe("The `service` tag on every resource."),
+      owner: z.string().min(1).max(256).optional().describe("The `owner` tag on every resource."),
+      costCentre: z.string().min(1).max(256).optional().describe("The `costCentre` tag on every resource."),
     })
     .prefault({}),
-  /** A FIFO queue pair (names end in `.fifo`) instead of standard queues. */
-  fifo: flag.default(DEFAULT_QUEUE_SETTINGS.fifo),
-  /** The applied-updates ledger (DynamoDB) that keeps an older update from landing after a newer one. */
-  ledger: flag.default(true),
-  /** X-Ray active tracing of the function and its AWS calls (about $0.27 a million updates at the default pace). */
-  tracing: flag.default(true),
-  /** How long the ledger remembers an order. */
-  ledgerTtlDays: int(1, 3650).default(90),
-  /** Spot's API root. */
+  fifo: flag
+    .default(DEFAULT_QUEUE_SETTINGS.fifo)
+    .describe(
+      "A FIFO queue pair (names end in `.fifo`; the order is the message group, and the producer sets deduplication ids) instead of standard queues.",
+    ),
+  ledger: flag
+    .default(true)
+    .describe(
+      "The applied-updates ledger (the DynamoDB table `<prefix>-ledger`) that keeps an older update from landing after a newer one. Off: only the newest-in-batch rule remains.",
+    ),
+  tracing: flag
+    .default(true)
+    .describe(
+      "X-Ray active tracing of the function and its AWS calls (about $0.15 a million updates at the default pace); off passes traces through only.",
+    ),
+  ledgerTtlDays: int(1, 3650)
+    .default(90)
+    .describe(
+      "How long the ledger remembers an order, in days: at least the DLQ's retention and the source queue's.",
+    ),
   spotBaseUrl: z
     .url({ protocol: /^https$/, error: "must be an https URL" })
-    .default("https://app.spotdx.com"),
-  /** Namespace of the handler's Embedded Metric Format metrics. */
-  metricsNamespace: z.string().min(1).max(255).default("SpotOrderMetadata"),
-  /** Who in other accounts may send to the source queue (account ids, role ARNs), by its queue policy. */
-  producerPrincipals: producerPrincipalsSchema.default([]),
+    .default("https://app.spotdx.com")
+    .describe("Spot's API root (https only)."),
+  metricsNamespace: z
+    .string()
+    .min(1)
+    .max(255)
+    .default("SpotOrderMetadata")
+    .describe("CloudWatch namespace of the handler's metrics (Embedded Metric Format)."),
+  producerPrincipals: producerPrincipalsSchema
+    .default([])
+    .describe(
+      "Account ids or IAM role ARNs in other accounts that may send to the source queue, by its queue policy (a `-c` value is a comma-separated list).",
+    ),
   alarms: alarmsSchema.prefault({}),
-  /** Other handler settings (lib/lambda/config.ts), e.g. `logLevel`, `backoffMaxSeconds`, `requestTimeoutMs`. */
-  handler: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  handler: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .default({})
+    .describe(
+      "Any other handler setting by its name (the handler's table), e.g. `logLevel`, `backoffMaxSeconds`, `requestTimeoutMs`.",
+    ),
 });
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;

@@ -36,7 +36,7 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command("worker")
     .description(
-      "Consume a queue with the handler until Ctrl-C: a running `spot-meta dev`'s, or one named by flags (settings: the SPOT_META_* variables, see README).",
+      "Consume a queue with the handler until Ctrl-C: a running `spot-meta dev`'s, or one named by flags (settings: the SPOT_META_* variables, see docs/configuration.md).",
     )
     .option(
       "--queue-url <url>",

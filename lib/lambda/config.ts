@@ -18,74 +18,120 @@ const flag = z.union(
 
 export const handlerConfigSchema = z
   .strictObject({
-    /** Spot's API root. Plain http is accepted for localhost only (the sandbox). */
     spotBaseUrl: urlString
       .default("https://app.spotdx.com")
-      .refine(isAllowedBaseUrl, "must be https (plain http only for localhost)"),
-    /** Secrets Manager secret (ARN or name) holding the Spot token; required in Lambda. */
-    spotTokenSecretId: z.string().min(1).optional(),
-    /** The token itself: only when running locally (`spot-meta dev`, tests), never in Lambda. */
-    spotToken: z.string().min(1).optional(),
-    /** Where messages that cannot be applied go, with their reason. */
-    dlqUrl: urlString,
-    /** The source queue's redrive maxReceiveCount: the handler dead-letters on this receive itself. */
-    maxReceiveCount: positive(1000).default(5),
-    /** Calls to Spot in flight at once within one invocation. */
-    concurrency: positive(100).default(5),
+      .refine(isAllowedBaseUrl, "must be https (plain http only for localhost)")
+      .describe("Spot's API root; plain http only for localhost (the sandbox)."),
+    spotTokenSecretId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The Secrets Manager secret (name or ARN) holding Spot's token; required in Lambda. Cached, and read again after a 401 or 403.",
+      ),
+    spotToken: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The token itself: local runs only (`spot-meta dev`, the worker, tests); refused inside Lambda.",
+      ),
+    dlqUrl: urlString.describe(
+      "The dead-letter queue, where messages that cannot be applied go with their reason.",
+    ),
+    maxReceiveCount: positive(1000)
+      .default(5)
+      .describe(
+        "The source queue's redrive `maxReceiveCount`: the handler dead-letters a message on that receive itself.",
+      ),
+    concurrency: positive(100).default(5).describe("Calls to Spot in flight at once within one invocation."),
+    requestsPerSecond: positive(1000)
+      .default(20)
+      .describe(
+        "Calls to Spot started per second by one instance, at most: the ceiling of its pace. With `adaptivePace`, the pace below it is learned from Spot's 429s.",
+      ),
+    adaptivePace: flag
+      .default(true)
+      .describe(
+        "Learn the pace Spot allows from its 429s: slow down on a refusal, probe upward while calls succeed, never above `requestsPerSecond`. Off: every instance runs at `requestsPerSecond`.",
+      ),
+    minRequestsPerSecond: positive(1000)
+      .default(1)
+      .describe(
+        "The slowest an instance's learned pace gets, in calls per second, however often Spot refuses; at most `requestsPerSecond`.",
+      ),
+    requestTimeoutMs: positive(60_000).default(5_000).describe("The timeout of one HTTP attempt."),
+    retryLimit: seconds(10)
+      .default(2)
+      .describe("Quick in-process retries of a transient failure, for blips; the queue does the slow ones."),
+    retryMaxDelayMs: positive(60_000)
+      .default(2_000)
+      .describe(
+        "The longest wait between quick retries, and the most of a `Retry-After` honoured in-process; a longer one goes to the queue's backoff.",
+      ),
+    backoffBaseSeconds: positive(3_600)
+      .default(30)
+      .describe(
+        "Backoff of a message handed back: base × 2^(n−1), equal jitter, capped at `backoffMaxSeconds`; n counts the message's own failures (its visibility timeout) or its other hand-backs (its delay when sent again).",
+      ),
+    backoffMaxSeconds: positive(43_200)
+      .default(900)
+      .describe("The longest backoff of a message handed back; at least `backoffBaseSeconds`."),
+    circuitBreakerThreshold: positive(1000)
+      .default(5)
+      .describe(
+        "Consecutive transient failures in one invocation that stop calls to Spot for the rest of it.",
+      ),
+    deadlineMarginMs: positive(120_000)
+      .default(8_000)
+      .describe("No call starts with less than this much of the invocation left."),
+    ledgerTable: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The applied-updates ledger's DynamoDB table (newest wins across batches); unset switches it off.",
+      ),
+    ledgerLeaseSeconds: positive(900)
+      .default(120)
+      .describe(
+        "How long an order's lease lasts while a call to Spot is, or may still be, in flight: longer than a call with its retries plus the late-write window. The stack sets the function's timeout + the window + 30 s.",
+      ),
+    /** See docs/ordering.md. */
+    lateWriteWindowSeconds: positive(600)
+      .default(30)
+      .describe(
+        "How long after a call without a sure answer its write may still land at Spot. The order's lease outlasts the call by this much, and an update applied after another's lease lapsed is re-asserted once this has passed.",
+      ),
     /**
-     * Calls to Spot started per second by one instance, at most: the ceiling of its pace. With
-     * `adaptivePace`, the pace below it is learned from Spot's 429s.
+     * Each hand-back is a new message, so the queue's retention does not bound how long a message
+     * goes round: this does.
      */
-    requestsPerSecond: positive(1000).default(20),
-    /**
-     * Learn the pace Spot allows from its answers: slow down on 429s, probe upward while calls succeed,
-     * never above `requestsPerSecond`. Off: every instance runs at `requestsPerSecond`.
-     */
-    adaptivePace: flag.default(true),
-    /** The slowest an instance's learned pace gets, in calls per second, however often Spot refuses. */
-    minRequestsPerSecond: positive(1000).default(1),
-    /** One HTTP attempt's timeout. */
-    requestTimeoutMs: positive(60_000).default(5_000),
-    /** Quick retries inside one invocation, for blips; the queue does the slow ones. */
-    retryLimit: seconds(10).default(2),
-    /** Longest wait between quick retries, and the most of a `Retry-After` honoured in-process. */
-    retryMaxDelayMs: positive(60_000).default(2_000),
-    /** Visibility backoff for a message handed back: base × 2^(receiveCount-1), jittered, capped. */
-    backoffBaseSeconds: positive(3_600).default(30),
-    backoffMaxSeconds: positive(43_200).default(900),
-    /** Consecutive transient failures in one invocation that stop further calls to Spot. */
-    circuitBreakerThreshold: positive(1000).default(5),
-    /** No call starts with less than this much of the invocation left. */
-    deadlineMarginMs: positive(120_000).default(8_000),
-    /** DynamoDB table of applied updates (newest wins across batches); unset switches it off. */
-    ledgerTable: z.string().min(1).optional(),
-    /**
-     * How long an order's lease lasts while a call to Spot is, or may still be, in flight. Longer than
-     * the function's timeout plus the late-write window (the stack checks the timeout).
-     */
-    ledgerLeaseSeconds: positive(900).default(120),
-    /**
-     * How long after a call that got no sure answer its write may still land at Spot. The order's
-     * lease outlasts the call by this much, and an update applied after another's lease lapsed is
-     * re-asserted once this has passed. See docs/ordering.md.
-     */
-    lateWriteWindowSeconds: positive(600).default(30),
-    /**
-     * A message handed back for causes not its own (Spot's pace, the token, the ledger…) for longer
-     * than this since it was first enqueued is dead-lettered as `exhausted`, with the cause: each
-     * hand-back is a new message, so the queue's retention no longer bounds it. The stack sets the
-     * source queue's retention.
-     */
-    maxHandBackAgeSeconds: positive(1_209_600).default(345_600),
-    /** An `issuedAt` further ahead of the handler's clock than this is invalid: it would freeze the order. */
-    maxClockSkewSeconds: positive(86_400).default(300),
-    /** How long the ledger remembers an order (its items' TTL). */
-    ledgerTtlDays: positive(3650).default(90),
-    /** CloudWatch metrics namespace (Embedded Metric Format). */
-    metricsNamespace: z.string().min(1).default("SpotOrderMetadata"),
-    logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
-    /** Log metadata values. Off by default: they can hold health information. */
-    logMetadata: flag.default(false),
+    maxHandBackAgeSeconds: positive(1_209_600)
+      .default(345_600)
+      .describe(
+        "A message handed back for causes not its own (Spot's pace, the token, the ledger…) for longer than this since it was first enqueued is dead-lettered as `exhausted`, with the cause. The stack sets the source queue's retention.",
+      ),
+    maxClockSkewSeconds: positive(86_400)
+      .default(300)
+      .describe(
+        "An `issuedAt` further ahead of the handler's clock than this is `invalid`: it would freeze the order.",
+      ),
+    ledgerTtlDays: positive(3650)
+      .default(90)
+      .describe("How long the ledger remembers an order, in days (its items' TTL)."),
+    metricsNamespace: z
+      .string()
+      .min(1)
+      .default("SpotOrderMetadata")
+      .describe("CloudWatch namespace of the handler's metrics (Embedded Metric Format)."),
+    logLevel: z
+      .enum(["debug", "info", "warn", "error"])
+      .default("info")
+      .describe("The lowest level logged: `debug`, `info`, `warn` or `error`."),
+    logMetadata: flag
+      .default(false)
+      .describe("Log metadata values. Off by default: they can hold health information."),
   })
   .superRefine((config, ctx) => {
     const longestCallMs =

@@ -29,7 +29,7 @@ export function secretsManagerToken(secretId: string, client = new SecretsManage
     const value = parseSecret(result.SecretString);
     if (value === undefined) {
       throw new ConfigError([
-        `secret ${secretId}: holds no Spot token yet (put the token in it; see README, Deploy)`,
+        `secret ${secretId}: holds no Spot token yet (put the token in it; see docs/deploying.md)`,
       ]);
     }
     cached = { value, until: Date.now() + CACHE_MS };
