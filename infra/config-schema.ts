@@ -3,6 +3,7 @@
  * mean together is checked in config-conflicts.ts; config.ts puts the two together.
  */
 import * as z from "zod";
+import { MAX_VISIBILITY_SECONDS } from "../lib/lambda/backoff.ts";
 import { type HandlerConfig, type HandlerConfigInput, handlerConfigSchema } from "../lib/lambda/config.ts";
 import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../lib/lambda/queue-settings.ts";
 import { producerPrincipalsSchema } from "./producer-principals.ts";
@@ -111,7 +112,7 @@ export const stackConfigSchema = z.strictObject({
     .describe(
       "Receives before SQS moves a message to the DLQ (at least 5); the handler's backoff spreads them over time.",
     ),
-  visibilityTimeoutSeconds: int(0, 43_200).optional().meta({
+  visibilityTimeoutSeconds: int(0, MAX_VISIBILITY_SECONDS).optional().meta({
     description: "The source queue's visibility timeout; at least the default.",
     defaultText: "6 × `timeoutSeconds` + `maxBatchingWindowSeconds`",
   }),

@@ -6,18 +6,11 @@
 import type { Command } from "commander";
 import { MAX_VELOCITY } from "../tools/dlq/redrive.ts";
 import { DEFAULT_REPLAY_RATE } from "../tools/dlq/replay.ts";
+import { integerBetween, positiveInteger } from "./arguments.ts";
 import { describeFailure } from "./aws-failures.ts";
 import { trapInterrupts } from "./dlq-interrupts.ts";
 import { type CommonFlags, DLQ_EXIT_CODES, type DlqIo } from "./dlq-io.ts";
-import {
-  integerBetween,
-  nonEmpty,
-  positiveInteger,
-  withFilters,
-  withLedger,
-  withRead,
-  withTarget,
-} from "./dlq-options.ts";
+import { nonEmpty, withFilters, withLedger, withRead, withTarget } from "./dlq-options.ts";
 import { type PurgeFlags, purge } from "./dlq-purge-command.ts";
 import { type ExportFlags, exportCommand, type PeekFlags, peek, stats } from "./dlq-read-commands.ts";
 import { type RedriveFlags, type ReplayFlags, redrive, replay } from "./dlq-replay-command.ts";

@@ -4,13 +4,14 @@
  * dynalite), or the ledger a running `spot-meta dev` announced.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { isLoopbackUrl } from "../lambda/loopback.ts";
 import { readDevState } from "../local/dev-state.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.ts";
 import { appliedVersions } from "../tools/applied-versions.ts";
 import type { AppliedVersionLookup } from "../tools/dlq/superseded.ts";
 import { watchFailures } from "./aws-failures.ts";
 import type { DlqTarget } from "./dlq-target.ts";
-import { isLoopback, TARGET_ORIGINS } from "./target.ts";
+import { TARGET_ORIGINS } from "./target.ts";
 
 export interface LedgerFlags {
   ledgerTable?: string;
@@ -33,7 +34,7 @@ export function appliedVersionLookupFor(
 /** The DynamoDB client and table of the ledger the flags name, if they name one. */
 export function ledgerClientFor(flags: LedgerFlags): { client: DynamoDBClient; table: string } | undefined {
   if (flags.ledgerTable === undefined) return undefined;
-  const local = flags.ledgerEndpointUrl !== undefined && isLoopback(flags.ledgerEndpointUrl);
+  const local = flags.ledgerEndpointUrl !== undefined && isLoopbackUrl(flags.ledgerEndpointUrl);
   const region = flags.region ?? (local ? LOCAL_REGION : undefined);
   const client = new DynamoDBClient({
     ...(flags.ledgerEndpointUrl === undefined ? {} : { endpoint: flags.ledgerEndpointUrl }),

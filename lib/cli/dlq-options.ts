@@ -19,6 +19,7 @@ import {
   parseReasonClass,
 } from "../tools/dlq/filters.ts";
 import { DEFAULT_HOLD_SECONDS } from "../tools/dlq/held-messages.ts";
+import { integerBetween } from "./arguments.ts";
 
 /** The longest `--hold`: past it, a killed run would hide messages for longer than it saves calls. */
 const MAX_HOLD_FLAG_SECONDS = 600;
@@ -114,25 +115,6 @@ export function filterFrom(flags: FilterFlags): MessageFilter {
     ...(flags.errorType === undefined ? {} : { errorTypes: flags.errorType }),
     ...(flags.olderThan === undefined ? {} : { olderThanMs: flags.olderThan }),
     ...(flags.newerThan === undefined ? {} : { newerThanMs: flags.newerThan }),
-  };
-}
-
-export function positiveInteger(value: string): number {
-  return integerBetween(1, Number.MAX_SAFE_INTEGER)(value);
-}
-
-/** A parser of whole numbers from `min` to `max`. */
-export function integerBetween(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(
-        max === Number.MAX_SAFE_INTEGER
-          ? "must be a positive whole number"
-          : `must be a whole number, at least ${min} and at most ${max}`,
-      );
-    }
-    return n;
   };
 }
 

@@ -6,10 +6,11 @@
  * commands.
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
+import { isLoopbackUrl } from "../lambda/loopback.ts";
 import { DlqNotFoundError, NotOurDlqError } from "../tools/dlq/errors.ts";
 import { checkQueuePair, findDlqUrl, queueNameOf } from "../tools/dlq/queue-pair.ts";
 import { sqsClientFor } from "./sqs-client.ts";
-import { isLoopback, type QueueTarget, resolveTarget, TargetNotFoundError } from "./target.ts";
+import { type QueueTarget, resolveTarget, TargetNotFoundError } from "./target.ts";
 
 export interface DlqTargetFlags {
   queueUrl?: string;
@@ -51,7 +52,7 @@ export async function resolveDlqTarget(
       endpoint,
       region: flags.region,
       origin: "--queue-url",
-      localCredentials: endpoint !== undefined && isLoopback(endpoint),
+      localCredentials: endpoint !== undefined && isLoopbackUrl(endpoint),
     });
     return { sqs, dlqUrl: flags.dlqUrl, sourceQueueUrl: undefined, origin: "--dlq-url" };
   }

@@ -11,10 +11,11 @@
  */
 import { on } from "node:events";
 import { Worker } from "node:worker_threads";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { SpotMetaError } from "../lambda/errors.ts";
 import { createProgress, type ProgressReporter } from "../tools/csv-import/progress.ts";
 import { EXIT_CODES, exitCodeFor, formatSummary } from "../tools/csv-import/summary.ts";
+import { positiveInteger } from "./arguments.ts";
 import { ABORT, type ImportJob, type ImportReply } from "./import-job.ts";
 import { type QueueTarget, resolveTarget } from "./target.ts";
 
@@ -141,10 +142,4 @@ function resolveTargetFor(flags: ImportFlags): QueueTarget | undefined {
   } catch {
     return undefined;
   }
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer");
-  return n;
 }

@@ -6,7 +6,7 @@
  * there yet (or, without a ledger, cannot be told).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { SpotMetaError } from "../lambda/errors.ts";
 import { appliedVersions } from "../tools/applied-versions.ts";
 import {
@@ -17,6 +17,7 @@ import {
 } from "../tools/csv-import/import-status.ts";
 import { findReceipt, type ImportReceipt, importIdOfSource } from "../tools/csv-import/receipt.ts";
 import { MAX_READ, withDlqReader } from "../tools/dlq/dlq-reader.ts";
+import { positiveNumber } from "./arguments.ts";
 import { describeFailure } from "./aws-failures.ts";
 import { devLedgerFlags, type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
 import { type DlqTarget, resolveDlqTarget } from "./dlq-target.ts";
@@ -146,10 +147,4 @@ function exitCodeOf(status: ImportStatus): number {
   if (!status.settled || counts[RowFate.queued] > 0) return STATUS_EXIT_CODES.notThere;
   if (counts[RowFate.deadLettered] > 0 || counts[RowFate.rejected] > 0) return STATUS_EXIT_CODES.needsAction;
   return STATUS_EXIT_CODES.reached;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number of seconds");
-  return n;
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { SpotMetaError } from "../lambda/errors.ts";
+import { isLoopbackUrl } from "../lambda/loopback.ts";
 import { DEV_STATE_FILE, readDevState } from "../local/dev-state.ts";
 
 export interface TargetOptions {
@@ -58,7 +59,7 @@ export function resolveTarget(options: TargetOptions = {}): QueueTarget {
   const common = {
     endpoint,
     region: options.region,
-    localCredentials: endpoint !== undefined && isLoopback(endpoint),
+    localCredentials: endpoint !== undefined && isLoopbackUrl(endpoint),
   };
   // An empty variable is an unset one, as for SPOT_META_QUEUE_URL below: never a queue named "".
   const dlqUrl = options.dlqUrl ?? (env.SPOT_META_DLQ_URL || undefined);
@@ -126,14 +127,4 @@ function readOutputs(path: string): { queueUrl: string; dlqUrl: string | undefin
     queueUrl: outputs.QueueUrl as string,
     dlqUrl: typeof outputs.DlqUrl === "string" ? outputs.DlqUrl : undefined,
   };
-}
-
-/** Whether a URL points at this machine (the local stack accepts any credentials). */
-export function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
-  } catch {
-    return false;
-  }
 }

@@ -5,7 +5,7 @@
  * the report lists orders (drift, missing at Spot, unreadable), 1 could not run, 130 stopped.
  */
 import { basename, resolve } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { secretsManagerToken, staticToken, type TokenProvider } from "../lambda/token.ts";
 import { readDevState } from "../local/dev-state.ts";
 import { appliedVersions } from "../tools/applied-versions.ts";
@@ -27,6 +27,7 @@ import {
   zeroCounts,
 } from "../tools/verify/types.ts";
 import { verifyOrders } from "../tools/verify/verify-orders.ts";
+import { positiveNumber } from "./arguments.ts";
 import { describeFailure } from "./aws-failures.ts";
 import { type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
 import { sqsClientFor } from "./sqs-client.ts";
@@ -283,10 +284,4 @@ function checkFlags(flags: VerifyFlags): void {
   if (flags.ledger && flags.ledgerTable === undefined && readDevState()?.ledgerTable === undefined)
     problems.push("--ledger: no ledger (--ledger-table, or a running `spot-meta dev`)");
   if (problems.length > 0) throw new VerifyError(problems.join("; "));
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
-  return n;
 }

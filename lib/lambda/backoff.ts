@@ -1,10 +1,31 @@
 /**
- * How long a message handed back to the queue stays invisible: an exponential backoff on its receive
- * count, so that an outage at Spot spreads a message's attempts over hours instead of minutes.
+ * The project's backoffs, one formula: the n-th wait's ceiling is base × 2^(n−1), capped. A message
+ * handed back to the queue stays invisible for an equal-jittered share of it (so an outage at Spot
+ * spreads a message's attempts over hours instead of minutes); in-process retries (the Spot
+ * client's, the producer's, the ledger reads') wait a full-jittered share.
  */
 
 /** SQS's ceiling for a message's visibility timeout (12 hours). */
 export const MAX_VISIBILITY_SECONDS = 43_200;
+
+/** The n-th wait's ceiling (n from 1): base × 2^(n−1), at most `cap`. */
+export function exponentialCeiling(n: number, base: number, cap: number): number {
+  return Math.min(cap, base * 2 ** Math.min(Math.max(n - 1, 0), 30));
+}
+
+/**
+ * Full jitter: uniform in [0, the n-th ceiling). A crowd of clients that failed together does not
+ * come back together.
+ * @param random a number in [0, 1); injectable so tests need no sleeping and no luck
+ */
+export function fullJitterMs(
+  n: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): number {
+  return Math.floor(random() * exponentialCeiling(n, baseMs, capMs));
+}
 
 export interface BackoffPolicy {
   baseSeconds: number;
@@ -23,8 +44,7 @@ export function visibilityBackoffSeconds(
   retryAfterMs = 0,
   random: () => number = Math.random,
 ): number {
-  const exponent = Math.min(Math.max(receiveCount - 1, 0), 30);
-  const step = Math.min(policy.maxSeconds, policy.baseSeconds * 2 ** exponent);
+  const step = exponentialCeiling(receiveCount, policy.baseSeconds, policy.maxSeconds);
   const jittered = Math.ceil(step / 2 + random() * (step / 2));
   return Math.min(MAX_VISIBILITY_SECONDS, Math.max(jittered, Math.ceil(retryAfterMs / 1000)));
 }

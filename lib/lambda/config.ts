@@ -4,7 +4,9 @@
  * {@link toEnvironment}, so the deployed function and its validation cannot drift apart.
  */
 import * as z from "zod";
+import { MAX_VISIBILITY_SECONDS } from "./backoff.ts";
 import { ConfigError } from "./errors.ts";
+import { isLoopbackUrl } from "./loopback.ts";
 
 const seconds = (max: number) => z.coerce.number().int().min(0).max(max);
 const positive = (max: number) => z.coerce.number().int().min(1).max(max);
@@ -74,7 +76,7 @@ export const handlerConfigSchema = z
       .describe(
         "Backoff of a message handed back: base × 2^(n−1), equal jitter, capped at `backoffMaxSeconds`; n counts the message's own failures (its visibility timeout) or its other hand-backs (its delay when sent again).",
       ),
-    backoffMaxSeconds: positive(43_200)
+    backoffMaxSeconds: positive(MAX_VISIBILITY_SECONDS)
       .default(900)
       .describe("The longest backoff of a message handed back; at least `backoffBaseSeconds`."),
     circuitBreakerThreshold: positive(1000)
@@ -249,6 +251,5 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 function isAllowedBaseUrl(value: string): boolean {
   const url = new URL(value);
-  if (url.protocol === "https:") return true;
-  return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackUrl(url));
 }

@@ -9,6 +9,7 @@ import {
   type DynamoDBClient,
   type KeysAndAttributes,
 } from "@aws-sdk/client-dynamodb";
+import { fullJitterMs } from "../lambda/backoff.ts";
 import { LedgerAttribute as A, LEDGER_KEY } from "../lambda/ledger/table.ts";
 import { parseVersionNumber, type Version } from "../lambda/processor/version.ts";
 
@@ -36,7 +37,7 @@ export async function appliedVersions(
   };
   for (let attempt = 1; request !== undefined && Object.keys(request).length > 0; attempt++) {
     if (attempt > UNPROCESSED_ATTEMPTS) throw new Error(`the ledger ${table} kept leaving keys unread`);
-    if (attempt > 1) await sleep(Math.min(2_000, 50 * 2 ** attempt) * Math.random());
+    if (attempt > 1) await sleep(fullJitterMs(attempt, 100, 2_000));
     const answer: BatchGetItemCommandOutput = await client.send(
       new BatchGetItemCommand({ RequestItems: request }),
     );

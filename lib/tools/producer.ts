@@ -15,6 +15,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { fullJitterMs } from "../lambda/backoff.ts";
 import { serializeUpdate, type UpdateMessage, validateUpdate } from "../lambda/contract.ts";
 import { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, messageBytes } from "../lambda/sqs/batches.ts";
 
@@ -308,7 +309,7 @@ export class Producer {
       }
       remaining = retry;
       if (remaining.length > 0)
-        await sleep(retryDelayMs(attempt, this.#retryBaseDelayMs, this.#retryMaxDelayMs));
+        await sleep(fullJitterMs(attempt, this.#retryBaseDelayMs, this.#retryMaxDelayMs));
     }
   }
 }
@@ -325,11 +326,6 @@ export function deduplicationId(message: UpdateMessage): string {
     .update("\0")
     .update(JSON.stringify(message.metadata))
     .digest("hex");
-}
-
-/** Full-jitter exponential backoff: a random wait in [0, min(max, base × 2^(attempt-1))]. */
-export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  return Math.round(random() * Math.min(maxMs, baseMs * 2 ** (attempt - 1)));
 }
 
 const THROTTLING_NAMES = new Set([

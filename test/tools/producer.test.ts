@@ -1,7 +1,8 @@
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
+import { fullJitterMs } from "../../lib/lambda/backoff.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
-import { deduplicationId, isRetryableCallError, Producer, retryDelayMs } from "../../lib/tools/producer.ts";
+import { deduplicationId, isRetryableCallError, Producer } from "../../lib/tools/producer.ts";
 import { type BatchEntry, type SqsProxy, sentEntries, startSqsProxy } from "../support/sqs-proxy.ts";
 import { drainQueue } from "./csv-import/support/queue.ts";
 
@@ -411,10 +412,10 @@ describe("Producer's issuedAt", () => {
 
 describe("retry arithmetic", () => {
   it("doubles the ceiling per attempt up to the maximum, with full jitter", () => {
-    expect([1, 2, 3, 10].map((attempt) => retryDelayMs(attempt, 100, 5_000, () => 1))).toStrictEqual([
+    expect([1, 2, 3, 10].map((attempt) => fullJitterMs(attempt, 100, 5_000, () => 1))).toStrictEqual([
       100, 200, 400, 5_000,
     ]);
-    expect(retryDelayMs(3, 100, 5_000, () => 0)).toBe(0);
+    expect(fullJitterMs(3, 100, 5_000, () => 0)).toBe(0);
   });
 
   it("retries throttling, server faults and network errors, not the sender's mistakes", () => {

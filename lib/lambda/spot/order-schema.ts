@@ -6,7 +6,9 @@
  * not know, and fields we never read may be null or absent. So a harmless addition by Spot passes,
  * while a changed or broken response (another shape, a renamed field) is noticed.
  */
+
 import * as z from "zod";
+import { fnv1a } from "../fnv1a.ts";
 
 export const ORDER_STATUSES = ["pending", "in_progress", "completed", "canceled"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -119,7 +121,7 @@ const SEED_TIME = "2023-01-01T04:30:11.222Z";
  * publicId (the same id always gives the same order), so the sandbox answers like Spot would.
  */
 export function seedOrder(publicId: string, overrides: SeedOrderOverrides = {}): OrderFull {
-  const n = hash(publicId);
+  const n = fnv1a(publicId);
   const first = pick(FIRST_NAMES, n);
   const last = pick(LAST_NAMES, n >>> 3);
   const [city, state, zip] = pick(CITIES, n >>> 6);
@@ -185,16 +187,6 @@ function pick<T>(items: readonly T[], n: number): T {
 
 function pad2(n: number): string {
   return String(n).padStart(2, "0");
-}
-
-/** FNV-1a: a stable, cheap spread of the id over the fake data. */
-function hash(value: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < value.length; i++) {
-    h ^= value.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 function fakeUuid(n: number): string {

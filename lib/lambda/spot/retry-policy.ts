@@ -4,6 +4,7 @@
  * (limit, checked by ky) → not transient → Retry-After (capped: beyond the ceiling the queue's
  * backoff takes over) → exponential backoff with full jitter → the caller's deadline.
  */
+import { fullJitterMs } from "../backoff.ts";
 import type { Failure } from "./classify.ts";
 
 /** ky's own default base delay: 0.3 s, doubled each retry. */
@@ -66,6 +67,5 @@ export function backoffDelay(
   policy: RetryPolicy,
   random: () => number = Math.random,
 ): number {
-  const exponential = policy.baseDelayMs * 2 ** Math.max(0, retryNumber - 1);
-  return Math.floor(random() * Math.min(policy.retryMaxDelayMs, exponential));
+  return fullJitterMs(retryNumber, policy.baseDelayMs, policy.retryMaxDelayMs, random);
 }

@@ -5,6 +5,7 @@
  * which hashes occur more than once, and only the rows behind those (true duplicates, plus rare hash
  * collisions) are resolved exactly, by id, in a second pass.
  */
+import { fnv1a } from "../../lambda/fnv1a.ts";
 import { openCsv } from "./csv-rows.ts";
 import { createRowMapper } from "./row-mapper.ts";
 
@@ -49,16 +50,6 @@ export async function indexDuplicates(path: string): Promise<DuplicateIndex> {
       return last !== undefined && last !== line ? last : undefined;
     },
   };
-}
-
-/** 32-bit FNV-1a over UTF-16 code units: fast, and good enough to find candidates. */
-export function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 function repeatedValues(sorted: Uint32Array): Set<number> {

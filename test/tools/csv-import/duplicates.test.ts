@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { fnv1a, indexDuplicates } from "../../../lib/tools/csv-import/duplicates.ts";
+import { fnv1a } from "../../../lib/lambda/fnv1a.ts";
+import { indexDuplicates } from "../../../lib/tools/csv-import/duplicates.ts";
 import { type TempDir, tempDir } from "./support/files.ts";
 
 let dir: TempDir | undefined;
