@@ -85,7 +85,7 @@ export type ParseResult = { ok: true; message: UpdateMessage } | { ok: false; re
 export function validateUpdate(value: unknown): ParseResult {
   const result = updateMessageSchema.safeParse(value);
   if (result.success) return { ok: true, message: result.data };
-  return { ok: false, reason: result.error.issues.map(describeIssue).join("; ") };
+  return { ok: false, reason: result.error.issues.map((issue) => describeIssue(issue, value)).join("; ") };
 }
 
 /** Parses a message body (JSON text) and checks it against the contract. */
@@ -105,16 +105,26 @@ export function serializeUpdate(message: UpdateMessage): string {
   return JSON.stringify(message);
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   const where = issue.path.length === 0 ? "body" : issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") return `${where}: unknown field(s) ${issue.keys.join(", ")}`;
   if (issue.code === "invalid_type") {
-    const missing = issue.message.endsWith("received undefined");
+    // zod reports a missing field as a wrong type; the value itself tells them apart, not its message.
+    const missing = valueAt(value, issue.path) === undefined;
     return `${where}: ${missing ? "is required" : `must be ${article(issue.expected)}`}`;
   }
   // Below metadata the path is a key the producer chose; say where without echoing the value.
   if (issue.path[0] === "metadata" && issue.path.length > 1) return `${where}: is not a JSON value`;
   return `${where}: ${issue.message}`;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
 }
 
 function article(expected: string): string {

@@ -1,6 +1,7 @@
 /**
- * One invocation's work on the updates of a batch: its circuit breaker, its pace, its deadline, and
- * the decision for each record (applied, superseded, dead-letter, hand back with its cause).
+ * One invocation's work on the updates of a batch: the calls to the ledger and to Spot, its circuit
+ * breaker, its pace, its deadline. What each record comes to is decided in decide.ts, from what
+ * happened here.
  */
 import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
@@ -9,21 +10,16 @@ import { metadataDigest } from "../ledger/metadata-digest.ts";
 import type { AttemptAnswer } from "../spot/client.ts";
 import type { AppliedOutcome, FailedOutcome } from "../spot/outcome.ts";
 import { MIN_ATTEMPT_MS } from "../spot/retry-policy.ts";
-import { type Failure, keepFirstFailure, ReasonClass } from "../sqs/failure-attributes.ts";
 import { CircuitBreaker, CircuitCause } from "./circuit-breaker.ts";
-import { type Decided, type Decision, HandBackCause, handBack, staysInQueue } from "./decision.ts";
+import { decide, type Happening, type Policy, Reading, readAnswer } from "./decide.ts";
+import { type Decided, type Decision, HandBackCause, staysInQueue } from "./decision.ts";
 import type { ResolvedDeps } from "./deps.ts";
-import { historyOf } from "./history.ts";
 import type { Admission, Recorded } from "./ordering.ts";
 import type { PaceReport, Pacer } from "./pacer.ts";
 import type { Work } from "./plan.ts";
 import { describe } from "./settle.ts";
-import { handBackSeconds, ownFailureSeconds, paceSeconds } from "./waits.ts";
 
 type Acquired = Extract<Admission, { kind: "acquired" }>;
-
-/** A lease held elsewhere is mostly released within seconds: come back soon, not after a full backoff. */
-const BUSY_RETRY_SECONDS = { min: 2, spread: 4 };
 
 /** Tries of the ledger's record after a 200 (the SDK retries throttles inside each). */
 const RECORD_TRIES = 3;
@@ -64,12 +60,7 @@ export class Invocation {
           const decision =
             heldBack === undefined
               ? await limit(() => this.#apply(item))
-              : handBack(
-                  HandBackCause.heldBack,
-                  `held back behind ${heldBack}, which goes back to the queue, in its FIFO group`,
-                  0,
-                  bodyOf(item),
-                );
+              : this.#decide(item, { kind: "heldBack", behind: heldBack });
           if (staysInQueue(decision)) heldBack ??= item.record.messageId;
           out.push({
             record: item.record,
@@ -84,7 +75,6 @@ export class Invocation {
     );
     const decided = results.flat();
     if (this.#breaker.openedOnNotFound) this.#handBackNotFoundRun(decided);
-    for (const item of decided) item.decision = this.#boundHandBacks(item.record, item.decision);
     return decided;
   }
 
@@ -93,18 +83,14 @@ export class Invocation {
   }
 
   invalid(record: SQSRecord, reason: string): Decision {
-    return {
-      kind: "deadLetter",
-      body: record.body,
-      failure: this.#failure(record, ReasonClass.invalid, reason, {}),
-    };
+    return decide({ kind: "invalid", reason }, { record, body: record.body }, this.#policy());
   }
 
   async #apply(work: Work): Promise<Decision> {
     const { ordering } = this.#deps;
     const { publicId } = work.message;
-    const blocked = this.#blocked(work);
-    if (blocked) return blocked;
+    const blocked = this.#blocked();
+    if (blocked) return this.#decide(work, blocked);
 
     let admission: Admission;
     try {
@@ -112,30 +98,16 @@ export class Invocation {
     } catch (error) {
       const reason = `the applied-updates ledger failed: ${describe(error)}`;
       this.#reportSystemic(reason);
-      return this.#handBack(work, HandBackCause.ledger, reason);
+      return this.#decide(work, { kind: "ledgerFailed", cause: HandBackCause.ledger, reason });
     }
-    if (admission.kind === "superseded") {
-      return { kind: "superseded", reason: "a newer or equal update for the order was already applied" };
-    }
-    if (admission.kind === "busy") {
-      // A call in flight releases the lease within seconds; one whose write may still land keeps it
-      // until it lapses. Come back soon, and never later than the lapse.
-      const untilLapse = Math.ceil((admission.leaseUntil - Date.now()) / 1000);
-      const soon = BUSY_RETRY_SECONDS.min + Math.round(this.#deps.random() * BUSY_RETRY_SECONDS.spread);
-      const seconds = Math.max(1, Math.min(untilLapse, soon));
-      return handBack(
-        HandBackCause.busyLease,
-        "another update of the order is, or may still be, in flight",
-        seconds,
-        bodyOf(work),
-      );
-    }
+    // Superseded or busy: the ledger's answer is the happening itself.
+    if (admission.kind !== "acquired") return this.#decide(work, admission);
 
     await this.#pacer.take();
-    const blockedAfterWait = this.#blocked(work, admission);
+    const blockedAfterWait = this.#blocked(admission);
     if (blockedAfterWait) {
       if (!admission.renewed) await this.#release(work);
-      return blockedAfterWait;
+      return this.#decide(work, blockedAfterWait);
     }
     this.#calls++;
     const outcome = await this.#deps.spot.updateMetadata(publicId, work.message.metadata, {
@@ -185,86 +157,46 @@ export class Invocation {
           // Never deleted unrecorded: once the lease lapsed an older update could be admitted.
           const reason = `applied, but the ledger could not record it: ${describe(error)}`;
           this.#reportSystemic(reason);
-          return this.#handBack(work, HandBackCause.unrecorded, reason);
+          return this.#decide(work, { kind: "ledgerFailed", cause: HandBackCause.unrecorded, reason });
         }
         await sleep(RECORD_RETRY_MS * tries);
       }
     }
-    const { status, attempts, latencyMs, drift } = outcome;
+    const { drift } = outcome;
     if (drift.length > 0)
       this.#deps.logger.warn(
         { messageId, publicId, drift },
         "Spot's answer drifts from its documented order",
       );
-    return {
-      kind: "applied",
-      status,
-      attempts,
-      latencyMs,
-      drift,
-      ...(recorded.reassert ? { reassertAfterSeconds: this.#deps.config.lateWriteWindowSeconds } : {}),
-    };
+    return this.#decide(work, { kind: "applied", outcome, reassert: recorded.reassert });
   }
 
+  /** Decides, then tells the circuit what the answer showed (the run it extends, or opens it). */
   async #failed(work: Work, outcome: FailedOutcome): Promise<Decision> {
-    const { status, errorType, reason, attempts, latencyMs } = outcome;
-    const failure = (reasonClass: ReasonClass) =>
-      this.#failure(work.record, reasonClass, reason, { status, errorType, details: outcome.details });
-    const retry = (cause: HandBackCause, waitSeconds: number): Decision => ({
-      kind: "retry",
-      cause,
-      reason,
-      waitSeconds,
-      body: bodyOf(work),
-      ...(status === undefined ? {} : { status }),
-      ...(errorType === undefined ? {} : { errorType }),
-      attempts,
-      latencyMs,
-    });
-    if (outcome.kind === "permanent") {
-      const decision: Decision = {
-        kind: "deadLetter",
-        body: bodyOf(work),
-        failure: failure(ReasonClass.permanent),
-        attempts,
-        latencyMs,
-      };
-      if (status === 404) {
-        this.#notFoundRun.push(decision);
-        if (this.#breaker.recordNotFound()) await this.#checkBaseUrl();
+    const decision = this.#decide(work, { kind: "failed", outcome, paceWaitMs: this.#pacer.waitMs() });
+    switch (readAnswer(outcome)) {
+      case Reading.permanent:
+        if (outcome.status === 404) {
+          this.#notFoundRun.push(decision);
+          if (this.#breaker.recordNotFound()) await this.#checkBaseUrl();
+        }
+        break;
+      case Reading.systemic: {
+        const { status, errorType, details, reason } = outcome;
+        this.#breaker.open(reason);
+        this.#deps.onSystemicFailure?.();
+        this.#reportSystemic(reason, { status, errorType, details });
+        break;
       }
-      return decision;
+      case Reading.foreign:
+        this.#breaker.recordForeignAnswer();
+        if (this.#breaker.cause === CircuitCause.systemic) this.#reportSystemic(this.#breaker.reason);
+        break;
+      case Reading.own:
+        this.#breaker.recordTransientFailure();
+        break;
     }
-    if (outcome.kind === "systemic") {
-      this.#breaker.open(reason);
-      this.#deps.onSystemicFailure?.();
-      this.#reportSystemic(reason, { status, errorType, details: outcome.details });
-      return retry(HandBackCause.systemic, this.#handBackSeconds(work));
-    }
-    if (status === 429) {
-      return retry(
-        HandBackCause.pace,
-        paceSeconds(this.#deps.config, outcome.retryAfterMs, this.#pacer.waitMs()),
-      );
-    }
-    if (errorType === "deadline" || errorType === "aborted") return retry(HandBackCause.deadline, 0);
-    if (outcome.foreign) {
-      this.#breaker.recordForeignAnswer();
-      if (this.#breaker.cause === CircuitCause.systemic) this.#reportSystemic(this.#breaker.reason);
-      return retry(HandBackCause.systemic, this.#handBackSeconds(work, outcome.retryAfterMs));
-    }
-    this.#breaker.recordTransientFailure();
-    const ownFailures = historyOf(work.record).ownFailures + 1;
-    if (ownFailures >= this.#deps.config.maxReceiveCount) {
-      return {
-        kind: "deadLetter",
-        body: bodyOf(work),
-        failure: failure(ReasonClass.exhausted),
-        attempts,
-        latencyMs,
-      };
-    }
-    return retry(HandBackCause.ownFailure, this.#ownFailureSeconds(ownFailures, outcome.retryAfterMs));
+    return decision;
   }
 
   /** Every answer, retries' included, teaches the instance's pace. */
@@ -273,51 +205,18 @@ export class Invocation {
     this.#pacer.observe(answer);
   }
 
-  /** Why no call should start now (circuit open, deadline or lease too near), as the hand-back. */
-  #blocked(work: Work, admission?: Acquired): Decision | undefined {
+  /** Why no call should start now (circuit open, deadline or lease too near), if any. */
+  #blocked(admission?: Acquired): Happening | undefined {
     if (this.#breaker.isOpen) {
-      const cause =
-        this.#breaker.cause === CircuitCause.transient ? HandBackCause.circuit : HandBackCause.systemic;
-      return this.#handBack(work, cause, this.#breaker.reason);
+      return { kind: "circuitOpen", cause: this.#breaker.cause, reason: this.#breaker.reason };
     }
     if (this.#deadlineAt - Date.now() < this.#deps.config.deadlineMarginMs) {
-      return handBack(
-        HandBackCause.deadline,
-        "too little of the invocation's time left to start a call",
-        0,
-        bodyOf(work),
-      );
+      return { kind: "noTime", of: "invocation" };
     }
     if (admission !== undefined && this.#callDeadline(admission) - Date.now() < MIN_ATTEMPT_MS) {
-      return handBack(
-        HandBackCause.deadline,
-        "too little of the order's lease left to start a call",
-        0,
-        bodyOf(work),
-      );
+      return { kind: "noTime", of: "lease" };
     }
     return undefined;
-  }
-
-  /**
-   * A message handed back, for causes not its own, for longer than the queue would have kept it
-   * (each hand-back is a new message, so the queue's retention no longer bounds it): dead-lettered
-   * as `exhausted` with the cause, where it is seen and can be replayed, instead of going round for ever.
-   */
-  #boundHandBacks(record: SQSRecord, decision: Decision): Decision {
-    if (decision.kind !== "retry" || decision.cause === HandBackCause.ownFailure) return decision;
-    const ageSeconds = (Date.now() - historyOf(record).firstSentAt) / 1000;
-    if (ageSeconds <= this.#deps.config.maxHandBackAgeSeconds) return decision;
-    const hours = (ageSeconds / 3600).toFixed(1);
-    const reason = `handed back for ${hours} h without a failure of its own; the last cause: ${decision.cause}: ${decision.reason}`;
-    return {
-      kind: "deadLetter",
-      body: decision.body,
-      failure: this.#failure(record, ReasonClass.exhausted, reason, {
-        ...(decision.status === undefined ? {} : { status: decision.status }),
-        ...(decision.errorType === undefined ? {} : { errorType: decision.errorType }),
-      }),
-    };
   }
 
   /** A run of 404s: the orders' own if Spot's list answers at this base URL, else the base URL's fault. */
@@ -338,36 +237,21 @@ export class Invocation {
     const run = new Set(this.#notFoundRun);
     for (const item of decided) {
       if (!run.has(item.decision) || item.decision.kind !== "deadLetter") continue;
-      item.decision = handBack(
-        HandBackCause.systemic,
-        this.#breaker.reason,
-        this.#deps.config.backoffBaseSeconds,
-        item.decision.body,
+      item.decision = decide(
+        { kind: "notFoundRun", reason: this.#breaker.reason },
+        { record: item.record, body: item.decision.body },
+        this.#policy(),
       );
     }
   }
 
-  #handBack(work: Work, cause: HandBackCause, reason: string): Decision {
-    return handBack(cause, reason, this.#handBackSeconds(work), bodyOf(work));
+  #decide(work: Work, happening: Happening): Decision {
+    return decide(happening, { record: work.record, body: bodyOf(work) }, this.#policy());
   }
 
-  #handBackSeconds(work: Work, retryAfterMs?: number): number {
-    return handBackSeconds(
-      this.#deps.config,
-      historyOf(work.record).handBacks + 1,
-      retryAfterMs,
-      this.#deps.random,
-    );
-  }
-
-  #ownFailureSeconds(ownFailures: number, retryAfterMs?: number): number {
-    return ownFailureSeconds(
-      this.#deps.config,
-      ownFailures,
-      retryAfterMs,
-      this.#deps.random,
-      this.#startedAt,
-    );
+  #policy(): Policy {
+    const { config, random } = this.#deps;
+    return { config, random, startedAt: this.#startedAt, now: Date.now() };
   }
 
   async #release(work: Work): Promise<void> {
@@ -380,31 +264,6 @@ export class Invocation {
         "lease not released",
       );
     }
-  }
-
-  #failure(
-    record: SQSRecord,
-    reasonClass: ReasonClass,
-    reason: string,
-    extra: { status?: number; errorType?: string; details?: string[] },
-  ): Failure {
-    const now = new Date();
-    const history = historyOf(record);
-    const firstReceive = Number(record.attributes.ApproximateFirstReceiveTimestamp);
-    const earlier = history.ownFailures + history.handBacks > 0;
-    return {
-      reasonClass,
-      reason,
-      ...(extra.status === undefined ? {} : { status: extra.status }),
-      ...(extra.errorType === undefined ? {} : { errorType: extra.errorType }),
-      details: extra.details ?? [reason],
-      attempts: history.ownFailures + 1,
-      firstFailureAt: keepFirstFailure(
-        record.messageAttributes,
-        earlier && firstReceive > 0 ? new Date(Math.min(firstReceive, Date.now())) : now,
-      ),
-      lastFailureAt: now,
-    };
   }
 
   /**
