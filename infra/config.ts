@@ -9,6 +9,7 @@ import type { z } from "zod";
 import type { HandlerConfigInput } from "../lib/lambda/config.ts";
 import { ConfigError } from "../lib/lambda/errors.ts";
 import { minimumVisibilityTimeoutSeconds } from "../lib/lambda/queue-settings.ts";
+import { valueAt } from "../lib/lambda/zod-issues.ts";
 import { findConflicts } from "./config-conflicts.ts";
 import {
   CONTEXT_KEY,
@@ -84,13 +85,4 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string[] {
   const got = issue.path.includes("spotToken") ? undefined : valueAt(input, issue.path);
   const shown = got === undefined ? "" : ` (got ${JSON.stringify(got)})`;
   return [`${path}: ${issue.message}${shown}`];
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }

@@ -7,6 +7,7 @@ import * as z from "zod";
 import { MAX_VISIBILITY_SECONDS } from "./backoff.ts";
 import { ConfigError } from "./errors.ts";
 import { isLoopbackUrl } from "./loopback.ts";
+import { isMissing } from "./zod-issues.ts";
 
 const seconds = (max: number) => z.coerce.number().int().min(0).max(max);
 const positive = (max: number) => z.coerce.number().int().min(1).max(max);
@@ -211,7 +212,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
       const key = String(issue.path[0] ?? "");
       const shown = key === "spotToken" || input[key] === undefined ? "" : ` (got "${input[key]}")`;
       problems.push(
-        `${key ? envName(key as keyof HandlerConfig) : "configuration"}: ${describeIssue(issue)}${shown}`,
+        `${key ? envName(key as keyof HandlerConfig) : "configuration"}: ${describeIssue(issue, input)}${shown}`,
       );
     }
   }
@@ -232,10 +233,10 @@ export function toEnvironment(settings: HandlerConfigInput): Record<string, stri
   return env;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, input: Record<string, string>): string {
   switch (issue.code) {
     case "invalid_type":
-      return issue.message.endsWith("received undefined")
+      return isMissing(issue, input)
         ? "is required"
         : `must be ${issue.expected === "number" ? "a whole number" : `a ${issue.expected}`}`;
     case "too_small":

@@ -3,7 +3,9 @@
  * producer, the CSV importer and the DLQ tool all parse with it, and `schema/update-message.schema.json`
  * is generated from it for services that are not written in TypeScript.
  */
+
 import * as z from "zod";
+import { isMissing } from "./zod-issues.ts";
 
 /** Spot's order ids are short; anything longer is a mistake, not an order. */
 export const PUBLIC_ID_MAX_LENGTH = 64;
@@ -109,22 +111,11 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   const where = issue.path.length === 0 ? "body" : issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") return `${where}: unknown field(s) ${issue.keys.join(", ")}`;
   if (issue.code === "invalid_type") {
-    // zod reports a missing field as a wrong type; the value itself tells them apart, not its message.
-    const missing = valueAt(value, issue.path) === undefined;
-    return `${where}: ${missing ? "is required" : `must be ${article(issue.expected)}`}`;
+    return `${where}: ${isMissing(issue, value) ? "is required" : `must be ${article(issue.expected)}`}`;
   }
   // Below metadata the path is a key the producer chose; say where without echoing the value.
   if (issue.path[0] === "metadata" && issue.path.length > 1) return `${where}: is not a JSON value`;
   return `${where}: ${issue.message}`;
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
 
 function article(expected: string): string {

@@ -9,6 +9,7 @@
 import ky, { isHTTPError, isNetworkError, isTimeoutError } from "ky";
 import { publicIdSchema } from "../contract.ts";
 import { ConfigError, InvalidInputError, SpotMetaError } from "../errors.ts";
+import { isLoopbackUrl } from "../loopback.ts";
 import {
   checkOrderResponse,
   checkUpdateResponse,
@@ -75,7 +76,6 @@ export class SpotClientError extends SpotMetaError {
   override name = "SpotClientError";
 }
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 /** Visible ASCII only: anything else would make the Headers API throw with the value in its message. */
 const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
 const RETRIED_METHODS: Array<"get" | "post"> = ["get", "post"];
@@ -404,7 +404,7 @@ function checkOptions(options: SpotClientOptions): string[] {
     problems.push("baseUrl: must be a URL");
   }
   if (url !== undefined) {
-    const allowed = url.protocol === "https:" || (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname));
+    const allowed = url.protocol === "https:" || (url.protocol === "http:" && isLoopbackUrl(url));
     if (!allowed) problems.push("baseUrl: must be https (plain http only for localhost)");
     if (url.search !== "" || url.hash !== "") problems.push("baseUrl: must have no query or fragment");
   }
