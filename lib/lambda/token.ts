@@ -2,7 +2,8 @@
  * The Spot token: read from AWS Secrets Manager in Lambda and cached across invocations, or given
  * directly in local mode. Read again after a 401/403, in case an operator rotated it.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ConfigError } from "./errors.ts";
 
 export interface TokenProvider {
@@ -12,40 +13,43 @@ export interface TokenProvider {
 }
 
 /** How long a token read from Secrets Manager is trusted before it is read again. */
-const CACHE_MS = 5 * 60_000;
+const CACHE_SECONDS = 5 * 60;
 
 export function staticToken(token: string): TokenProvider {
   return Object.assign(async () => token, { invalidate() {} });
 }
 
 /**
+ * The token from Secrets Manager, cached by Powertools' `SecretsProvider` for five minutes; after
+ * `invalidate()` (a 401 or 403 from Spot) or an empty secret, the next read bypasses the cache.
  * @throws {ConfigError} (from the returned provider) when the secret is empty: the operator has not filled it yet.
  */
 export function secretsManagerToken(secretId: string, client = new SecretsManagerClient({})): TokenProvider {
-  let cached: { value: string; until: number } | undefined;
+  const secrets = new SecretsProvider({ awsSdkV3Client: client });
+  let forceFetch = false;
   let pending: Promise<string> | undefined;
   const read = async (): Promise<string> => {
-    const result = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    const value = parseSecret(result.SecretString);
+    const fresh = forceFetch;
+    forceFetch = false;
+    const secret = await secrets.get(secretId, { maxAge: CACHE_SECONDS, forceFetch: fresh });
+    const value = parseSecret(typeof secret === "string" ? secret : undefined);
     if (value === undefined) {
+      // Read it again next time: the operator may be filling it in right now.
+      forceFetch = true;
       throw new ConfigError([
         `secret ${secretId}: holds no Spot token yet (put the token in it; see docs/deploying.md)`,
       ]);
     }
-    cached = { value, until: Date.now() + CACHE_MS };
     return value;
   };
-  const provider = async () => {
-    if (cached !== undefined && cached.until > Date.now()) return cached.value;
-    // One read for all the concurrent calls of a batch.
-    pending ??= read().finally(() => {
+  // One read for all the concurrent calls of a batch (the cache only helps once a read has ended).
+  const provider = () =>
+    (pending ??= read().finally(() => {
       pending = undefined;
-    });
-    return pending;
-  };
+    }));
   return Object.assign(provider, {
     invalidate() {
-      cached = undefined;
+      forceFetch = true;
     },
   });
 }
