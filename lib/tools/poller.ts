@@ -4,6 +4,8 @@
  * the function's timeout, delete the records that succeeded and leave the rest to the queue. It
  * polls any queue: the local stack's (tests, `spot-meta dev`), or a real one (`spot-meta worker`).
  */
+
+import { randomUUID } from "node:crypto";
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -156,7 +158,10 @@ export class QueuePoller {
   async #invoke(records: SQSRecord[]): Promise<void> {
     const started = Date.now();
     const deadline = started + this.#options.functionTimeoutMs;
-    const context = { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+    const context = {
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      awsRequestId: randomUUID(),
+    };
     const event: SQSEvent = { Records: records };
     this.invocations += 1;
     let failed: string[];

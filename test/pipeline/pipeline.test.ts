@@ -259,5 +259,8 @@ describe("the pipeline", () => {
     expect(fast?.outcome).toBe("applied");
     expect(ms(fast?.time) - ms(fast?.decidedAt)).toBeGreaterThanOrEqual(200);
     expect(ms(slow?.decidedAt) - ms(fast?.decidedAt)).toBeGreaterThanOrEqual(200);
+    // Lines of one invocation name it, as Lambda's request id.
+    expect(fast?.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(slow?.awsRequestId).toBe(fast?.awsRequestId);
   });
 });

@@ -38,10 +38,16 @@ export class BatchProcessor {
   async process(event: SQSEvent, context: InvocationContext): Promise<SQSBatchResponse> {
     const records = event.Records;
     if (records.length === 0) return { batchItemFailures: [] };
-    const { config } = this.#deps;
+    // Every line of this invocation names it, so one invocation's lines can be read together.
+    const logger =
+      context.awsRequestId === undefined
+        ? this.#deps.logger
+        : this.#deps.logger.child({ awsRequestId: context.awsRequestId });
+    const deps = { ...this.#deps, logger };
+    const { config } = deps;
     const startedAt = Date.now();
     const deadlineAt = startedAt + context.getRemainingTimeInMillis();
-    const run = new Invocation(this.#deps, { startedAt, deadlineAt }, this.#pacer);
+    const run = new Invocation(deps, { startedAt, deadlineAt }, this.#pacer);
     const plan = planBatch(records, { now: startedAt, maxClockSkewMs: config.maxClockSkewSeconds * 1000 });
 
     const decided: Decided[] = [
@@ -68,23 +74,23 @@ export class BatchProcessor {
     if (fifo) holdBackBehindKept(records, decided);
     const keep = await settle(
       {
-        sqs: this.#deps.sqs,
-        sourceQueueUrl: queueUrlFromArn(first.eventSourceARN, this.#deps.sqsEndpoint),
+        sqs: deps.sqs,
+        sourceQueueUrl: queueUrlFromArn(first.eventSourceARN, deps.sqsEndpoint),
         dlqUrl: config.dlqUrl,
         fifo,
       },
       toSettlement(decided, fifo, config.maxReceiveCount),
-      this.#deps.logger,
+      deps.logger,
     );
     // A dead-letter or requeue that could not be sent keeps its record: the group waits behind it.
     if (fifo) holdBackGroupsAfterFailures(records, keep);
 
     reportBatch(decided, keep, run.pace, {
-      logger: this.#deps.logger,
+      logger: deps.logger,
       logMetadata: config.logMetadata,
       metricsNamespace: config.metricsNamespace,
-      service: this.#deps.service,
-      writeMetrics: this.#deps.writeMetrics,
+      service: deps.service,
+      writeMetrics: deps.writeMetrics,
     });
     return {
       batchItemFailures: records

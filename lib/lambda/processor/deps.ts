@@ -27,6 +27,8 @@ export interface SpotUpdater {
 /** What Lambda's context gives that the processor uses. */
 export interface InvocationContext {
   getRemainingTimeInMillis(): number;
+  /** Lambda's id of the invocation: every log line of the invocation carries it. */
+  awsRequestId?: string;
 }
 
 export interface ProcessorDeps {
