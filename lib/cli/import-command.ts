@@ -12,7 +12,7 @@
 import { on } from "node:events";
 import { Worker } from "node:worker_threads";
 import type { Command } from "commander";
-import { SpotMetaError } from "../lambda/errors.ts";
+import { SpotMetaError, UnexpectedAnswerError } from "../lambda/errors.ts";
 import { createProgress, type ProgressReporter } from "../tools/csv-import/progress.ts";
 import { EXIT_CODES, exitCodeFor, formatSummary } from "../tools/csv-import/summary.ts";
 import { positiveInteger } from "./arguments.ts";
@@ -116,7 +116,7 @@ async function lastReply(
       if (reply.kind !== "progress") return reply;
       progress.update(reply.counts);
     }
-    throw new Error("the import's worker ended without a reply");
+    throw new UnexpectedAnswerError("the import's worker ended without a reply");
   } finally {
     progress.stop();
   }

@@ -22,3 +22,13 @@ export class ConfigError extends SpotMetaError {
 export class InvalidInputError extends SpotMetaError {
   override name = "InvalidInputError";
 }
+
+/** Something did not happen in the time it had (an invocation, a queue to drain). */
+export class TimedOutError extends SpotMetaError {
+  override name = "TimedOutError";
+}
+
+/** A service, or a part of this program, answered in a way it never should: a bug to report. */
+export class UnexpectedAnswerError extends SpotMetaError {
+  override name = "UnexpectedAnswerError";
+}

@@ -5,6 +5,7 @@
  */
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type HandlerConfig, type HandlerConfigInput, readConfig, toEnvironment } from "../lambda/config.ts";
+import { TimedOutError } from "../lambda/errors.ts";
 import { DynamoLedger } from "../lambda/ledger/dynamo-ledger.ts";
 import { createLogger, type Logger } from "../lambda/logger.ts";
 import type { OrderingGuard } from "../lambda/processor/ordering.ts";
@@ -151,7 +152,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (depth.visible + depth.inFlight + depth.delayed === 0) return;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      throw new Error(`the source queue did not drain within ${timeoutMs} ms`);
+      throw new TimedOutError(`the source queue did not drain within ${timeoutMs} ms`);
     },
     async stop() {
       await eventSource.stop();

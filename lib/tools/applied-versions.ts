@@ -10,6 +10,7 @@ import {
   type KeysAndAttributes,
 } from "@aws-sdk/client-dynamodb";
 import { fullJitterMs } from "../lambda/backoff.ts";
+import { UnexpectedAnswerError } from "../lambda/errors.ts";
 import { LedgerAttribute as A, LEDGER_KEY } from "../lambda/ledger/table.ts";
 import { parseVersionNumber, type Version } from "../lambda/processor/version.ts";
 
@@ -36,7 +37,8 @@ export async function appliedVersions(
     },
   };
   for (let attempt = 1; request !== undefined && Object.keys(request).length > 0; attempt++) {
-    if (attempt > UNPROCESSED_ATTEMPTS) throw new Error(`the ledger ${table} kept leaving keys unread`);
+    if (attempt > UNPROCESSED_ATTEMPTS)
+      throw new UnexpectedAnswerError(`the ledger ${table} kept leaving keys unread`);
     if (attempt > 1) await sleep(fullJitterMs(attempt, 100, 2_000));
     const answer: BatchGetItemCommandOutput = await client.send(
       new BatchGetItemCommand({ RequestItems: request }),

@@ -15,6 +15,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
+import { TimedOutError } from "../lambda/errors.ts";
 import type { UpdateHandler } from "../lambda/update-handler.ts";
 
 export interface PollerOptions {
@@ -261,7 +262,7 @@ function toRecordAttributes(
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Task timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new TimedOutError(`Task timed out after ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -3,7 +3,9 @@
  * source queue's RedrivePolicy must point at the DLQ's ARN. When SQS will not say (no permission,
  * no source queue named), the DLQ's name must at least end in `-dlq` / `-dlq.fifo`.
  */
+
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { UnexpectedAnswerError } from "../../lambda/errors.ts";
 
 export interface QueuePairCheck {
   ok: boolean;
@@ -76,7 +78,8 @@ export async function queueArnOf(sqs: SQSClient, queueUrl: string): Promise<stri
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
   );
-  if (Attributes.QueueArn === undefined) throw new Error(`no QueueArn for ${queueUrl}`);
+  if (Attributes.QueueArn === undefined)
+    throw new UnexpectedAnswerError(`SQS gave no QueueArn for ${queueUrl}`);
   return Attributes.QueueArn;
 }
 
