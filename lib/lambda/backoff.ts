@@ -3,6 +3,10 @@
  * handed back to the queue stays invisible for an equal-jittered share of it (so an outage at Spot
  * spreads a message's attempts over hours instead of minutes); in-process retries (the Spot
  * client's, the producer's, the ledger reads') wait a full-jittered share.
+ *
+ * Not a library's (p-retry, exponential-backoff): most waits here are not retries in this process
+ * but visibility timeouts handed to SQS; where a call is retried in-process, ky (the Spot client) or
+ * the caller's own loop does the waiting, and only the formula is shared.
  */
 
 /** SQS's ceiling for a message's visibility timeout (12 hours). */

@@ -7,6 +7,10 @@
  * opens for Spot's sake), answers that are not Spot's (a gateway or proxy in front of it), and 404s
  * (a wrong base URL looks like every order missing; the caller tells the two apart). The last two
  * are systemic.
+ *
+ * Not a library's (opossum, cockatiel): those wrap one function and half-open on a timer; this one
+ * lives for one invocation, never half-opens, and counts by what each answer proved, which they
+ * cannot see.
  */
 export const CircuitCause = {
   /** Spot failed transiently too often in a row. */

@@ -13,6 +13,9 @@
  * The windows are 5 % long: Spot counts arrivals, and a burst that leaves a few milliseconds late
  * (a busy event loop, the network) must not make a window hold one burst too many (measured: 110
  * arrivals in a second at 100/s with exact windows).
+ *
+ * Not a library's (bottleneck, p-throttle): they space starts evenly or by a reservoir, without the
+ * short windows measured above nor a pace that another component (the controller) moves.
  */
 import type { AttemptAnswer } from "../spot/client.ts";
 import { PaceController, type PaceSettings } from "./pace-controller.ts";
