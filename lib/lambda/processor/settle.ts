@@ -13,7 +13,7 @@ import {
 import type { SQSRecord } from "aws-lambda";
 import { MAX_VISIBILITY_SECONDS } from "../backoff.ts";
 import type { Logger } from "../logger.ts";
-import { chunkForBatch, messageBytes } from "../sqs/batches.ts";
+import { inBatches, messageBytes } from "../sqs/batches.ts";
 import { type Failure, failureAttributes, KEPT_ATTRIBUTES } from "../sqs/failure-attributes.ts";
 import { HISTORY_ATTRIBUTE, type History, historyAttribute } from "./history.ts";
 import { RECEIVE_SLACK_SECONDS } from "./waits.ts";
@@ -81,32 +81,30 @@ async function send(
   messages: Outgoing[],
   logger: Logger,
 ): Promise<string[]> {
-  const chunks = chunkForBatch(messages, (m) => messageBytes(m.body, m.attributes));
-  const failed = await Promise.all(
-    chunks.map(async (chunk) => {
-      const entries = chunk.map((message, index) => toEntry(queues.fifo, message, index));
-      try {
-        const result = await queues.sqs.send(
-          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
-        );
-        const failedIndexes = (result.Failed ?? []).map((entry) => Number(entry.Id));
-        for (const entry of result.Failed ?? []) {
-          logger.error(
-            { queueUrl, code: entry.Code, senderFault: entry.SenderFault },
-            "send to queue failed for one entry",
-          );
-        }
-        return failedIndexes.map((index) => chunk[index]?.record.messageId ?? "");
-      } catch (error) {
-        logger.error(
-          { queueUrl, error: describe(error) },
-          "send to queue failed; the messages stay in the source queue",
-        );
-        return chunk.map((message) => message.record.messageId);
-      }
-    }),
+  const notTaken = await inBatches(
+    messages,
+    (chunk) =>
+      queues.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((message, index) => toEntry(queues.fifo, message, index)),
+        }),
+      ),
+    { sizeOf: (m) => messageBytes(m.body, m.attributes) },
   );
-  return failed.flat();
+  for (const { code, callError } of notTaken) {
+    if (callError === undefined) logger.error({ queueUrl, code }, "send to queue failed for one entry");
+  }
+  const callErrors = new Set(
+    notTaken.flatMap(({ callError }) => (callError === undefined ? [] : [callError])),
+  );
+  for (const error of callErrors) {
+    logger.error(
+      { queueUrl, error: describe(error) },
+      "send to queue failed; the messages stay in the source queue",
+    );
+  }
+  return notTaken.map(({ item }) => item.record.messageId);
 }
 
 function toEntry(fifo: boolean, message: Outgoing, index: number): SendMessageBatchRequestEntry {
@@ -130,36 +128,27 @@ async function changeVisibility(
   handBacks: Settlement["handBacks"],
   logger: Logger,
 ): Promise<void> {
-  const chunks = chunkForBatch(handBacks, () => 0);
-  await Promise.all(
-    chunks.map(async (chunk) => {
-      try {
-        const result = await queues.sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: queues.sourceQueueUrl,
-            Entries: chunk.map(({ record, visibilitySeconds }, index) => ({
-              Id: String(index),
-              ReceiptHandle: record.receiptHandle,
-              // Within what SQS still allows; the own-failure backoff is cut to this already.
-              VisibilityTimeout: Math.min(visibilitySeconds, MAX_VISIBILITY_SECONDS - RECEIVE_SLACK_SECONDS),
-            })),
-          }),
-        );
-        if ((result.Failed ?? []).length > 0) {
-          logger.warn(
-            { failed: result.Failed?.length },
-            "visibility not changed; those messages return after the queue's timeout",
-          );
-        }
-      } catch (error) {
-        // Not a loss: the messages come back after the queue's visibility timeout instead.
-        logger.warn(
-          { error: describe(error) },
-          "visibility not changed; those messages return after the queue's timeout",
-        );
-      }
-    }),
+  const notChanged = await inBatches(handBacks, (chunk) =>
+    queues.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queues.sourceQueueUrl,
+        Entries: chunk.map(({ record, visibilitySeconds }, index) => ({
+          Id: String(index),
+          ReceiptHandle: record.receiptHandle,
+          // Within what SQS still allows; the own-failure backoff is cut to this already.
+          VisibilityTimeout: Math.min(visibilitySeconds, MAX_VISIBILITY_SECONDS - RECEIVE_SLACK_SECONDS),
+        })),
+      }),
+    ),
   );
+  // Not a loss: the messages come back after the queue's visibility timeout instead.
+  if (notChanged.length > 0) {
+    const error = notChanged.find(({ callError }) => callError !== undefined)?.callError;
+    logger.warn(
+      { failed: notChanged.length, ...(error === undefined ? {} : { error: describe(error) }) },
+      "visibility not changed; those messages return after the queue's timeout",
+    );
+  }
 }
 
 /** The producer's attributes that travel with a message; others are dropped to stay within SQS's ten. */

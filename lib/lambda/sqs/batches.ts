@@ -36,3 +36,42 @@ export function messageBytes(
   }
   return bytes;
 }
+
+/** An item SQS did not take: an entry it refused, or every entry of a call that failed as a whole. */
+export interface NotTaken<T> {
+  item: T;
+  /** SQS's code for the entry, or the error's name for a failed call. */
+  code: string;
+  /** The failed call's error (absent for an entry SQS refused). */
+  callError?: unknown;
+}
+
+/**
+ * Runs one SQS batch action over items: at most ten entries (and 256 KiB) a call, `concurrency`
+ * calls at a time. `call` sends one chunk with each entry's `Id` its index in the chunk.
+ * @returns every item SQS did not take, and why; never throws for SQS's refusals
+ */
+export async function inBatches<T>(
+  items: readonly T[],
+  call: (chunk: T[]) => Promise<{ Failed?: Array<{ Id?: string; Code?: string }> }>,
+  options: { sizeOf?: (item: T) => number; concurrency?: number } = {},
+): Promise<NotTaken<T>[]> {
+  const chunks = chunkForBatch([...items], options.sizeOf ?? (() => 0));
+  const notTaken: NotTaken<T>[] = [];
+  const run = async (chunk: T[]) => {
+    try {
+      const result = await call(chunk);
+      for (const failed of result.Failed ?? []) {
+        const item = chunk[Number(failed.Id)];
+        if (item !== undefined) notTaken.push({ item, code: failed.Code ?? "unknown" });
+      }
+    } catch (error) {
+      const code = error instanceof Error ? error.name : "unknown";
+      for (const item of chunk) notTaken.push({ item, code, callError: error });
+    }
+  };
+  const concurrency = Math.max(1, options.concurrency ?? chunks.length);
+  for (let i = 0; i < chunks.length; i += concurrency)
+    await Promise.all(chunks.slice(i, i + concurrency).map(run));
+  return notTaken;
+}

@@ -13,7 +13,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { chunkForBatch, messageBytes } from "../../lambda/sqs/batches.ts";
+import { inBatches, messageBytes } from "../../lambda/sqs/batches.ts";
 import { type DlqMessage, toDlqMessage } from "./dlq-message.ts";
 import { DlqArgumentError } from "./errors.ts";
 import { DEFAULT_HOLD_SECONDS, HeldMessages } from "./held-messages.ts";
@@ -176,9 +176,10 @@ export class DlqReader {
   async delete(messages: readonly DlqMessage[]): Promise<Set<string>> {
     const notDeleted = new Set<string>();
     const latest = messages.map((message) => this.#holds.latest(message.messageId) ?? message);
-    for (const chunk of chunkForBatch(latest, () => 0)) {
-      try {
-        const result = await this.#sqs.send(
+    const failures = await inBatches(
+      latest,
+      (chunk) =>
+        this.#sqs.send(
           new DeleteMessageBatchCommand({
             QueueUrl: this.#dlqUrl,
             Entries: chunk.map((message, index) => ({
@@ -186,15 +187,10 @@ export class DlqReader {
               ReceiptHandle: message.receiptHandle,
             })),
           }),
-        );
-        for (const failed of result.Failed ?? []) {
-          const message = chunk[Number(failed.Id)];
-          if (message !== undefined) notDeleted.add(message.messageId);
-        }
-      } catch {
-        for (const message of chunk) notDeleted.add(message.messageId);
-      }
-    }
+        ),
+      { concurrency: 1 },
+    );
+    for (const { item } of failures) notDeleted.add(item.messageId);
     const deleted = latest.map((message) => message.messageId).filter((id) => !notDeleted.has(id));
     this.#holds.forget(deleted);
     this.#deletedSinceRound += deleted.length;

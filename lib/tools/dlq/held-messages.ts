@@ -6,8 +6,7 @@
  * command's own `finally`, and {@link HeldMessages.releaseAll} for a second Ctrl-C or a crash.
  */
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import pLimit from "p-limit";
-import { chunkForBatch } from "../../lambda/sqs/batches.ts";
+import { inBatches } from "../../lambda/sqs/batches.ts";
 import type { DlqMessage } from "./dlq-message.ts";
 
 /** How long a received message stays hidden unless extended: the bound after a SIGKILL. */
@@ -112,27 +111,20 @@ async function changeVisibility(
   messages: readonly DlqMessage[],
   seconds: number,
 ): Promise<number> {
-  const limit = pLimit(CONCURRENT_CALLS);
-  const failed = await Promise.all(
-    chunkForBatch([...messages], () => 0).map((chunk) =>
-      limit(async () => {
-        try {
-          const result = await sqs.send(
-            new ChangeMessageVisibilityBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: chunk.map((message, index) => ({
-                Id: String(index),
-                ReceiptHandle: message.receiptHandle,
-                VisibilityTimeout: seconds,
-              })),
-            }),
-          );
-          return result.Failed?.length ?? 0;
-        } catch {
-          return chunk.length;
-        }
-      }),
-    ),
+  const notChanged = await inBatches(
+    messages,
+    (chunk) =>
+      sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.receiptHandle,
+            VisibilityTimeout: seconds,
+          })),
+        }),
+      ),
+    { concurrency: CONCURRENT_CALLS },
   );
-  return failed.reduce((sum, count) => sum + count, 0);
+  return notChanged.length;
 }
