@@ -8,14 +8,11 @@
  * A path without the trailing slash gets 404 `not_found` (Django without APPEND_SLASH would do the
  * same; a 301 would turn the POST into a GET in most clients), so a client that forgets it is caught.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { publicIdSchema } from "../../lambda/contract.ts";
-import type { OrderFull } from "../../lambda/spot/order-schema.ts";
 import { describeFault, FaultScheduler } from "./fault-plan.ts";
-import { OrderStore, seededOrderIds } from "./order-store.ts";
+import { seededOrderIds } from "./order-store.ts";
 import {
-  checkUpdateBody,
   driftedOrder,
   sendEmpty,
   sendError,
@@ -24,164 +21,35 @@ import {
   sendHtml,
   sendJson,
 } from "./replies.ts";
+import { type Answer, isObject, MAX_BODY_BYTES, ORDER_PATH, parseJson, SpotApi } from "./spot-api.ts";
 import { PendingTimers } from "./timers.ts";
 import type { Fault, FaultPlan, SandboxOptions, SandboxRequest, SpotSandbox } from "./types.ts";
 
+export { SANDBOX_ORDERS_PATH } from "./spot-api.ts";
 export type { Fault, FaultPlan, FaultStatus, SandboxOptions, SandboxRequest, SpotSandbox } from "./types.ts";
 
-/**
- * The sandbox's own endpoint (not Spot's): `POST {"publicIds": [...]}` with the token creates orders,
- * so a local run can show "fix the cause, then replay".
- */
-export const SANDBOX_ORDERS_PATH = "/_sandbox/orders/";
 /** The sandbox's default token: made up, and obviously so. */
 export const SANDBOX_TOKEN = "sandbox-token-not-a-secret";
 export const DEFAULT_SANDBOX_SEED = 20261127;
-/** Bodies above this are refused with 400 (Spot's own limit is not published; ours are ≤ 16 KiB). */
-const MAX_BODY_BYTES = 1024 * 1024;
-/** Spot's list of orders: the client reads it to tell a wrong base URL from orders that do not exist. */
-const LIST_PATH = "/api/v2/orders/";
-/** `/api/v2/orders/{id}` with or without the trailing slash; only the slashed form is served. */
-const ORDER_PATH = /^\/api\/v2\/orders\/([^/]+)(\/?)$/;
-
 /**
  * Starts a sandbox on 127.0.0.1.
  * @throws {RangeError} when the fault plan is out of range; the listen error when the port is taken.
  */
 export async function startSpotSandbox(options: SandboxOptions = {}): Promise<SpotSandbox> {
   const token = options.token ?? SANDBOX_TOKEN;
-  const expectedAuthorization = `Token ${token}`;
-  const store = new OrderStore();
-  store.add(options.orders ?? []);
-  store.add(seededOrderIds(options.seedCount ?? 0));
+  const spot = new SpotApi();
+  spot.store.add(options.orders ?? []);
+  spot.store.add(seededOrderIds(options.seedCount ?? 0));
   const faults = new FaultScheduler(options.seed ?? DEFAULT_SANDBOX_SEED, options.faults);
-  let requests: SandboxRequest[] = [];
   const timers = new PendingTimers();
-  // Per order, the request whose update it holds: outlives clearRequests(), which long runs call.
-  const lastCommits = new Map<string, SandboxRequest>();
-  let commits = 0;
-
+  let requests: SandboxRequest[] = [];
   const server = createServer((req, res) => {
-    const receivedAt = Date.now();
-    const path = req.url ?? "/";
-    const match = ORDER_PATH.exec(path.split("?", 1)[0] ?? "");
-    const publicId = match?.[1] === undefined ? undefined : safeDecode(match[1]);
-    const record: SandboxRequest = {
-      method: req.method ?? "GET",
-      path,
-      ...(publicId === undefined ? {} : { publicId }),
-      authorized: req.headers.authorization === expectedAuthorization,
-      receivedAt,
-    };
+    const record = recordOf(req, token);
     requests.push(record);
-    const decision = faults.decide(publicId, receivedAt);
-
-    readBody(req, (body) => {
-      const parsed = parseJson(body);
-      if (record.method === "POST" && isObject(parsed) && Object.hasOwn(parsed, "metadata")) {
-        record.metadata = parsed.metadata;
-      }
-      const fault = decision.fault;
-      if (fault !== undefined) record.fault = decision.rateLimited ? "rate_limit" : describeFault(fault);
-      /** Spot doing its work: the checks, then the commit when they pass. */
-      const spot = () => serve(req, record, match, body, parsed);
-      if (fault?.kind === "hang") return;
-      if (fault?.kind === "reset") return destroy(req, record);
-      if (fault?.kind === "late-commit") {
-        // Counted from arrival, like a queue behind a slow backend; latencyMs does not add to it.
-        const delayMs = Math.max(0, receivedAt + fault.afterMs - Date.now());
-        const commit = () => {
-          const answer = spot();
-          // The write lands either way; only a client still waiting gets to hear about it.
-          if (!clientLeft(res)) answered(record, res, () => writeAnswer(res, answer));
-        };
-        return timers.schedule(delayMs, commit, true);
-      }
-      const answer = () => {
-        if (fault === undefined) return answered(record, res, () => writeAnswer(res, spot()));
-        switch (fault.kind) {
-          case "drift":
-            return answered(record, res, () => writeAnswer(res, spot(), { drift: true }));
-          case "commit-then-fail":
-            spot();
-            return answered(record, res, () => sendError(res, fault.status));
-          case "commit-then-reset":
-            spot();
-            return destroy(req, record);
-          default:
-            return answered(record, res, () => injectFault(res, fault));
-        }
-      };
-      if (decision.latencyMs <= 0) return answer();
-      timers.schedule(decision.latencyMs, answer);
-    });
+    const decision = faults.decide(record.publicId, record.receivedAt);
+    readBody(req, (body) => respond({ req, res, record, body, decision, spot, timers }));
   });
-
-  /** Not Spot's: lets a local run create orders, as the business would in Spot before a replay. */
-  function createOrders(parsed: unknown): Answer {
-    const ids = isObject(parsed) ? parsed.publicIds : undefined;
-    if (
-      !Array.isArray(ids) ||
-      !ids.every((id) => typeof id === "string" && publicIdSchema.safeParse(id).success)
-    ) {
-      return fail(400, "publicIds: must be a list of order ids");
-    }
-    store.add(ids);
-    return { status: 201, created: ids };
-  }
-
-  /** `GET /api/v2/orders/?limit=N`: Spot's paged list (limit 1–100, default 10). */
-  function listOrders(path: string): Answer {
-    const limit = Number(new URL(path, "http://sandbox").searchParams.get("limit") ?? 10);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail(400, "limit: must be 1 to 100");
-    return {
-      status: 200,
-      list: { count: store.size, next: null, previous: null, results: store.list(limit) },
-    };
-  }
-
-  /** Spot's own behaviour: token, route, order, body; in the order Spot's framework checks them. */
-  function serve(
-    req: IncomingMessage,
-    record: SandboxRequest,
-    match: RegExpExecArray | null,
-    body: Buffer | undefined,
-    parsed: unknown,
-  ): Answer {
-    if (!record.authorized) {
-      const missing = req.headers.authorization === undefined;
-      return fail(401, missing ? "Authentication credentials were not provided." : "Invalid token.");
-    }
-    if (record.path === SANDBOX_ORDERS_PATH && record.method === "POST") return createOrders(parsed);
-    if (record.path.split("?", 1)[0] === LIST_PATH && record.method === "GET") return listOrders(record.path);
-    const publicId = record.publicId;
-    if (match === null || match[2] !== "/" || publicId === undefined) return fail(404, "Not found");
-    if (record.method !== "GET" && record.method !== "POST") {
-      return { ...fail(405, `Method "${record.method}" not allowed.`), headers: { allow: "GET, POST" } };
-    }
-    if (!store.has(publicId)) return fail(404, "Order not found");
-    if (record.method === "GET") return { status: 200, order: store.render(publicId) };
-    if (!(req.headers["content-type"] ?? "").toLowerCase().startsWith("application/json")) {
-      return fail(400, "Content-Type: must be application/json");
-    }
-    if (body === undefined) return fail(400, `body: larger than ${MAX_BODY_BYTES} bytes`);
-    if (parsed === NOT_JSON) return fail(400, "JSON parse error");
-    const check = checkUpdateBody(parsed);
-    if (!check.ok) return { status: 400, details: check.details };
-    const order = store.replaceMetadata(publicId, check.metadata);
-    record.committedAt = Date.now();
-    record.commitSeq = ++commits;
-    lastCommits.set(publicId, record);
-    return { status: 200, order };
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port ?? 0);
   const { port } = server.address() as AddressInfo;
 
   let closing: Promise<void> | undefined;
@@ -192,12 +60,12 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
       return requests;
     },
     setFaults: (plan: FaultPlan) => faults.setPlan(plan),
-    addOrders: (publicIds: string[]) => store.add(publicIds),
+    addOrders: (publicIds: string[]) => spot.store.add(publicIds),
     metadataOf: (publicId: string) => {
-      const metadata = store.metadataOf(publicId);
+      const metadata = spot.store.metadataOf(publicId);
       return metadata == null ? metadata : structuredClone(metadata);
     },
-    lastCommitOf: (publicId: string) => lastCommits.get(publicId),
+    lastCommitOf: (publicId: string) => spot.lastCommits.get(publicId),
     settled: () => timers.settled(),
     clearRequests: () => {
       requests = [];
@@ -215,15 +83,88 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
   };
 }
 
-/** An answer of Spot's: an order, or the error envelope with these details. */
-type Answer =
-  | { status: 200; order: OrderFull | undefined }
-  | { status: 200; list: { count: number; next: null; previous: null; results: OrderFull[] } }
-  | { status: 201; created: string[] }
-  | { status: number; details: string[]; headers?: Record<string, string> };
+/** What a request asked, as the sandbox records it. */
+function recordOf(req: IncomingMessage, token: string): SandboxRequest {
+  const path = req.url ?? "/";
+  const publicId = orderIdOf(path);
+  return {
+    method: req.method ?? "GET",
+    path,
+    ...(publicId === undefined ? {} : { publicId }),
+    authorized: req.headers.authorization === `Token ${token}`,
+    receivedAt: Date.now(),
+  };
+}
 
-function fail(status: number, detail: string): Answer {
-  return { status, details: [detail] };
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  record: SandboxRequest;
+  body: Buffer | undefined;
+  decision: ReturnType<FaultScheduler["decide"]>;
+  spot: SpotApi;
+  timers: PendingTimers;
+}
+
+/** Answers a request as Spot would, or as the fault the plan drew for it. */
+function respond({ req, res, record, body, decision, spot, timers }: Exchange): void {
+  const parsed = parseJson(body);
+  if (record.method === "POST" && isObject(parsed) && Object.hasOwn(parsed, "metadata")) {
+    record.metadata = parsed.metadata;
+  }
+  const fault = decision.fault;
+  if (fault !== undefined) record.fault = decision.rateLimited ? "rate_limit" : describeFault(fault);
+  /** Spot doing its work: the checks, then the commit when they pass. */
+  const work = () => spot.serve(req, record, body, parsed);
+  if (fault?.kind === "hang") return;
+  if (fault?.kind === "reset") {
+    destroy(req, record);
+    return;
+  }
+  if (fault?.kind === "late-commit") {
+    // Counted from arrival, like a queue behind a slow backend; latencyMs does not add to it.
+    const delayMs = Math.max(0, record.receivedAt + fault.afterMs - Date.now());
+    const commit = () => {
+      const answer = work();
+      // The write lands either way; only a client still waiting gets to hear about it.
+      if (!clientLeft(res)) answered(record, res, () => writeAnswer(res, answer));
+    };
+    timers.schedule(delayMs, commit, true);
+    return;
+  }
+  const answer = () => {
+    if (fault === undefined) return answered(record, res, () => writeAnswer(res, work()));
+    switch (fault.kind) {
+      case "drift":
+        return answered(record, res, () => writeAnswer(res, work(), { drift: true }));
+      case "commit-then-fail":
+        work();
+        return answered(record, res, () => sendError(res, fault.status));
+      case "commit-then-reset":
+        work();
+        return destroy(req, record);
+      default:
+        return answered(record, res, () => injectFault(res, fault));
+    }
+  };
+  if (decision.latencyMs <= 0) answer();
+  else timers.schedule(decision.latencyMs, answer);
+}
+
+/** The order a path names (`/api/v2/orders/{id}/`, with or without the slash). */
+function orderIdOf(path: string): string | undefined {
+  const segment = ORDER_PATH.exec(path.split("?", 1)[0] ?? "")?.[1];
+  return segment === undefined ? undefined : safeDecode(segment);
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }
 
 /** Writes Spot's answer; with `drift`, an order is rendered the way the drift fault describes. */
@@ -280,21 +221,6 @@ function readBody(req: IncomingMessage, done: (body: Buffer | undefined) => void
   req.on("end", () => done(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
   // An aborted request gets no answer: there is nobody left to read it.
   req.on("error", () => {});
-}
-
-const NOT_JSON = Symbol("not JSON");
-
-function parseJson(body: Buffer | undefined): unknown {
-  if (body === undefined || body.length === 0) return NOT_JSON;
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    return NOT_JSON;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function safeDecode(segment: string): string | undefined {
