@@ -1,11 +1,12 @@
 /**
  * Newest wins across batches, pollers, retries and replays: the applied-updates ledger on dynalite,
- * the queue on fauxqs, Spot's sandbox recording the order in which updates reached it.
+ * the queue on fauxqs, Spot's sandbox recording the order in which updates reached it. The same under
+ * faults, crashes and shuffled delivery is in ordering-faults.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { DynamoLedger } from "../../lib/lambda/ledger/dynamo-ledger.ts";
 import { seededDice } from "../../lib/local/sandbox/fault-plan.ts";
-import { drainQueue, orderId, sendBodies, type TestUpdate } from "../support/queues.ts";
+import { orderId, sendBodies } from "../support/queues.ts";
 import { testStackPerTest } from "../support/test-stack.ts";
 
 const local = testStackPerTest();
@@ -121,52 +122,6 @@ describe("newest wins", () => {
 
     expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ v: "old" });
   });
-
-  it("holds the newest update of every order after faults, crashes and shuffled delivery", async () => {
-    // Prepare: 150 orders with one to three updates each, shuffled.
-    const dice = seededDice(5);
-    const updates: TestUpdate[] = [];
-    const newest = new Map<string, TestUpdate>();
-    for (let i = 1; i <= 150; i++) {
-      const count = 1 + Math.floor(dice() * 3);
-      for (let k = 0; k < count; k++) {
-        const update = { publicId: orderId(i), metadata: { v: `${i}.${k}` }, issuedAt: at(k) };
-        updates.push(update);
-        newest.set(update.publicId, update);
-      }
-    }
-    updates.sort(() => dice() - 0.5);
-    const { sqs, queues, sandbox } = await start({
-      queues: { visibilityTimeoutSeconds: 2, maxReceiveCount: 10 },
-      sandbox: {
-        seedCount: 150,
-        seed: 9,
-        faults: {
-          latencyMs: { min: 1, max: 20 },
-          random: [
-            { fault: { kind: "status", status: 503 }, rate: 0.1 },
-            { fault: { kind: "reset" }, rate: 0.05 },
-            { fault: { kind: "html", status: 502 }, rate: 0.05 },
-          ],
-        },
-      },
-      eventSource: { pollers: 3, batchSize: 5 },
-      wrapHandler: (handler) => async (event, context) => {
-        const response = await handler(event, context);
-        if (dice() < 0.05) throw new Error("injected crash");
-        return response;
-      },
-    });
-
-    // Act
-    await sendBodies(sqs, queues.queueUrl, updates);
-    await local.stack?.waitUntilDrained({ timeoutMs: 90_000 });
-
-    // Assess
-    expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
-    for (const [publicId, update] of newest)
-      expect(sandbox.metadataOf(publicId)).toStrictEqual(update.metadata);
-  }, 120_000);
 });
 
 async function waitForOutcome(outcome: string): Promise<void> {

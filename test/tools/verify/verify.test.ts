@@ -40,8 +40,11 @@ function verifyCli(
   stack: LocalStack,
   cwd: string,
   args: string[],
-  options: { interruptAfterMs?: number } = {},
+  options: { interruptAfterReads?: number } = {},
 ) {
+  const readsBefore = stack.sandbox.requests.filter(
+    (r) => r.method === "GET" && r.publicId !== undefined,
+  ).length;
   const flags = ["--queue-url", stack.queues.queueUrl, "--endpoint-url", stack.queues.endpoint];
   const ledger = stack.dynamoDb;
   if (ledger !== undefined)
@@ -66,9 +69,26 @@ function verifyCli(
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk;
   });
-  if (options.interruptAfterMs !== undefined)
-    setTimeout(() => child.kill("SIGINT"), options.interruptAfterMs);
-  return new Promise<CliRun>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  // Ctrl-C once the child has read that many orders from Spot (the event, not a guess at how long
+  // the child takes to start and read them).
+  const interruptAfterReads = options.interruptAfterReads;
+  const watcher =
+    interruptAfterReads === undefined
+      ? undefined
+      : setInterval(() => {
+          const reads =
+            stack.sandbox.requests.filter((r) => r.method === "GET" && r.publicId !== undefined).length -
+            readsBefore;
+          if (reads < interruptAfterReads) return;
+          clearInterval(watcher);
+          child.kill("SIGINT");
+        }, 10);
+  return new Promise<CliRun>((resolve) =>
+    child.on("close", (code) => {
+      clearInterval(watcher);
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
 /** Changes an order's metadata at Spot directly, as someone in Spot's own UI would. */
@@ -181,7 +201,7 @@ describe("spot-meta verify", () => {
 
     // Act: one read a second, stopped after the first; resumed at full pace
     const stopped = await verifyCli(stack, dir.path, ["--file", file, "--report", report, "--rate", "1"], {
-      interruptAfterMs: 1_500,
+      interruptAfterReads: 1,
     });
     const checkpointAfterStop = existsSync(checkpointPathOf(report));
     const resumed = await verifyCli(stack, dir.path, [
