@@ -1,5 +1,6 @@
 /** How `spot-meta verify` shows its run: the summary on stdout, progress on stderr. */
 import cliProgress from "cli-progress";
+import { lineEvery } from "../tools/csv-import/progress.ts";
 import type { VerifyCounts } from "../tools/verify/types.ts";
 
 const number = new Intl.NumberFormat("en-US");
@@ -54,21 +55,12 @@ export function createVerifyProgress(
   const done = (counts: VerifyCounts) => counts.checked + counts.passedOver;
   const found = (counts: VerifyCounts) => counts.drift + counts.missingAtSpot + counts.unreadable;
   if (!stream.isTTY || total === undefined) {
-    let last = performance.now();
-    let latest: VerifyCounts | undefined;
-    const line = (counts: VerifyCounts) =>
-      `verify: ${number.format(done(counts))}${total === undefined ? "" : `/${number.format(total)}`} done, ${number.format(found(counts))} in the report, ${perSecond().toFixed(1)} reads/s\n`;
-    return {
-      update(counts) {
-        latest = counts;
-        if (performance.now() - last < intervalMs) return;
-        last = performance.now();
-        stream.write(line(counts));
-      },
-      stop() {
-        if (latest !== undefined) stream.write(line(latest));
-      },
-    };
+    return lineEvery<VerifyCounts>(
+      stream,
+      intervalMs,
+      (counts) =>
+        `verify: ${number.format(done(counts))}${total === undefined ? "" : `/${number.format(total)}`} done, ${number.format(found(counts))} in the report, ${perSecond().toFixed(1)} reads/s\n`,
+    );
   }
   const bar = new cliProgress.SingleBar(
     {

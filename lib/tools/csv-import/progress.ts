@@ -37,21 +37,12 @@ export function createProgress(
       Math.round((counts.queued + counts.rejected) / Math.max(0.001, (performance.now() - started) / 1000)),
     );
   if (resolved === "lines") {
-    let last = started;
-    const line = (counts: ProgressCounts) =>
-      `import: ${number.format(counts.read)}/${number.format(counts.total)} rows, ${number.format(counts.queued)} queued, ${number.format(counts.rejected)} rejected, ${number.format(counts.superseded)} superseded, ${rate(counts)} rows/s\n`;
-    let latest: ProgressCounts | undefined;
-    return {
-      update(counts) {
-        latest = counts;
-        if (performance.now() - last < intervalMs) return;
-        last = performance.now();
-        stream.write(line(counts));
-      },
-      stop() {
-        if (latest !== undefined) stream.write(line(latest));
-      },
-    };
+    return lineEvery<ProgressCounts>(
+      stream,
+      intervalMs,
+      (counts) =>
+        `import: ${number.format(counts.read)}/${number.format(counts.total)} rows, ${number.format(counts.queued)} queued, ${number.format(counts.rejected)} rejected, ${number.format(counts.superseded)} superseded, ${rate(counts)} rows/s\n`,
+    );
   }
   const bar = new cliProgress.SingleBar(
     {
@@ -77,6 +68,27 @@ export function createProgress(
     },
     stop() {
       if (started_) bar.stop();
+    },
+  };
+}
+
+/** Progress for logs and CI: a line every `intervalMs` at most, and the last one when it stops. */
+export function lineEvery<T>(
+  stream: NodeJS.WriteStream,
+  intervalMs: number,
+  line: (value: T) => string,
+): { update(value: T): void; stop(): void } {
+  let last = performance.now();
+  let latest: T | undefined;
+  return {
+    update(value) {
+      latest = value;
+      if (performance.now() - last < intervalMs) return;
+      last = performance.now();
+      stream.write(line(value));
+    },
+    stop() {
+      if (latest !== undefined) stream.write(line(latest));
     },
   };
 }
