@@ -6,20 +6,18 @@
  * is read per call, sent only in the Authorization header, and never put into anything returned or
  * thrown: ky's errors (which hold the request and its headers) never leave this module.
  */
-import ky, { isHTTPError, isNetworkError, isTimeoutError } from "ky";
+import ky from "ky";
 import { publicIdSchema } from "../contract.ts";
-import { ConfigError, InvalidInputError, SpotMetaError } from "../errors.ts";
-import { isLoopbackUrl } from "../loopback.ts";
+import { ConfigError, InvalidInputError } from "../errors.ts";
 import {
   checkOrderResponse,
   checkUpdateResponse,
   classifyBeforeRequest,
-  classifyHttpFailure,
-  classifyNoAnswer,
   type Failure,
   parseRetryAfter,
   type SuccessCheck,
 } from "./classify.ts";
+import { checkClientOptions, type SpotClientOptions } from "./client-options.ts";
 import type { OrderFull } from "./order-schema.ts";
 import type { FailedOutcome, SpotOutcome } from "./outcome.ts";
 import {
@@ -28,21 +26,7 @@ import {
   MIN_ATTEMPT_MS,
   type RetryDecision,
 } from "./retry-policy.ts";
-
-export interface SpotClientOptions {
-  /** Spot's API root, e.g. `https://app.spotdx.com`; plain http only for localhost (the sandbox). */
-  baseUrl: string;
-  /** Read per call (the caller caches it); never logged. */
-  token: () => string | Promise<string>;
-  /** One attempt's timeout. */
-  timeoutMs: number;
-  /** Quick in-process retries for transient failures (0 = none). */
-  retryLimit: number;
-  /** Cap of the backoff, and the longest `Retry-After` honoured in-process. */
-  retryMaxDelayMs: number;
-  /** Delay before the first retry, before jitter; doubled each retry. @default 300 */
-  retryBaseDelayMs?: number;
-}
+import { failureOfThrown } from "./thrown.ts";
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -71,20 +55,15 @@ export type OrderLookup =
 /** What reading Spot's list of orders said of the base URL (see {@link SpotClient.probeBaseUrl}). */
 export type BaseUrlProbe = "found" | "not_found" | "unknown";
 
-/** A bug in how the client was called or in the client itself; never an HTTP or network outcome. */
-export class SpotClientError extends SpotMetaError {
-  override name = "SpotClientError";
-}
-
 /** Visible ASCII only: anything else would make the Headers API throw with the value in its message. */
 const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
 const RETRIED_METHODS: Array<"get" | "post"> = ["get", "post"];
-/** Socket errors that mean no connection was made: the request never left. */
-const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
 type Attempted =
   | { ok: true; status: number; text: string; earlierAttemptMayLand: boolean }
   | { ok: false; failure: Failure };
+
+export type { SpotClientOptions } from "./client-options.ts";
 
 export class SpotClient {
   readonly #options: SpotClientOptions;
@@ -93,7 +72,7 @@ export class SpotClient {
 
   /** @throws {ConfigError} naming every option that is wrong (a non-https base URL, bad numbers). */
   constructor(options: SpotClientOptions) {
-    const problems = checkOptions(options);
+    const problems = checkClientOptions(options);
     if (problems.length > 0) throw new ConfigError(problems);
     this.#options = options;
     this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -247,7 +226,8 @@ export class SpotClient {
     let lastStatus = 0;
     // An attempt whose write may have landed makes the whole call uncertain, whatever came after it.
     let earlierMayHaveLanded = false;
-    const classify = (error: unknown) => this.#classifyError(error, signal, deadline);
+    const classify = (error: unknown) =>
+      failureOfThrown(error, { signal, deadline, timeoutMs: this.#options.timeoutMs });
     try {
       const text = await ky(url, {
         method,
@@ -312,38 +292,6 @@ export class SpotClient {
     }
   }
 
-  /**
-   * Maps what ky threw to a failure.
-   * @throws {SpotClientError} for anything that is not an HTTP or network outcome (a bug), with
-   *   the original's name only: a ky error would carry the request and its Authorization header.
-   */
-  #classifyError(error: unknown, signal: AbortSignal | undefined, deadline: number | undefined): Failure {
-    if (isHTTPError(error)) {
-      const { response } = error;
-      return classifyHttpFailure(
-        response.status,
-        error.data,
-        response.headers.get("retry-after"),
-        Date.now(),
-      );
-    }
-    if (signal?.aborted) return classifyNoAnswer("aborted", "the caller aborted the call");
-    if (isTimeoutError(error)) {
-      if (deadline !== undefined && Date.now() >= deadline - 1) {
-        return classifyNoAnswer("deadline", "the deadline passed before Spot answered");
-      }
-      return classifyNoAnswer("timeout", `the attempt timed out after ${this.#options.timeoutMs} ms`);
-    }
-    if (isNetworkError(error) || isRawNetworkError(error)) {
-      const cause = networkCause(error);
-      const failure = classifyNoAnswer("network", `network error (${cause})`);
-      // No connection was made, so nothing was sent.
-      return NOT_CONNECTED.has(cause) ? { ...failure, mayHaveLanded: false } : failure;
-    }
-    const name = error instanceof Error ? error.name : typeof error;
-    throw new SpotClientError(`unexpected ${name} while calling Spot`);
-  }
-
   async #readToken(): Promise<string | Failure> {
     let token: string;
     try {
@@ -377,45 +325,4 @@ function answerOf(response: Response, sentAt: number): AttemptAnswer {
   const header = response.status === 429 ? response.headers.get("retry-after") : null;
   const retryAfterMs = header === null ? undefined : parseRetryAfter(header, Date.now());
   return { status: response.status, sentAt, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
-}
-
-/** Errors undici throws while reading a body after the headers came (a reset mid-body). */
-function isRawNetworkError(error: unknown): boolean {
-  return error instanceof TypeError && (error.message === "terminated" || error.message === "fetch failed");
-}
-
-/** The socket-level code (ECONNRESET, UND_ERR_SOCKET…) without any URL or header. */
-function networkCause(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    current = current.cause;
-  }
-  return "connection failed";
-}
-
-function checkOptions(options: SpotClientOptions): string[] {
-  const problems: string[] = [];
-  let url: URL | undefined;
-  try {
-    url = new URL(options.baseUrl);
-  } catch {
-    problems.push("baseUrl: must be a URL");
-  }
-  if (url !== undefined) {
-    const allowed = url.protocol === "https:" || (url.protocol === "http:" && isLoopbackUrl(url));
-    if (!allowed) problems.push("baseUrl: must be https (plain http only for localhost)");
-    if (url.search !== "" || url.hash !== "") problems.push("baseUrl: must have no query or fragment");
-  }
-  if (typeof options.token !== "function") problems.push("token: must be a function returning the token");
-  const integer = (name: string, value: unknown, min: number) => {
-    if (!Number.isInteger(value) || (value as number) < min)
-      problems.push(`${name}: must be an integer ≥ ${min}`);
-  };
-  integer("timeoutMs", options.timeoutMs, 1);
-  integer("retryLimit", options.retryLimit, 0);
-  integer("retryMaxDelayMs", options.retryMaxDelayMs, 0);
-  if (options.retryBaseDelayMs !== undefined) integer("retryBaseDelayMs", options.retryBaseDelayMs, 0);
-  return problems;
 }
