@@ -3,7 +3,6 @@
  * the DLQ, with an order overtaken by a service's newer update, one Spot does not know, a row
  * superseded in the file and a rejected one.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../lib/local/local-stack.ts";
@@ -11,6 +10,7 @@ import { importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
 import { type ImportStatus, RowFate } from "../../../lib/tools/csv-import/import-status.ts";
 import { Producer } from "../../../lib/tools/producer.ts";
 import { orderId } from "../../support/queues.ts";
+import { spotMeta, stackFlags } from "../../support/spot-meta-cli.ts";
 import { testStackPerTest } from "../../support/test-stack.ts";
 import { tempDir } from "./support/files.ts";
 
@@ -28,36 +28,9 @@ const CSV = [
 ].join("\n");
 
 /** Runs `spot-meta import-status` in `cwd` against the stack's queues and ledger. */
-function importStatusCli(
-  stack: LocalStack,
-  cwd: string,
-  args: string[],
-): Promise<{ code: number | null; status: ImportStatus; stderr: string }> {
-  const flags = ["--queue-url", stack.queues.queueUrl, "--endpoint-url", stack.queues.endpoint, "--json"];
-  const ledger = stack.dynamoDb;
-  if (ledger !== undefined)
-    flags.push("--ledger-table", ledger.table, "--ledger-endpoint-url", ledger.endpoint);
-  const child = spawn(
-    process.execPath,
-    [join(process.cwd(), "bin", "spot-meta.ts"), "import-status", ...args, ...flags],
-    {
-      cwd,
-      env: { PATH: process.env.PATH },
-    },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) =>
-    child.on("close", (code) =>
-      resolve({ code, status: stdout === "" ? (undefined as never) : JSON.parse(stdout), stderr }),
-    ),
-  );
+async function importStatusCli(stack: LocalStack, cwd: string, args: string[]) {
+  const run = await spotMeta(["import-status", ...args, ...stackFlags(stack), "--json"], { cwd }).done;
+  return { ...run, status: (run.stdout === "" ? undefined : JSON.parse(run.stdout)) as ImportStatus };
 }
 
 describe("spot-meta import-status", () => {

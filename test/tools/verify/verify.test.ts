@@ -4,7 +4,6 @@
  * know, and one overtaken by a service's newer update. Compared with the file and with the ledger,
  * fixed through the queue, and stopped and resumed.
  */
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -13,6 +12,7 @@ import { importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
 import { Producer } from "../../../lib/tools/producer.ts";
 import { checkpointPathOf } from "../../../lib/tools/verify/checkpoint.ts";
 import { orderId } from "../../support/queues.ts";
+import { type CliRun, spotMeta, stackFlags } from "../../support/spot-meta-cli.ts";
 import { testStackPerTest } from "../../support/test-stack.ts";
 import { tempDir } from "../csv-import/support/files.ts";
 
@@ -29,46 +29,18 @@ const CSV = [
   "",
 ].join("\n");
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `spot-meta verify` in `cwd` against the stack's sandbox, queue and ledger. */
 function verifyCli(
   stack: LocalStack,
   cwd: string,
   args: string[],
   options: { interruptAfterReads?: number } = {},
-) {
-  const readsBefore = stack.sandbox.requests.filter(
-    (r) => r.method === "GET" && r.publicId !== undefined,
-  ).length;
-  const flags = ["--queue-url", stack.queues.queueUrl, "--endpoint-url", stack.queues.endpoint];
-  const ledger = stack.dynamoDb;
-  if (ledger !== undefined)
-    flags.push("--ledger-table", ledger.table, "--ledger-endpoint-url", ledger.endpoint);
-  const child = spawn(
-    process.execPath,
-    [join(process.cwd(), "bin", "spot-meta.ts"), "verify", ...args, ...flags],
-    {
-      cwd,
-      env: {
-        PATH: process.env.PATH,
-        SPOT_META_SPOT_BASE_URL: stack.sandbox.url,
-        SPOT_META_SPOT_TOKEN: stack.sandbox.token,
-      },
-    },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk;
-  });
+): Promise<CliRun> {
+  const reads = () =>
+    stack.sandbox.requests.filter((r) => r.method === "GET" && r.publicId !== undefined).length;
+  const readsBefore = reads();
+  const env = { SPOT_META_SPOT_BASE_URL: stack.sandbox.url, SPOT_META_SPOT_TOKEN: stack.sandbox.token };
+  const { child, done } = spotMeta(["verify", ...args, ...stackFlags(stack)], { cwd, env });
   // Ctrl-C once the child has read that many orders from Spot (the event, not a guess at how long
   // the child takes to start and read them).
   const interruptAfterReads = options.interruptAfterReads;
@@ -76,19 +48,11 @@ function verifyCli(
     interruptAfterReads === undefined
       ? undefined
       : setInterval(() => {
-          const reads =
-            stack.sandbox.requests.filter((r) => r.method === "GET" && r.publicId !== undefined).length -
-            readsBefore;
-          if (reads < interruptAfterReads) return;
+          if (reads() - readsBefore < interruptAfterReads) return;
           clearInterval(watcher);
           child.kill("SIGINT");
         }, 10);
-  return new Promise<CliRun>((resolve) =>
-    child.on("close", (code) => {
-      clearInterval(watcher);
-      resolve({ code, stdout, stderr });
-    }),
-  );
+  return done.finally(() => clearInterval(watcher));
 }
 
 /** Changes an order's metadata at Spot directly, as someone in Spot's own UI would. */
