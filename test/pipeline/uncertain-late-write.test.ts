@@ -4,33 +4,14 @@
  * overwrite a newer one, inside the order's lease or past it.
  */
 import { describe, expect, it } from "vitest";
-import { orderId, sendBodies } from "../support/queues.ts";
+import { orderId, sendBodies, waitFor } from "../support/queues.ts";
 import { testStackPerTest } from "../support/test-stack.ts";
+import { logLines, newer, older } from "./two-updates.ts";
 
 const local = testStackPerTest();
 const start = local.start;
 
-const at = (second: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, second)).toISOString();
-const older = { publicId: orderId(1), metadata: { v: "older" }, issuedAt: at(1) };
-const newer = { publicId: orderId(1), metadata: { v: "newer" }, issuedAt: at(2) };
-const entriesWith = (key: string, value: unknown) => local.logs.entries().filter((e) => e[key] === value);
-
-async function waitFor(read: () => unknown, expected: unknown): Promise<void> {
-  const giveUpAt = Date.now() + 10_000;
-  while (JSON.stringify(read()) !== JSON.stringify(expected)) {
-    if (Date.now() > giveUpAt)
-      throw new Error(`still ${JSON.stringify(read())}, not ${JSON.stringify(expected)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function waitForLog(key: string, value: unknown): Promise<void> {
-  const giveUpAt = Date.now() + 10_000;
-  while (entriesWith(key, value).length === 0) {
-    if (Date.now() > giveUpAt) throw new Error(`no log line with ${key} = ${String(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const { entriesWith, waitForLog } = logLines(local);
 
 describe("a write that lands after the client gave up", () => {
   it("does not overwrite a newer update: the order's lease is kept while it may land", async () => {
@@ -73,7 +54,7 @@ describe("a write that lands after the client gave up", () => {
       sandbox.requests.filter(
         (r) => r.committedAt !== undefined && (r.metadata as { v: string }).v === "newer",
       ).length;
-    await waitFor(newerWrites, 2);
+    await waitFor(() => newerWrites() === 2, 10_000, "the newer update written twice");
     await sandbox.settled();
 
     // Assess: the newer update took the older one's lapsed lease, so it was kept for the window and

@@ -9,22 +9,12 @@ import type { OrderingGuard } from "../../lib/lambda/processor/ordering.ts";
 import { startSpotSandbox } from "../../lib/local/sandbox/spot-sandbox.ts";
 import { drainQueue, orderId, sendBodies } from "../support/queues.ts";
 import { testStackPerTest } from "../support/test-stack.ts";
+import { logLines, newer, older } from "./two-updates.ts";
 
 const local = testStackPerTest();
 const start = local.start;
 
-const at = (second: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, second)).toISOString();
-const older = { publicId: orderId(1), metadata: { v: "older" }, issuedAt: at(1) };
-const newer = { publicId: orderId(1), metadata: { v: "newer" }, issuedAt: at(2) };
-const entriesWith = (key: string, value: unknown) => local.logs.entries().filter((e) => e[key] === value);
-
-async function waitForLog(key: string, value: unknown): Promise<void> {
-  const giveUpAt = Date.now() + 10_000;
-  while (entriesWith(key, value).length === 0) {
-    if (Date.now() > giveUpAt) throw new Error(`no log line with ${key} = ${String(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const { entriesWith, waitForLog } = logLines(local);
 
 describe("an answer that proves nothing", () => {
   it.each([
