@@ -2,6 +2,7 @@
  * Counts per outcome as CloudWatch metrics in Embedded Metric Format: one JSON line per invocation
  * that CloudWatch turns into metrics, with no API call and no extra latency. The stack alarms on them.
  */
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 
 export const MetricName = {
   applied: "Applied",
@@ -45,31 +46,29 @@ export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 export type MetricCounts = Partial<Record<MetricName, number>>;
 
 /** The metrics that are not counts, with their unit. */
-const UNITS: Partial<Record<MetricName, string>> = {
-  [MetricName.oldestHandBackAgeSeconds]: "Seconds",
-  [MetricName.pacePerSecond]: "Count/Second",
+const UNITS: Partial<Record<MetricName, (typeof MetricUnit)[keyof typeof MetricUnit]>> = {
+  [MetricName.oldestHandBackAgeSeconds]: MetricUnit.Seconds,
+  [MetricName.pacePerSecond]: MetricUnit.CountPerSecond,
 };
 
-/** Renders the figures as an EMF document with one dimension, `Service` (Lambda's log stream tells the instance). */
+/**
+ * Renders the figures as one EMF document (Powertools' serializer: its limits and validation) with
+ * one dimension, `Service` — not Powertools' default `service`, which the alarms and the dashboard
+ * do not use (Lambda's log stream tells the instance). A document per invocation, built apart from
+ * any other: the local stack runs several invocations at once in one process.
+ */
 export function renderEmf(
   namespace: string,
   service: string,
   counts: MetricCounts,
   now = Date.now(),
 ): string {
-  const names = Object.keys(counts) as MetricName[];
-  return JSON.stringify({
-    _aws: {
-      Timestamp: now,
-      CloudWatchMetrics: [
-        {
-          Namespace: namespace,
-          Dimensions: [["Service"]],
-          Metrics: names.map((Name) => ({ Name, Unit: UNITS[Name] ?? "Count" })),
-        },
-      ],
-    },
-    Service: service,
-    ...counts,
-  });
+  const metrics = new Metrics({ namespace });
+  metrics.clearDefaultDimensions();
+  metrics.addDimension("Service", service);
+  metrics.setTimestamp(now);
+  for (const [name, value] of Object.entries(counts) as [MetricName, number][]) {
+    metrics.addMetric(name, UNITS[name] ?? MetricUnit.Count, value);
+  }
+  return JSON.stringify(metrics.serializeMetrics());
 }
