@@ -80,6 +80,39 @@ interface SentRow {
  * @throws CheckpointError when the file is gone or its content changed since the import
  */
 export async function importStatus(receipt: ImportReceipt, sources: StatusSources): Promise<ImportStatus> {
+  await checkUnchanged(receipt);
+  const unfinished = unfinishedRows(receipt);
+  const duplicates = await indexDuplicates(receipt.file);
+  const tally = new StatusTally(sources, duplicates.rows);
+  const issuedAt = Date.parse(receipt.startedAt);
+  const csv = await openCsv(receipt.file);
+  const mapper = createRowMapper(csv.header);
+  for await (const row of csv.rows) {
+    const publicId = mapper.publicIdOf(row.cells);
+    const mapped = mapper.map(row.cells);
+    if (publicId !== "" && duplicates.supersededBy(publicId, row.line) !== undefined)
+      tally.count(RowFate.supersededInFile);
+    else if (!mapped.ok) tally.count(RowFate.rejected);
+    else if (unfinished !== undefined && !unfinished.isDone(row.index)) tally.count(RowFate.notQueued);
+    else {
+      const version = { issuedAt, tieBreak: tieBreakOf(mapped.metadata) };
+      await tally.sent({ index: row.index, line: row.line, publicId, version });
+    }
+  }
+  await tally.finish();
+  return {
+    importId: receipt.id,
+    file: receipt.file,
+    startedAt: receipt.startedAt,
+    rows: duplicates.rows,
+    counts: tally.counts,
+    deadLettered: tally.deadLettered.sort((a, b) => a.line - b.line),
+    settled: tally.counts.onTheWay === 0 && tally.counts.notQueued === 0,
+  };
+}
+
+/** @throws CheckpointError when the file is gone or its content is not the import's any more */
+async function checkUnchanged(receipt: ImportReceipt): Promise<void> {
   let content: Awaited<ReturnType<typeof fingerprint>>;
   try {
     content = await fingerprint(receipt.file);
@@ -90,80 +123,73 @@ export async function importStatus(receipt: ImportReceipt, sources: StatusSource
     throw new CheckpointError(
       `${receipt.file} changed since import ${receipt.id}: its rows are no longer the import's`,
     );
-  const unfinished = unfinishedRows(receipt);
-  const counts = Object.fromEntries(Object.values(RowFate).map((fate) => [fate, 0])) as Record<
+}
+
+/**
+ * The rows' fates as they are decided: the rows sent are read from the ledger 100 a call, a few
+ * calls at a time, with a few chunks waiting at most (flat memory, whatever the file's size).
+ */
+class StatusTally {
+  readonly counts = Object.fromEntries(Object.values(RowFate).map((fate) => [fate, 0])) as Record<
     RowFate,
     number
   >;
-  const deadLettered: ImportStatus["deadLettered"] = [];
-  const issuedAt = Date.parse(receipt.startedAt);
-  const limit = pLimit(LEDGER_READS_IN_FLIGHT);
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
-  const settle = (chunk: SentRow[]) => {
-    const read = limit(async () => {
-      const applied = await sources.appliedVersions?.(chunk.map((row) => row.publicId));
-      for (const row of chunk) {
-        const fate = fateOf(row, applied, sources.deadLetters);
-        counts[fate]++;
-        if (reached !== undefined && REACHED.includes(fate))
-          reached.fates[row.index] = 1 + REACHED.indexOf(fate);
-        if (fate === RowFate.deadLettered && deadLettered.length < DEAD_LETTER_EXAMPLES) {
-          const reason = sources.deadLetters.get(row.publicId) ?? "";
-          deadLettered.push({ line: row.line, publicId: row.publicId, reason });
-        }
-      }
+  readonly deadLettered: ImportStatus["deadLettered"] = [];
+  readonly #sources: StatusSources;
+  readonly #limit = pLimit(LEDGER_READS_IN_FLIGHT);
+  readonly #inFlight = new Set<Promise<void>>();
+  #chunk: SentRow[] = [];
+  #failure: unknown;
+
+  constructor(sources: StatusSources, rows: number) {
+    this.#sources = sources;
+    const reached = sources.reached;
+    if (reached !== undefined && reached.fates.length !== rows) reached.fates = new Uint8Array(rows);
+  }
+
+  count(fate: RowFate): void {
+    this.counts[fate]++;
+  }
+
+  /** A row the import sent: known from an earlier look to have reached Spot, or to be read. */
+  async sent(row: SentRow): Promise<void> {
+    const known = REACHED[(this.#sources.reached?.fates[row.index] ?? 0) - 1];
+    if (known !== undefined) return this.count(known);
+    this.#chunk.push(row);
+    if (this.#chunk.length < KEYS_PER_READ) return;
+    this.#read(this.#chunk);
+    this.#chunk = [];
+    while (this.#inFlight.size > 2 * LEDGER_READS_IN_FLIGHT) await Promise.race(this.#inFlight);
+  }
+
+  /** @throws what the ledger threw, if a read failed */
+  async finish(): Promise<void> {
+    if (this.#chunk.length > 0) this.#read(this.#chunk);
+    while (this.#inFlight.size > 0) await Promise.race(this.#inFlight);
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  #read(chunk: SentRow[]): void {
+    const read = this.#limit(async () => {
+      const applied = await this.#sources.appliedVersions?.(chunk.map((row) => row.publicId));
+      for (const row of chunk) this.#decided(row, fateOf(row, applied, this.#sources.deadLetters));
     })
       .catch((error: unknown) => {
-        failure ??= error;
+        this.#failure ??= error;
       })
-      .finally(() => inFlight.delete(read));
-    inFlight.add(read);
-  };
+      .finally(() => this.#inFlight.delete(read));
+    this.#inFlight.add(read);
+  }
 
-  const duplicates = await indexDuplicates(receipt.file);
-  const reached = sources.reached;
-  if (reached !== undefined && reached.fates.length !== duplicates.rows)
-    reached.fates = new Uint8Array(duplicates.rows);
-  const csv = await openCsv(receipt.file);
-  const mapper = createRowMapper(csv.header);
-  let chunk: SentRow[] = [];
-  for await (const row of csv.rows) {
-    const publicId = mapper.publicIdOf(row.cells);
-    const mapped = mapper.map(row.cells);
-    const known = REACHED[(reached?.fates[row.index] ?? 0) - 1];
-    if (publicId !== "" && duplicates.supersededBy(publicId, row.line) !== undefined)
-      counts.supersededInFile++;
-    else if (!mapped.ok) counts.rejected++;
-    else if (unfinished !== undefined && !unfinished.isDone(row.index)) counts.notQueued++;
-    else if (known !== undefined) counts[known]++;
-    else {
-      chunk.push({
-        index: row.index,
-        line: row.line,
-        publicId,
-        version: { issuedAt, tieBreak: tieBreakOf(mapped.metadata) },
-      });
-      if (chunk.length < KEYS_PER_READ) continue;
-      settle(chunk);
-      chunk = [];
-      // Flat memory: a few chunks wait behind the reads in flight, not the whole file.
-      while (inFlight.size > 2 * LEDGER_READS_IN_FLIGHT) await Promise.race(inFlight);
+  #decided(row: SentRow, fate: RowFate): void {
+    this.count(fate);
+    const reached = this.#sources.reached;
+    if (reached !== undefined && REACHED.includes(fate)) reached.fates[row.index] = 1 + REACHED.indexOf(fate);
+    if (fate === RowFate.deadLettered && this.deadLettered.length < DEAD_LETTER_EXAMPLES) {
+      const reason = this.#sources.deadLetters.get(row.publicId) ?? "";
+      this.deadLettered.push({ line: row.line, publicId: row.publicId, reason });
     }
   }
-  if (chunk.length > 0) settle(chunk);
-  while (inFlight.size > 0) await Promise.race(inFlight);
-  if (failure !== undefined) throw failure;
-  deadLettered.sort((a, b) => a.line - b.line);
-  return {
-    importId: receipt.id,
-    file: receipt.file,
-    startedAt: receipt.startedAt,
-    rows: duplicates.rows,
-    counts,
-    deadLettered,
-    settled: counts.onTheWay === 0 && counts.notQueued === 0,
-  };
 }
 
 function fateOf(
