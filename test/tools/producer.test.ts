@@ -2,7 +2,8 @@ import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import { fullJitterMs } from "../../lib/lambda/backoff.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
-import { deduplicationId, isRetryableCallError, Producer } from "../../lib/tools/producer.ts";
+import { deduplicationId, Producer } from "../../lib/tools/producer.ts";
+import { isRetryableCallError } from "../../lib/tools/send-errors.ts";
 import { type BatchEntry, type SqsProxy, sentEntries, startSqsProxy } from "../support/sqs-proxy.ts";
 import { drainQueue } from "./csv-import/support/queue.ts";
 
