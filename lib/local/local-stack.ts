@@ -3,6 +3,7 @@
  * applied-updates ledger on an embedded DynamoDB, the Spot sandbox, and the queue poller invoking the same handler Lambda runs. `npm start`, the tests,
  * the benchmarks and `spot-meta dev` all stand on it.
  */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type HandlerConfig, type HandlerConfigInput, readConfig, toEnvironment } from "../lambda/config.ts";
 import { TimedOutError } from "../lambda/errors.ts";
@@ -68,7 +69,6 @@ const LOCAL_HANDLER_DEFAULTS: Partial<HandlerConfigInput> = {
 };
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const functionTimeoutMs = options.eventSource?.functionTimeoutMs ?? 15_000;
   const queues = await startEmbeddedSqs({ visibilityTimeoutSeconds: 30, ...options.queues });
   const sandbox = await startSpotSandbox(options.sandbox);
   const dynamoDb = options.ledger === false ? undefined : await startEmbeddedDynamoDb();
@@ -89,17 +89,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sqs,
     logger,
     sqsEndpoint: queues.endpoint,
-    ordering:
-      options.wrapOrdering && ledgerClient && dynamoDb
-        ? options.wrapOrdering(
-            new DynamoLedger({
-              client: ledgerClient,
-              table: dynamoDb.table,
-              leaseSeconds: config.ledgerLeaseSeconds,
-              ttlDays: config.ledgerTtlDays,
-            }),
-          )
-        : undefined,
+    ordering: wrappedLedger(options, config, dynamoDb, ledgerClient),
     dynamoDb: ledgerClient,
     writeMetrics: options.writeMetrics,
     service: "spot-order-metadata-local",
@@ -113,29 +103,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     abortPollsOnStop: true,
     handler: options.wrapHandler ? options.wrapHandler(handler) : handler,
     ...options.eventSource,
-    functionTimeoutMs,
+    functionTimeoutMs: options.eventSource?.functionTimeoutMs ?? 15_000,
     onPollError: (error) => logger.warn({ error: String(error) }, "queue poller: poll failed"),
   });
   if (options.autoStart !== false) eventSource.start();
-
-  const queueDepth = async (queueUrl: string) => {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    return {
-      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-      delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-    };
-  };
-
+  const queueDepth = (queueUrl: string) => depthOf(sqs, queueUrl);
   return {
     queues,
     sandbox,
@@ -145,15 +117,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     environment,
     eventSource,
     queueDepth,
-    async waitUntilDrained({ timeoutMs = 120_000 } = {}) {
-      const giveUpAt = Date.now() + timeoutMs;
-      while (Date.now() < giveUpAt) {
-        const depth = await queueDepth(queues.queueUrl);
-        if (depth.visible + depth.inFlight + depth.delayed === 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      throw new TimedOutError(`the source queue did not drain within ${timeoutMs} ms`);
-    },
+    waitUntilDrained: ({ timeoutMs = 120_000 } = {}) =>
+      untilEmpty(() => queueDepth(queues.queueUrl), timeoutMs),
     async stop() {
       await eventSource.stop();
       sqs.destroy();
@@ -161,4 +126,56 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await Promise.all([sandbox.close(), queues.stop(), dynamoDb?.stop()]);
     },
   };
+}
+
+/** The ledger a test wraps (to count or break its calls), when it asks to; else the handler builds its own. */
+function wrappedLedger(
+  options: LocalStackOptions,
+  config: HandlerConfig,
+  dynamoDb: EmbeddedDynamoDb | undefined,
+  client: DynamoDBClient | undefined,
+): OrderingGuard | undefined {
+  if (options.wrapOrdering === undefined || dynamoDb === undefined || client === undefined) return undefined;
+  const ledger = new DynamoLedger({
+    client,
+    table: dynamoDb.table,
+    leaseSeconds: config.ledgerLeaseSeconds,
+    ttlDays: config.ledgerTtlDays,
+  });
+  return options.wrapOrdering(ledger);
+}
+
+async function depthOf(
+  sqs: SQSClient,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number; delayed: number }> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
+    }),
+  );
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}
+
+/** Resolves once the queue holds nothing (visible, in flight or delayed). */
+async function untilEmpty(
+  depth: () => Promise<{ visible: number; inFlight: number; delayed: number }>,
+  timeoutMs: number,
+): Promise<void> {
+  const giveUpAt = Date.now() + timeoutMs;
+  while (Date.now() < giveUpAt) {
+    const { visible, inFlight, delayed } = await depth();
+    if (visible + inFlight + delayed === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new TimedOutError(`the source queue did not drain within ${timeoutMs} ms`);
 }
