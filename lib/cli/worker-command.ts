@@ -9,7 +9,7 @@ import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
 import { envName, type HandlerConfig, readConfig } from "../lambda/config.ts";
 import { ConfigError } from "../lambda/errors.ts";
-import { createLogger } from "../lambda/logger.ts";
+import { createLogger, type Logger } from "../lambda/logger.ts";
 import { createUpdateHandler } from "../lambda/update-handler.ts";
 import { type DevState, readDevState } from "../local/dev-state.ts";
 import { QueuePoller } from "../tools/poller.ts";
@@ -64,58 +64,15 @@ export function registerWorkerCommand(program: Command): void {
 async function runWorker(flags: WorkerFlags): Promise<number> {
   const output = consoleOutput({ json: flags.json ?? false });
   try {
-    const target = resolveTarget(flags);
-    const dev = target.origin === TARGET_ORIGINS.dev ? readDevState() : undefined;
-    const ledgerFlags = dev === undefined || flags.ledgerTable !== undefined ? flags : devLedger(dev);
-    const ledger = ledgerClientFor(ledgerFlags);
-    const settings = readConfig({
-      ...(dev === undefined ? {} : devSettings(dev)),
-      ...process.env,
-      ...(ledger === undefined ? {} : { [envName("ledgerTable")]: ledger.table }),
-    });
-    const sqs = sqsClientFor(target);
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: target.queueUrl,
-        AttributeNames: ["QueueArn", "RedrivePolicy"],
-      }),
-    );
-    const queueArn = Attributes?.QueueArn ?? "";
-    const config = workerConfig(settings, target.queueUrl, Attributes?.RedrivePolicy);
-    const logger = createLogger({ level: config.logLevel, destination: output.destination });
-    const source = new QueuePoller({
-      sqs,
-      queueUrl: target.queueUrl,
-      queueArn,
-      region: queueArn.split(":")[3] ?? "",
-      handler: createUpdateHandler(config, {
-        sqs,
-        logger,
-        sqsEndpoint: target.endpoint,
-        ...(ledger === undefined ? {} : { dynamoDb: ledger.client }),
-      }),
-      pollers: flags.pollers,
-      batchSize: flags.batchSize,
-      batchingWindowMs: flags.windowMs,
-      functionTimeoutMs: flags.timeoutSeconds * 1000,
-      waitTimeSeconds: flags.waitSeconds,
-      onPollError: (error) => logger.warn({ error: String(error) }, "poll failed; retrying"),
-    }).start();
-    process.stderr.write(
-      [
-        `spot-meta worker: consuming ${target.queueUrl} (from ${target.origin}; Ctrl-C to stop)`,
-        `  dead letters to ${config.dlqUrl}; Spot at ${config.spotBaseUrl}; at most ${config.maxReceiveCount} receives`,
-        config.ledgerTable === undefined
-          ? "  warning: no ledger (--ledger-table): the newest update wins within a batch only, not across batches"
-          : `  the ledger ${config.ledgerTable}${ledger === undefined ? "" : ` at ${ledgerFlags.ledgerEndpointUrl ?? "AWS"}`}`,
-        "",
-      ].join("\n"),
-    );
+    const setup = await workerSetup(flags);
+    const logger = createLogger({ level: setup.config.logLevel, destination: output.destination });
+    const poller = startPoller(setup, flags, logger);
+    process.stderr.write(startLines(setup));
     const cause = await untilStopped();
     process.stderr.write(
       `stopping (${cause}): finishing the invocations in flight and the long polls (up to ${flags.waitSeconds} s), so no message is left invisible; Ctrl-C again to quit at once\n`,
     );
-    await source.stop();
+    await poller.stop();
     return 0;
   } catch (error) {
     // Refusals (the settings, no queue, no region) in one line; a bug keeps its stack.
@@ -126,6 +83,64 @@ async function runWorker(flags: WorkerFlags): Promise<number> {
   } finally {
     output.close();
   }
+}
+
+/** What the worker runs against: the queue, its settings (the dev stack's, the environment's), the ledger. */
+async function workerSetup(flags: WorkerFlags) {
+  const target = resolveTarget(flags);
+  const dev = target.origin === TARGET_ORIGINS.dev ? readDevState() : undefined;
+  const ledgerFlags = dev === undefined || flags.ledgerTable !== undefined ? flags : devLedger(dev);
+  const ledger = ledgerClientFor(ledgerFlags);
+  const settings = readConfig({
+    ...(dev === undefined ? {} : devSettings(dev)),
+    ...process.env,
+    ...(ledger === undefined ? {} : { [envName("ledgerTable")]: ledger.table }),
+  });
+  const sqs = sqsClientFor(target);
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: target.queueUrl,
+      AttributeNames: ["QueueArn", "RedrivePolicy"],
+    }),
+  );
+  const config = workerConfig(settings, target.queueUrl, Attributes?.RedrivePolicy);
+  return { target, sqs, config, ledger, ledgerFlags, queueArn: Attributes?.QueueArn ?? "" };
+}
+
+type WorkerSetup = Awaited<ReturnType<typeof workerSetup>>;
+
+function startPoller(setup: WorkerSetup, flags: WorkerFlags, logger: Logger): QueuePoller {
+  const { target, sqs, config, ledger, queueArn } = setup;
+  return new QueuePoller({
+    sqs,
+    queueUrl: target.queueUrl,
+    queueArn,
+    region: queueArn.split(":")[3] ?? "",
+    handler: createUpdateHandler(config, {
+      sqs,
+      logger,
+      sqsEndpoint: target.endpoint,
+      ...(ledger === undefined ? {} : { dynamoDb: ledger.client }),
+    }),
+    pollers: flags.pollers,
+    batchSize: flags.batchSize,
+    batchingWindowMs: flags.windowMs,
+    functionTimeoutMs: flags.timeoutSeconds * 1000,
+    waitTimeSeconds: flags.waitSeconds,
+    onPollError: (error) => logger.warn({ error: String(error) }, "poll failed; retrying"),
+  }).start();
+}
+
+/** What the worker says it is doing, with a warning when it has no ledger. */
+function startLines({ target, config, ledger, ledgerFlags }: WorkerSetup): string {
+  return [
+    `spot-meta worker: consuming ${target.queueUrl} (from ${target.origin}; Ctrl-C to stop)`,
+    `  dead letters to ${config.dlqUrl}; Spot at ${config.spotBaseUrl}; at most ${config.maxReceiveCount} receives`,
+    config.ledgerTable === undefined
+      ? "  warning: no ledger (--ledger-table): the newest update wins within a batch only, not across batches"
+      : `  the ledger ${config.ledgerTable}${ledger === undefined ? "" : ` at ${ledgerFlags.ledgerEndpointUrl ?? "AWS"}`}`,
+    "",
+  ].join("\n");
 }
 
 /** The handler's settings a running dev stack provides: its DLQ, the sandbox and its made-up token. */
