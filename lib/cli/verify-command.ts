@@ -160,39 +160,53 @@ async function planRun(
         : "ledger";
   if (flags.resume && flags.report === undefined)
     throw new VerifyError("--resume needs the --report of the run to go on with");
-  const reportPath = resolve(
-    flags.report ??
-      `verify-${new Date()
-        .toISOString()
-        .replace(/[-:]/g, "")
-        .replace(/\.\d+Z$/, "Z")}.csv`,
-  );
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  const reportPath = resolve(flags.report ?? `verify-${stamp}.csv`);
   const resumed = flags.resume ? readCheckpoint(reportPath, against) : undefined;
-  const counts = resumed?.counts ?? zeroCounts();
-  const common = { against, reportPath, resumeAt: resumed?.reportBytes, counts };
-  if (flags.file === undefined) {
-    const table = ledger as LedgerTable;
-    if (flags.ids !== undefined) {
-      const position = (resumed?.position as number | undefined) ?? 0;
-      return {
-        ...common,
-        total: undefined,
-        position,
-        steps: idSteps(table, flags.ids, position),
-        describeWinner: appliedWinner,
-      };
-    }
-    const position = resumed === undefined ? {} : resumed.position;
-    const steps =
-      position === null
-        ? emptySteps()
-        : scanSteps(
-            table,
-            Object.keys(position).length === 0 ? undefined : (position as Record<string, unknown>),
-          );
-    return { ...common, total: undefined, position, steps, describeWinner: appliedWinner };
+  const common = {
+    against,
+    reportPath,
+    resumeAt: resumed?.reportBytes,
+    counts: resumed?.counts ?? zeroCounts(),
+  };
+  if (flags.file !== undefined)
+    return { ...common, ...(await fileRun(flags, flags.file, ledger, resumed, closers)) };
+  return { ...common, ...ledgerRun(flags, ledger as LedgerTable, resumed) };
+}
+
+type Resumed = ReturnType<typeof readCheckpoint> | undefined;
+
+/** Checks the ledger's orders: all of them (a Scan, resumable at its last key), or those of `--ids`. */
+function ledgerRun(flags: VerifyFlags, table: LedgerTable, resumed: Resumed) {
+  if (flags.ids !== undefined) {
+    const position = (resumed?.position as number | undefined) ?? 0;
+    return {
+      total: undefined,
+      position,
+      steps: idSteps(table, flags.ids, position),
+      describeWinner: appliedWinner,
+    };
   }
-  const file = flags.file;
+  const position = resumed === undefined ? {} : resumed.position;
+  const from =
+    position === null || Object.keys(position).length === 0
+      ? undefined
+      : (position as Record<string, unknown>);
+  const steps = position === null ? emptySteps() : scanSteps(table, from);
+  return { total: undefined, position, steps, describeWinner: appliedWinner };
+}
+
+/** Checks the file's last row of each order; with `--fix`, re-sends those that drifted. */
+async function fileRun(
+  flags: VerifyFlags,
+  file: string,
+  ledger: LedgerTable | undefined,
+  resumed: Resumed,
+  closers: (() => void)[],
+) {
   const receipt = await receiptOf(file);
   const issuedAt = receipt === undefined ? undefined : Date.parse(receipt.startedAt);
   const position = (resumed?.position as number | undefined) ?? 0;
@@ -207,7 +221,7 @@ async function planRun(
   const name = basename(file);
   const describeWinner = (subject: Subject) =>
     subject.expected.kind === "row" ? `line ${subject.expected.line} of ${name}` : "";
-  if (!flags.fix) return { ...common, total: rows, position, steps, describeWinner };
+  if (!flags.fix) return { total: rows, position, steps, describeWinner };
   if (issuedAt === undefined)
     throw new VerifyError(
       `--fix: no import receipt of ${file} here, so the version its rows were sent with is unknown`,
@@ -216,8 +230,13 @@ async function planRun(
   const sqs = sqsClientFor(target);
   closers.push(() => sqs.destroy());
   const producer = new Producer({ sqs, queueUrl: target.queueUrl, source: "spot-meta verify --fix" });
-  const fixer = new Fixer({ producer, ledger, issuedAt, fileName: name });
-  return { ...common, total: rows, position, steps, describeWinner, fixer };
+  return {
+    total: rows,
+    position,
+    steps,
+    describeWinner,
+    fixer: new Fixer({ producer, ledger, issuedAt, fileName: name }),
+  };
 }
 
 function appliedWinner(subject: Subject): string {
