@@ -1,42 +1,27 @@
 import { existsSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
-import { type EmbeddedSqs, startEmbeddedSqs } from "../../../lib/local/embedded-sqs.ts";
+import { describe, expect, it } from "vitest";
 import {
   CheckpointError,
   CsvFormatError,
   QueueUnreachableError,
 } from "../../../lib/tools/csv-import/errors.ts";
 import { exitCodeFor, formatSummary, importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
-import { type SqsProxy, sentEntries, startSqsProxy } from "../../support/sqs-proxy.ts";
-import { keyColumnCsv, orderId, type TempDir, tempDir } from "./support/files.ts";
+import { sentEntries } from "../../support/sqs-proxy.ts";
+import { keyColumnCsv, orderId } from "./support/files.ts";
+import { importFixture } from "./support/import-fixture.ts";
 import { drainQueue } from "./support/queue.ts";
 
 const START = new Date("2026-11-27T10:00:00.000Z");
 const now = () => START;
 
-let sqs: EmbeddedSqs | undefined;
-let proxy: SqsProxy | undefined;
-let dir: TempDir | undefined;
-afterEach(async () => {
-  await proxy?.stop();
-  await sqs?.stop();
-  dir?.remove();
-  proxy = undefined;
-  sqs = undefined;
-  dir = undefined;
-});
-
-async function setUp(options: { fifo?: boolean } = {}) {
-  sqs = await startEmbeddedSqs(options);
-  dir = tempDir();
-  return { sqs, dir, target: { sqs: sqs.client(), queueUrl: sqs.queueUrl } };
-}
+const fixture = importFixture();
+const setUp = (options: { fifo?: boolean } = {}) => fixture.setUp(options);
 
 describe("importCsv, key-column layout", () => {
   it("queues every valid row with the import's start as issuedAt, source by line and import, and the import's message group", async () => {
     // Prepare
     const { sqs, dir } = await setUp();
-    proxy = await startSqsProxy(sqs.endpoint);
+    const proxy = await fixture.proxyFor(sqs);
     const file = dir.write(
       "orders.csv",
       '\uFEFFPublic_ID,clinic,cohort,,\r\nO1,north,,,\r\n\r\nO2,"south, upper",c1,,\r\n',
@@ -140,7 +125,7 @@ describe("importCsv, issuedAt", () => {
     // Prepare: abort once the second SendMessageBatch call is on its way
     const { sqs, dir } = await setUp();
     const controller = new AbortController();
-    proxy = await startSqsProxy(sqs.endpoint, { onBatch: (call) => call === 2 && controller.abort() });
+    const proxy = await fixture.proxyFor(sqs, { onBatch: (call) => call === 2 && controller.abort() });
     const file = dir.write("k.csv", keyColumnCsv(300));
     const target = { sqs: proxy.client(), queueUrl: sqs.queueUrl };
     const first = await importCsv({ file, target, signal: controller.signal, concurrency: 1, now });
@@ -251,7 +236,7 @@ describe("importCsv, resume", () => {
     // Prepare: abort once the third SendMessageBatch call is on its way
     const { sqs, dir } = await setUp();
     const controller = new AbortController();
-    proxy = await startSqsProxy(sqs.endpoint, { onBatch: (call) => call === 3 && controller.abort() });
+    const proxy = await fixture.proxyFor(sqs, { onBatch: (call) => call === 3 && controller.abort() });
     const file = dir.write("r.csv", keyColumnCsv(500));
     const target = { sqs: proxy.client(), queueUrl: sqs.queueUrl };
 
@@ -308,7 +293,7 @@ describe("importCsv, failures of SQS", () => {
     // Prepare: every second call loses its first three entries, each entry at most once
     const { sqs, dir } = await setUp();
     const failedOnce = new Set<string>();
-    proxy = await startSqsProxy(sqs.endpoint, {
+    const proxy = await fixture.proxyFor(sqs, {
       failEntries: (call, entries) => {
         const failing =
           call % 2 === 0 ? entries.filter((e) => !failedOnce.has(e.MessageBody)).slice(0, 3) : [];
@@ -336,7 +321,7 @@ describe("importCsv, failures of SQS", () => {
     // Prepare: row O0000042 fails on every attempt of the first import
     const { sqs, dir } = await setUp();
     let failing = true;
-    proxy = await startSqsProxy(sqs.endpoint, {
+    const proxy = await fixture.proxyFor(sqs, {
       failEntries: (_call, entries) =>
         failing ? entries.filter((e) => e.MessageBody.includes(orderId(42))) : [],
     });

@@ -6,38 +6,24 @@
  */
 import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
-import { type EmbeddedSqs, startEmbeddedSqs } from "../../../lib/local/embedded-sqs.ts";
+import { describe, expect, it } from "vitest";
 import { CheckpointError } from "../../../lib/tools/csv-import/errors.ts";
 import { exitCodeFor, type ImportSummary, importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
-import {
-  type InjectedFault,
-  type SqsProxy,
-  type SqsProxyOptions,
-  startSqsProxy,
-} from "../../support/sqs-proxy.ts";
-import { keyColumnCsv, orderId, type TempDir, tempDir } from "./support/files.ts";
+import type { InjectedFault, SqsProxy, SqsProxyOptions } from "../../support/sqs-proxy.ts";
+import { keyColumnCsv, orderId } from "./support/files.ts";
+import { importFixture } from "./support/import-fixture.ts";
 import { drainQueue } from "./support/queue.ts";
 
 const START = new Date("2026-11-27T10:00:00.000Z");
 const now = () => START;
 const ACCESS_DENIED: InjectedFault = { status: 403, type: "AccessDenied" };
 
-let sqs: EmbeddedSqs | undefined;
-let proxy: SqsProxy | undefined;
-let dir: TempDir | undefined;
-afterEach(async () => {
-  await proxy?.stop();
-  await sqs?.stop();
-  dir?.remove();
-  proxy = sqs = dir = undefined;
-});
+const fixture = importFixture();
 
+/** The queue behind the proxy, which refuses and fails what `proxyOptions` says. */
 async function setUp(proxyOptions: SqsProxyOptions = {}) {
-  sqs = await startEmbeddedSqs();
-  dir = tempDir();
-  proxy = await startSqsProxy(sqs.endpoint, proxyOptions);
-  return { sqs, dir, proxy, target: { sqs: proxy.client(), queueUrl: sqs.queueUrl } };
+  const run = await fixture.setUp({ proxy: proxyOptions });
+  return { ...run, proxy: run.proxy as SqsProxy };
 }
 
 const sendCalls = (proxy: SqsProxy) =>
@@ -172,9 +158,7 @@ describe("importCsv, crashed and resumed under SQS's faults", () => {
   it("ends with every order's last row queued, each bad row listed once, and nothing else", async () => {
     await fc.assert(
       fc.asyncProperty(caseArbitrary, async (drawn) => {
-        await proxy?.stop();
-        await sqs?.stop();
-        dir?.remove();
+        await fixture.stop();
         const { text, newest, badLines } = fileOf(drawn.rows);
         let phase: "crashing" | "faulty" = "crashing";
         let onDiskAtCrash: { checkpoint?: string; rejects?: string } | undefined;
