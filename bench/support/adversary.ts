@@ -137,7 +137,7 @@ export async function runScenario(scenario: Scenario): Promise<string[]> {
   const dice = seededDice(scenario.seed);
   const stack = await startLocalStack({
     logger: silentLogger,
-    writeMetrics: () => {},
+    onMetrics: () => {},
     queues: { visibilityTimeoutSeconds: 2, maxReceiveCount: 5 },
     sandbox: { seedCount: scenario.orders, seed: scenario.seed, faults: { latencyMs: { min: 1, max: 15 } } },
     handler: {

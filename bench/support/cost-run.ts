@@ -10,6 +10,7 @@ import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { StackConfig } from "../../infra/config.ts";
 import { createLogger, silentLogger } from "../../lib/lambda/logger.ts";
+import type { EmfDocument } from "../../lib/lambda/metrics.ts";
 import { createUpdateHandler, type UpdateHandler } from "../../lib/lambda/update-handler.ts";
 import { startLocalStack } from "../../lib/local/local-stack.ts";
 import { createTally, type RunTally } from "../../lib/local/run-tally.ts";
@@ -61,7 +62,7 @@ export async function runForCosts(options: CostRunOptions): Promise<CostRun> {
     autoStart: false,
     ledger: true,
     logger: silentLogger,
-    writeMetrics: () => {},
+    onMetrics: () => {},
     sandbox: { seedCount: options.messages, faults: { latencyMs: options.latencyMs } },
     // What the stack sets (toHandlerSettings) that shapes an invocation's length: the pace.
     handler: {
@@ -98,9 +99,9 @@ export async function runForCosts(options: CostRunOptions): Promise<CostRun> {
       if (tally.applied + tally.superseded + tally.deadLettered >= options.messages) onSettled?.();
     },
   };
-  const writeMetrics = (line: string) => {
+  const onMetrics = (document: EmfDocument) => {
     logs.emf.lines += 1;
-    logs.emf.bytes += Buffer.byteLength(line);
+    logs.emf.bytes += Buffer.byteLength(`${JSON.stringify(document)}\n`);
   };
   const billedMs: number[] = [];
   const timed =
@@ -127,7 +128,7 @@ export async function runForCosts(options: CostRunOptions): Promise<CostRun> {
             logger: createLogger({ level: stack.config.logLevel, destination }),
             sqsEndpoint: stack.queues.endpoint,
             dynamoDb: ledgerClient,
-            writeMetrics,
+            onMetrics,
             service: `${deployed.namePrefix}-update-metadata`,
           }),
         ),

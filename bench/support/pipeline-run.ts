@@ -7,6 +7,7 @@
  */
 import type { HandlerConfigInput } from "../../lib/lambda/config.ts";
 import { createLogger } from "../../lib/lambda/logger.ts";
+import type { EmfDocument } from "../../lib/lambda/metrics.ts";
 import {
   createUpdateHandler,
   type HandlerOverrides,
@@ -80,8 +81,8 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     },
   };
   const paces: PipelineRun["paces"] = [];
-  const metricsOf = (instance: number) => (line: string) => {
-    const perSecond = (JSON.parse(line) as { PacePerSecond?: number }).PacePerSecond;
+  const metricsOf = (instance: number) => (document: EmfDocument) => {
+    const perSecond = (document as { PacePerSecond?: number }).PacePerSecond;
     if (perSecond !== undefined) paces.push({ instance, at: Date.now(), perSecond });
   };
   const logger = createLogger({ level: "info", destination });
@@ -89,7 +90,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     autoStart: false,
     ledger: options.ledger,
     logger,
-    writeMetrics: metricsOf(0),
+    onMetrics: metricsOf(0),
     sandbox: { seedCount: options.messages, faults: options.faults },
     handler: options.handler,
     eventSource: {
@@ -105,7 +106,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     options.instances === undefined
       ? [stack.eventSource]
       : Array.from({ length: options.instances }, (_, instance) =>
-          instanceOf(stack, options, { logger, writeMetrics: metricsOf(instance), dynamoDb: ledgerClient }),
+          instanceOf(stack, options, { logger, onMetrics: metricsOf(instance), dynamoDb: ledgerClient }),
         );
   try {
     await enqueue(stack, options.messages);
@@ -149,7 +150,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
 function instanceOf(
   stack: LocalStack,
   options: PipelineRunOptions,
-  overrides: Pick<HandlerOverrides, "logger" | "writeMetrics" | "dynamoDb">,
+  overrides: Pick<HandlerOverrides, "logger" | "onMetrics" | "dynamoDb">,
 ): QueuePoller {
   const handler = createUpdateHandler(stack.config, {
     ...overrides,

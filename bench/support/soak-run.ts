@@ -121,7 +121,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         },
       },
     }),
-    writeMetrics: () => {},
+    onMetrics: () => {},
     queues: { visibilityTimeoutSeconds: 2 },
     sandbox: {
       orders: workload.knownOrders,

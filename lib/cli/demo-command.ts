@@ -56,7 +56,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   const { startLocalStack } = await import("../local/local-stack.ts");
   const stack = await startLocalStack({
     logger,
-    writeMetrics: () => {},
+    onMetrics: () => {},
     sandbox: { seedCount: flags.orders, faults: transientFaults(flags.faults) },
     eventSource: { pollers: flags.pollers, batchingWindowMs: 100 },
   });

@@ -42,7 +42,7 @@ async function runDev(flags: DevFlags): Promise<void> {
   const stack = await startLocalStack({
     logger: createLogger({ level: flags.logLevel, destination: output.destination }),
     // The EMF lines are for CloudWatch; locally they would only bury the log lines.
-    writeMetrics: () => {},
+    onMetrics: () => {},
     sandbox: { seedCount: flags.orders },
     eventSource: { pollers: flags.pollers },
   });

@@ -1,6 +1,7 @@
 /**
  * Counts per outcome as CloudWatch metrics in Embedded Metric Format: one JSON line per invocation
  * that CloudWatch turns into metrics, with no API call and no extra latency. The stack alarms on them.
+ * Powertools keeps the store and writes the line; this module names the metrics and their units.
  */
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 
@@ -51,24 +52,51 @@ const UNITS: Partial<Record<MetricName, (typeof MetricUnit)[keyof typeof MetricU
   [MetricName.pacePerSecond]: MetricUnit.CountPerSecond,
 };
 
+/** An Embedded Metric Format document, as Powertools serializes it. */
+export type EmfDocument = ReturnType<Metrics["serializeMetrics"]>;
+
 /**
- * Renders the figures as one EMF document (Powertools' serializer: its limits and validation) with
- * one dimension, `Service` — not Powertools' default `service`, which the alarms and the dashboard
- * do not use (Lambda's log stream tells the instance). A document per invocation, built apart from
- * any other: the local stack runs several invocations at once in one process.
+ * A store for an invocation's metrics, flushed as one EMF document with one dimension, `Service` —
+ * not Powertools' default `service`, which the alarms and the dashboard do not use (Lambda's log
+ * stream tells the instance). Flushed by Powertools' `logMetrics` middleware after each invocation.
+ * @param service the `Service` dimension: the Lambda function's name
+ * @param onFlush where each document goes instead of stdout (the tests read them, the demo drops them)
  */
-export function renderEmf(
+export function createMetrics(
   namespace: string,
-  service: string,
-  counts: MetricCounts,
-  now = Date.now(),
-): string {
-  const metrics = new Metrics({ namespace });
+  service = process.env.AWS_LAMBDA_FUNCTION_NAME ?? "spot-order-metadata",
+  onFlush?: (document: EmfDocument) => void,
+): Metrics {
+  const metrics = onFlush === undefined ? new Metrics({ namespace }) : new MetricsTo({ namespace }, onFlush);
   metrics.clearDefaultDimensions();
-  metrics.addDimension("Service", service);
-  metrics.setTimestamp(now);
+  metrics.setDefaultDimensions({ Service: service });
+  return metrics;
+}
+
+/** Adds the figures to the store, each with its unit. */
+export function addCounts(metrics: Metrics, counts: MetricCounts): void {
   for (const [name, value] of Object.entries(counts) as [MetricName, number][]) {
     metrics.addMetric(name, UNITS[name] ?? MetricUnit.Count, value);
   }
-  return JSON.stringify(metrics.serializeMetrics());
+}
+
+/** A store whose flush hands the document to a function instead of writing it to stdout. */
+class MetricsTo extends Metrics {
+  readonly #onFlush: (document: EmfDocument) => void;
+
+  constructor(options: ConstructorParameters<typeof Metrics>[0], onFlush: (document: EmfDocument) => void) {
+    super(options);
+    this.#onFlush = onFlush;
+  }
+
+  override publishStoredMetrics(): this {
+    try {
+      if (this.hasStoredMetrics()) this.#onFlush(this.serializeMetrics());
+    } finally {
+      this.clearMetrics();
+      this.clearDimensions();
+      this.clearMetadata();
+    }
+    return this;
+  }
 }

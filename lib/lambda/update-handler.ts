@@ -3,19 +3,31 @@
  * ledger wired into one {@link BatchProcessor}. The Lambda entry point and the local stack both use it,
  * so what runs locally is what runs in AWS.
  */
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import middy from "@middy/core";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { HandlerConfig } from "./config.ts";
 import { DynamoLedger } from "./ledger/dynamo-ledger.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics, type EmfDocument } from "./metrics.ts";
 import { BatchProcessor } from "./processor/batch-processor.ts";
-import type { InvocationContext, ProcessorDeps } from "./processor/deps.ts";
+import type { InvocationContext } from "./processor/deps.ts";
 import type { OrderingGuard } from "./processor/ordering.ts";
 import { SpotClient } from "./spot/client.ts";
 import { secretsManagerToken, staticToken, type TokenProvider } from "./token.ts";
 
+/** Processes one batch; its metrics go into the store handed in, which the caller flushes. */
+export type BatchHandler = (
+  event: SQSEvent,
+  context: InvocationContext,
+  metrics: Metrics,
+) => Promise<SQSBatchResponse>;
+
+/** Processes one batch and flushes its own metrics. */
 export type UpdateHandler = (event: SQSEvent, context: InvocationContext) => Promise<SQSBatchResponse>;
 
 export interface HandlerOverrides {
@@ -29,11 +41,28 @@ export interface HandlerOverrides {
   /** The token secret's client, when not AWS's default (e.g. traced). */
   secretsManager?: SecretsManagerClient;
   sqsEndpoint?: string;
-  writeMetrics?: ProcessorDeps["writeMetrics"];
+  /** The metrics' `Service` dimension. @default the Lambda function's name */
   service?: string;
+  /** Where each invocation's metrics go instead of stdout. */
+  onMetrics?: (document: EmfDocument) => void;
 }
 
+/**
+ * The handler as the local stack, `spot-meta worker`, the tests and the benchmarks run it. Several
+ * invocations run at once in one process there, so each gets a metrics store of its own, flushed by
+ * the middleware Lambda's entry point uses (where invocations take turns on the instance's one store).
+ */
 export function createUpdateHandler(config: HandlerConfig, overrides: HandlerOverrides = {}): UpdateHandler {
+  const processBatch = createBatchHandler(config, overrides);
+  return (event, context) => {
+    const metrics = createMetrics(config.metricsNamespace, overrides.service, overrides.onMetrics);
+    return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+      .use(logMetrics(metrics))
+      .handler((batch) => processBatch(batch, context, metrics))(event, context as Context);
+  };
+}
+
+export function createBatchHandler(config: HandlerConfig, overrides: HandlerOverrides = {}): BatchHandler {
   const token = overrides.token ?? tokenFrom(config, overrides.secretsManager);
   const spot = new SpotClient({
     baseUrl: config.spotBaseUrl,
@@ -50,10 +79,8 @@ export function createUpdateHandler(config: HandlerConfig, overrides: HandlerOve
     onSystemicFailure: () => token.invalidate(),
     ordering: overrides.ordering ?? ledgerFrom(config, overrides.dynamoDb),
     sqsEndpoint: overrides.sqsEndpoint,
-    writeMetrics: overrides.writeMetrics,
-    service: overrides.service,
   });
-  return (event, context) => processor.process(event, context);
+  return (event, context, metrics) => processor.process(event, context, metrics);
 }
 
 function tokenFrom(config: HandlerConfig, client?: SecretsManagerClient): TokenProvider {

@@ -11,7 +11,7 @@ import { DynamoLedger } from "../lambda/ledger/dynamo-ledger.ts";
 import { createLogger, type Logger } from "../lambda/logger.ts";
 import type { OrderingGuard } from "../lambda/processor/ordering.ts";
 import type { QueueSettings } from "../lambda/queue-settings.ts";
-import { createUpdateHandler, type UpdateHandler } from "../lambda/update-handler.ts";
+import { createUpdateHandler, type HandlerOverrides, type UpdateHandler } from "../lambda/update-handler.ts";
 import { type PollerOptions, QueuePoller } from "../tools/poller.ts";
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from "./embedded-dynamodb.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "./embedded-sqs.ts";
@@ -34,7 +34,8 @@ export interface LocalStackOptions {
   /** Run the applied-updates ledger on an embedded DynamoDB (dynalite). @default true */
   ledger?: boolean;
   logger?: Logger;
-  writeMetrics?: (line: string) => void;
+  /** Where each invocation's metrics go instead of stdout. */
+  onMetrics?: HandlerOverrides["onMetrics"];
   /** Start polling at once. @default true */
   autoStart?: boolean;
 }
@@ -91,7 +92,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sqsEndpoint: queues.endpoint,
     ordering: wrappedLedger(options, config, dynamoDb, ledgerClient),
     dynamoDb: ledgerClient,
-    writeMetrics: options.writeMetrics,
+    onMetrics: options.onMetrics,
     service: "spot-order-metadata-local",
   });
   const eventSource = new QueuePoller({

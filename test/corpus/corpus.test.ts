@@ -49,7 +49,7 @@ describe("malformed messages", () => {
       ledger: false,
       autoStart: false,
       logger: captureLogs("warn").logger,
-      writeMetrics: () => {},
+      onMetrics: () => {},
       sandbox: { orders: goodIds },
       eventSource: { batchingWindowMs: 50, onInvocation: (invocation) => invocations.push(invocation) },
     });

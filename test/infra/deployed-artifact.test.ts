@@ -83,6 +83,7 @@ it.skipIf(!existsSync(HANDLER_ENTRY))(
           PATH: process.env.PATH,
           ...environment,
           AWS_LAMBDA_FUNCTION_NAME: "spot-order-metadata-update",
+          AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
           AWS_REGION: queues.region,
           AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -115,6 +116,16 @@ it.skipIf(!existsSync(HANDLER_ENTRY))(
     const log = output.join("");
     expect(log).toContain('"outcome":"applied"');
     expect(log).not.toContain(sandbox.token);
+    // Each invocation's counts flushed by the metrics middleware, and the instance's cold start once.
+    const metrics = log
+      .split("\n")
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const total = (name: string) => metrics.reduce((sum, document) => sum + Number(document[name] ?? 0), 0);
+    expect([total("Applied"), total("DeadLettered"), total("ColdStart")]).toStrictEqual([2, 1, 1]);
+    expect(new Set(metrics.map((document) => document.Service))).toStrictEqual(
+      new Set(["spot-order-metadata-update"]),
+    );
   },
   60_000,
 );

@@ -27,7 +27,7 @@ it("applies or dead-letters every message, with faults, crashes and three poller
   const dice = seededDice(7);
   stack = await startLocalStack({
     logger: captureLogs("warn").logger,
-    writeMetrics: () => {},
+    onMetrics: () => {},
     queues: { visibilityTimeoutSeconds: 2 },
     sandbox: {
       seedCount: known,

@@ -16,7 +16,7 @@ async function startLimited(rateLimit: NonNullable<FaultPlan["rateLimit"]>, mess
   const stack = await local.start({
     sandbox: { seedCount: messages, faults: { rateLimit } },
     handler: { requestsPerSecond: rateLimit.perSecond * 5, concurrency: 10 },
-    writeMetrics: (line) => metrics.push(JSON.parse(line) as Record<string, number>),
+    onMetrics: (document) => metrics.push(document as Record<string, number>),
   });
   const bodies = Array.from({ length: messages }, (_, i) => ({
     publicId: orderId(i + 1),
@@ -81,7 +81,7 @@ describe("Spot's limit below the configured pace", () => {
     const metrics: Array<Record<string, number>> = [];
     const { sqs, queues } = await local.start({
       handler: { requestsPerSecond: 40, adaptivePace: false },
-      writeMetrics: (line) => metrics.push(JSON.parse(line) as Record<string, number>),
+      onMetrics: (document) => metrics.push(document as Record<string, number>),
     });
 
     // Act

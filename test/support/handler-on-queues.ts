@@ -33,7 +33,7 @@ export async function startHandlerOnQueues(options: HandlerOnQueuesOptions = {})
     sqs: queues.client(),
     logger: logs.logger,
     sqsEndpoint: queues.endpoint,
-    writeMetrics: (line) => metrics.push(JSON.parse(line) as Record<string, unknown>),
+    onMetrics: (document) => metrics.push(document),
     ...options.overrides,
   });
   const stop = async () => {

@@ -8,7 +8,7 @@ import { type CapturedLogs, captureLogs } from "./log-capture.ts";
 export function startTestStack(logs: CapturedLogs, options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
     logger: logs.logger,
-    writeMetrics: () => {},
+    onMetrics: () => {},
     ...options,
     sandbox: { seedCount: 100, ...options.sandbox },
     handler: {

@@ -2,6 +2,7 @@
  * The heart of the handler: applies one SQS batch of updates to Spot and reports, per record, what
  * the queue must keep (a partial batch response). A bad record never fails its neighbours.
  */
+import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { isFifoRecord, queueUrlFromArn, receiveCount } from "../sqs/records.ts";
 import { BaseUrlCheck } from "./base-url-check.ts";
@@ -24,8 +25,6 @@ export class BatchProcessor {
     this.#deps = {
       ...deps,
       ordering: deps.ordering ?? noOrderingGuard,
-      writeMetrics: deps.writeMetrics ?? ((line) => process.stdout.write(`${line}\n`)),
-      service: deps.service ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? "spot-order-metadata",
       random: deps.random ?? Math.random,
       baseUrlCheck: new BaseUrlCheck(() => deps.spot.probeBaseUrl()),
     };
@@ -35,7 +34,8 @@ export class BatchProcessor {
       : createPacer(requestsPerSecond);
   }
 
-  async process(event: SQSEvent, context: InvocationContext): Promise<SQSBatchResponse> {
+  /** Applies the batch; its counts go into `metrics`, which the caller flushes. */
+  async process(event: SQSEvent, context: InvocationContext, metrics: Metrics): Promise<SQSBatchResponse> {
     const records = event.Records;
     if (records.length === 0) return { batchItemFailures: [] };
     // Every line of this invocation names it, so one invocation's lines can be read together.
@@ -88,9 +88,7 @@ export class BatchProcessor {
     reportBatch(decided, keep, run.pace, {
       logger: deps.logger,
       logMetadata: config.logMetadata,
-      metricsNamespace: config.metricsNamespace,
-      service: deps.service,
-      writeMetrics: deps.writeMetrics,
+      metrics,
     });
     return {
       batchItemFailures: records

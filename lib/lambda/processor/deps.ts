@@ -40,17 +40,13 @@ export interface ProcessorDeps {
   ordering?: OrderingGuard;
   /** Called on a systemic failure, e.g. to read the token's secret again. */
   onSystemicFailure?: () => void;
-  /** Where the EMF metrics line goes. @default stdout */
-  writeMetrics?: (line: string) => void;
-  /** The `Service` dimension of the metrics. @default the Lambda function's name */
-  service?: string;
   /** SQS endpoint for the source queue's URL, when not AWS's (the local stack). */
   sqsEndpoint?: string;
   random?: () => number;
 }
 
 export type ResolvedDeps = ProcessorDeps &
-  Required<Pick<ProcessorDeps, "ordering" | "writeMetrics" | "service" | "random">> & {
+  Required<Pick<ProcessorDeps, "ordering" | "random">> & {
     /** Held by the processor: one good answer vouches for the base URL across invocations. */
     baseUrlCheck: BaseUrlCheck;
   };

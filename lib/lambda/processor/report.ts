@@ -1,7 +1,8 @@
 /** What a batch came to, told twice: one JSON log line per record, one metrics line per invocation. */
 
+import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Logger } from "../logger.ts";
-import { type MetricCounts, MetricName, renderEmf } from "../metrics.ts";
+import { addCounts, type MetricCounts, MetricName } from "../metrics.ts";
 import { ReasonClass } from "../sqs/failure-attributes.ts";
 import { receiveCount } from "../sqs/records.ts";
 import { type Decided, type Decision, HandBackCause } from "./decision.ts";
@@ -11,9 +12,8 @@ import type { PaceReport } from "./pacer.ts";
 export interface ReportOptions {
   logger: Logger;
   logMetadata: boolean;
-  metricsNamespace: string;
-  service: string;
-  writeMetrics: (line: string) => void;
+  /** The invocation's metrics store; whoever handed it flushes it. */
+  metrics: Metrics;
 }
 
 /** The metric that counts each cause of a hand-back. */
@@ -30,7 +30,7 @@ const CAUSE_METRIC: Record<HandBackCause, MetricName> = {
 };
 
 /**
- * Logs each record's outcome and writes the invocation's counts as EMF.
+ * Logs each record's outcome and adds the invocation's counts to its metrics store.
  * @param keep the records the queue keeps (handed back, or whose DLQ write failed)
  * @param pace the invocation's calls at Spot, its refusals, and the instance's pace
  */
@@ -89,7 +89,7 @@ export function reportBatch(
   }
   if (oldestHandBackAgeMs !== undefined)
     counts.OldestHandBackAgeSeconds = Math.round(oldestHandBackAgeMs / 1000);
-  options.writeMetrics(renderEmf(options.metricsNamespace, options.service, counts));
+  addCounts(options.metrics, counts);
 }
 
 type OutcomeName = "applied" | "superseded" | "dead-lettered" | "retry" | "requeued" | "kept";

@@ -32,7 +32,7 @@ export async function startDeadLetteredStack(
 ): Promise<DeadLetteredStack> {
   const stack = await startLocalStack({
     logger: captureLogs("warn").logger,
-    writeMetrics: () => {},
+    onMetrics: () => {},
     queues: { maxReceiveCount: 2, ...(options.fifo ? { fifo: true } : {}) },
     sandbox: { seedCount: 20 },
     handler: { requestTimeoutMs: 300, retryLimit: 0, backoffBaseSeconds: 1, backoffMaxSeconds: 1 },
