@@ -3,7 +3,9 @@
  * error line, and the handling of Ctrl-C for the commands that hold messages). The actions are in
  * dlq-read-commands.ts, dlq-purge-command.ts and dlq-replay-command.ts.
  */
+
 import type { Command } from "commander";
+import { describeError } from "../lambda/errors.ts";
 import { MAX_VELOCITY } from "../tools/dlq/redrive.ts";
 import { DEFAULT_REPLAY_RATE } from "../tools/dlq/replay.ts";
 import { integerBetween, positiveInteger } from "./arguments.ts";
@@ -119,17 +121,16 @@ async function run(
   try {
     io.setExitCode(await command(interrupts?.signal ?? new AbortController().signal));
   } catch (error) {
-    io.err(`spot-meta dlq ${name}: ${describeError(error)}\n`);
+    io.err(`spot-meta dlq ${name}: ${failureLine(error)}\n`);
     io.setExitCode(DLQ_EXIT_CODES.failed);
   } finally {
     interrupts?.dispose();
   }
 }
 
-function describeError(error: unknown): string {
+function failureLine(error: unknown): string {
   // Anything else (connection refused, a bug of ours) names its cause well enough by its name.
   const known = describeFailure(error);
   if (known !== undefined) return known;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  return describeError(error);
 }

@@ -32,3 +32,8 @@ export class TimedOutError extends SpotMetaError {
 export class UnexpectedAnswerError extends SpotMetaError {
   override name = "UnexpectedAnswerError";
 }
+
+/** An error as one line for a log or a reason: its class and its message (anything else, as text). */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -41,9 +41,9 @@ export interface HandlerOverrides {
   /** The token secret's client, when not AWS's default (e.g. traced). */
   secretsManager?: SecretsManagerClient;
   sqsEndpoint?: string;
-  /** The metrics' `Service` dimension. @default the Lambda function's name */
+  /** {@link createUpdateHandler}: the metrics' `Service` dimension. @default the Lambda function's name */
   service?: string;
-  /** Where each invocation's metrics go instead of stdout. */
+  /** {@link createUpdateHandler}: where each invocation's metrics go instead of stdout. */
   onMetrics?: (document: EmfDocument) => void;
 }
 
@@ -62,6 +62,7 @@ export function createUpdateHandler(config: HandlerConfig, overrides: HandlerOve
   };
 }
 
+/** The processor, wired; Lambda's entry point hands it the instance's one metrics store. */
 export function createBatchHandler(config: HandlerConfig, overrides: HandlerOverrides = {}): BatchHandler {
   const token = overrides.token ?? tokenFrom(config, overrides.secretsManager);
   const spot = new SpotClient({

@@ -3,9 +3,11 @@
  * breaker, its pace, its deadline. What each record comes to is decided in decide.ts, from what
  * happened here.
  */
+
 import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { serializeUpdate } from "../contract.ts";
+import { describeError } from "../errors.ts";
 import { metadataDigest } from "../ledger/metadata-digest.ts";
 import type { AttemptAnswer } from "../spot/client.ts";
 import type { AppliedOutcome, FailedOutcome } from "../spot/outcome.ts";
@@ -17,7 +19,6 @@ import type { ResolvedDeps } from "./deps.ts";
 import type { Admission, Recorded } from "./ordering.ts";
 import type { PaceReport, Pacer } from "./pacer.ts";
 import type { Work } from "./plan.ts";
-import { describe } from "./settle.ts";
 
 type Acquired = Extract<Admission, { kind: "acquired" }>;
 
@@ -96,7 +97,7 @@ export class Invocation {
     try {
       admission = await ordering.admit(publicId, work.version, work.record.messageId);
     } catch (error) {
-      const reason = `the applied-updates ledger failed: ${describe(error)}`;
+      const reason = `the applied-updates ledger failed: ${describeError(error)}`;
       this.#reportSystemic(reason);
       return this.#decide(work, { kind: "ledgerFailed", cause: HandBackCause.ledger, reason });
     }
@@ -155,7 +156,7 @@ export class Invocation {
       } catch (error) {
         if (tries >= RECORD_TRIES) {
           // Never deleted unrecorded: once the lease lapsed an older update could be admitted.
-          const reason = `applied, but the ledger could not record it: ${describe(error)}`;
+          const reason = `applied, but the ledger could not record it: ${describeError(error)}`;
           this.#reportSystemic(reason);
           return this.#decide(work, { kind: "ledgerFailed", cause: HandBackCause.unrecorded, reason });
         }
@@ -260,7 +261,7 @@ export class Invocation {
     } catch (error) {
       // The lease lapses on its own; the order is only delayed.
       this.#deps.logger.warn(
-        { messageId: work.record.messageId, publicId: work.message.publicId, error: describe(error) },
+        { messageId: work.record.messageId, publicId: work.message.publicId, error: describeError(error) },
         "lease not released",
       );
     }

@@ -3,6 +3,7 @@
  * tried on its last receive, and set the visibility of what is handed back. Whatever of this fails
  * is reported back as a failed item, so the queue keeps the message: nothing is dropped.
  */
+
 import {
   ChangeMessageVisibilityBatchCommand,
   type MessageAttributeValue,
@@ -12,6 +13,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
 import { MAX_VISIBILITY_SECONDS } from "../backoff.ts";
+import { describeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { inBatches, messageBytes } from "../sqs/batches.ts";
 import { type Failure, failureAttributes, KEPT_ATTRIBUTES } from "../sqs/failure-attributes.ts";
@@ -100,7 +102,7 @@ async function send(
   );
   for (const error of callErrors) {
     logger.error(
-      { queueUrl, error: describe(error) },
+      { queueUrl, error: describeError(error) },
       "send to queue failed; the messages stay in the source queue",
     );
   }
@@ -145,7 +147,7 @@ async function changeVisibility(
   if (notChanged.length > 0) {
     const error = notChanged.find(({ callError }) => callError !== undefined)?.callError;
     logger.warn(
-      { failed: notChanged.length, ...(error === undefined ? {} : { error: describe(error) }) },
+      { failed: notChanged.length, ...(error === undefined ? {} : { error: describeError(error) }) },
       "visibility not changed; those messages return after the queue's timeout",
     );
   }
@@ -160,8 +162,4 @@ function keptAttributes(record: SQSRecord): Record<string, MessageAttributeValue
       kept[name] = { DataType: value.dataType, StringValue: value.stringValue };
   }
   return kept;
-}
-
-export function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -8,7 +8,7 @@
 import { statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { InvalidInputError } from "../../lambda/errors.ts";
+import { describeError, InvalidInputError } from "../../lambda/errors.ts";
 import { Producer } from "../producer.ts";
 import {
   type Checkpoint,
@@ -211,7 +211,6 @@ async function checkQueue(sqs: SQSClient, queueUrl: string): Promise<void> {
   try {
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
   } catch (error) {
-    const why = error instanceof Error ? `${error.name}: ${error.message}` : "unknown error";
-    throw new QueueUnreachableError(`cannot reach the queue ${queueUrl} (${why})`);
+    throw new QueueUnreachableError(`cannot reach the queue ${queueUrl} (${describeError(error)})`);
   }
 }

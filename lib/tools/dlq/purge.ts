@@ -99,7 +99,7 @@ async function purgeRounds(
       summary.notSuperseded += split.notOvertaken.length;
     }
     file?.append(toLines(selected));
-    summary.selected.push(...selected.map(describe));
+    summary.selected.push(...selected.map(selectedEntry));
     if (!options.confirm) continue;
     if (options.signal?.aborted) {
       summary.interrupted = true;
@@ -113,6 +113,6 @@ async function purgeRounds(
   return { ...summary, ...reader.totals };
 }
 
-function describe(message: DlqMessage): PurgeSummary["selected"][number] {
+function selectedEntry(message: DlqMessage): PurgeSummary["selected"][number] {
   return { messageId: message.messageId, publicId: message.publicId, reasonClass: message.reasonClass };
 }
