@@ -54,23 +54,22 @@ const flag = z.preprocess(
   z.boolean({ error: "must be true or false" }),
 );
 
+/** An alarm's threshold on a count over its 5 minutes: by default it fires on the first. */
+const alarmCount = (description: string) => int(1, 100_000).default(1).describe(description);
+
 const alarmsSchema = z.strictObject({
   oldestMessageAgeSeconds: int(60, 1_209_600)
     .default(3600)
     .describe(
       "Alarm when the oldest message in the source queue, or a message going round as hand-backs since it was first enqueued, is older than this.",
     ),
-  functionErrors: int(1, 100_000)
-    .default(1)
-    .describe("Alarm when the function fails (crashes, timeouts) at least this often in 5 minutes."),
-  functionThrottles: int(1, 100_000)
-    .default(1)
-    .describe("Alarm when Lambda throttles the function at least this often in 5 minutes."),
-  systemicFailures: int(1, 100_000)
-    .default(1)
-    .describe(
-      "Alarm when the handler reports this many systemic failures (any cause but the message) in 5 minutes.",
-    ),
+  functionErrors: alarmCount(
+    "Alarm when the function fails (crashes, timeouts) at least this often in 5 minutes.",
+  ),
+  functionThrottles: alarmCount("Alarm when Lambda throttles the function at least this often in 5 minutes."),
+  systemicFailures: alarmCount(
+    "Alarm when the handler reports this many systemic failures (any cause but the message) in 5 minutes.",
+  ),
   dlqOldestMessageAgeSeconds: int(60, 1_123_200)
     .default(259_200)
     .describe("Alarm when the oldest message in the DLQ is older than this (it expires after 14 days)."),

@@ -73,7 +73,35 @@ export class SpotOrderMetadataStack extends Stack {
       ? new Ledger(this, "Ledger", { tableName: `${config.namePrefix}-ledger` })
       : undefined;
 
-    this.updateFunction = new UpdateFunction(this, "UpdateMetadata", {
+    // Each step reads what the steps before it set on `this`, and their order is the template's.
+    this.updateFunction = this.updateMetadataFunction(config, functionName, props.entry);
+    this.grantFunctionItsResources(config.spotTokenSecretKmsKeyArn);
+    this.feedFunctionFromQueue(config);
+
+    this.producerPolicy = this.producerAccess(config.producerPrincipals);
+    this.operatorPolicy = this.operatorAccess(config.namePrefix);
+
+    this.alarms = this.alarmsAndDashboard(config, functionName);
+
+    this.outputs(config.namePrefix);
+    this.tagEveryResource(config.tags);
+  }
+
+  /**
+   * Lets a role or function in this app send updates to the source queue: what the producer and
+   * `spot-meta import` call on it, and nothing else (see caller-policies.ts).
+   */
+  grantSend(grantee: IGrantable): Grant {
+    return grantProduce(this.queue, grantee);
+  }
+
+  /** The handler, configured with the queues, the secret and the ledger it works with. */
+  private updateMetadataFunction(
+    config: StackConfig,
+    functionName: string,
+    entry: string | undefined,
+  ): UpdateFunction {
+    return new UpdateFunction(this, "UpdateMetadata", {
       functionName,
       memorySizeMb: config.memorySizeMb,
       timeoutSeconds: config.timeoutSeconds,
@@ -87,26 +115,33 @@ export class SpotOrderMetadataStack extends Stack {
           ledgerTable: this.ledger?.table.tableName,
         }),
       ),
-      ...(props.entry === undefined ? {} : { entry: props.entry }),
+      ...(entry === undefined ? {} : { entry }),
     });
+  }
+
+  /** What the function's role may do with the queues, the token's secret (and its key) and the ledger. */
+  private grantFunctionItsResources(spotTokenSecretKmsKeyArn: string | undefined): void {
     const { role } = this.updateFunction;
     this.queue.grant(role, ...CONSUMER_ACTIONS);
     // The handler dead-letters permanent failures itself, with their reason as attributes.
     this.dlq.grant(role, "sqs:SendMessage");
     this.secret.grantRead(role);
-    if (config.spotTokenSecretKmsKeyArn !== undefined) {
+    if (spotTokenSecretKmsKeyArn !== undefined) {
       // CDK's grant would need the key's policy for an imported key; the key's own policy must allow
       // this account's principals (the default key policy does).
       role.addToPrincipalPolicy(
         new PolicyStatement({
           actions: ["kms:Decrypt"],
-          resources: [config.spotTokenSecretKmsKeyArn],
+          resources: [spotTokenSecretKmsKeyArn],
           conditions: { StringEquals: { "kms:ViaService": `secretsmanager.${Aws.REGION}.amazonaws.com` } },
         }),
       );
     }
     this.ledger?.grantReadWriteItems(role);
+  }
 
+  /** The event source: batches from the source queue, with partial batch failures reported. */
+  private feedFunctionFromQueue(config: StackConfig): void {
     new EventSourceMapping(this, "QueueToFunction", {
       target: this.updateFunction.function,
       eventSourceArn: this.queue.queueArn,
@@ -117,22 +152,34 @@ export class SpotOrderMetadataStack extends Stack {
       reportBatchItemFailures: true,
       maxConcurrency: config.maxConcurrency,
     });
+  }
 
-    this.producerPolicy = new ManagedPolicy(this, "ProducerPolicy", {
+  /** The producers' managed policy, and the queue policy for producers in other accounts. */
+  private producerAccess(producerPrincipals: StackConfig["producerPrincipals"]): ManagedPolicy {
+    const policy = new ManagedPolicy(this, "ProducerPolicy", {
       description: `Send order metadata updates to ${this.queue.node.path}`,
       statements: [producerStatement(this.queue)],
     });
-    allowCrossAccountProducers(this.queue, config.producerPrincipals);
-    this.operatorPolicy = new ManagedPolicy(this, "OperatorPolicy", {
+    allowCrossAccountProducers(this.queue, producerPrincipals);
+    return policy;
+  }
+
+  /** The operators' managed policy, exported for their roles. */
+  private operatorAccess(namePrefix: string): ManagedPolicy {
+    const policy = new ManagedPolicy(this, "OperatorPolicy", {
       description: `Run spot-meta dlq and spot-meta import on ${this.queue.node.path} and its DLQ`,
       statements: operatorStatements({ source: this.queue, dlq: this.dlq, ledgerTable: this.ledger?.table }),
     });
     new CfnOutput(this, "OperatorPolicyArn", {
-      value: this.operatorPolicy.managedPolicyArn,
+      value: policy.managedPolicyArn,
       description: "Attach to an operator's role to run spot-meta dlq and spot-meta import",
-      exportName: `${config.namePrefix}-OperatorPolicyArn`,
+      exportName: `${namePrefix}-OperatorPolicyArn`,
     });
+    return policy;
+  }
 
+  /** The alarms, and the dashboard that shows them beside the pipeline's metrics. */
+  private alarmsAndDashboard(config: StackConfig, functionName: string): PipelineAlarms {
     const watched: WatchedPipeline = {
       namePrefix: config.namePrefix,
       source: this.queue,
@@ -142,24 +189,13 @@ export class SpotOrderMetadataStack extends Stack {
       metricsNamespace: config.metricsNamespace,
       ledgerTable: this.ledger?.table,
     };
-    this.alarms = new PipelineAlarms(this, "Alarms", {
+    const alarms = new PipelineAlarms(this, "Alarms", {
       ...watched,
       alarmEmail: config.alarmEmail,
       thresholds: config.alarms,
     });
-    new PipelineDashboard(this, "Dashboard", { ...watched, alarms: this.alarms });
-
-    this.outputs(config.namePrefix);
-    for (const [key, value] of Object.entries(config.tags))
-      if (value !== undefined) Tags.of(this).add(key, value);
-  }
-
-  /**
-   * Lets a role or function in this app send updates to the source queue: what the producer and
-   * `spot-meta import` call on it, and nothing else (see caller-policies.ts).
-   */
-  grantSend(grantee: IGrantable): Grant {
-    return grantProduce(this.queue, grantee);
+    new PipelineDashboard(this, "Dashboard", { ...watched, alarms });
+    return alarms;
   }
 
   private outputs(namePrefix: string): void {
@@ -190,5 +226,10 @@ export class SpotOrderMetadataStack extends Stack {
       "Attach to a producer's role to let it send updates",
       true,
     );
+  }
+
+  /** The configured tags (cost reports, ownership) on every resource in the stack. */
+  private tagEveryResource(tags: StackConfig["tags"]): void {
+    for (const [key, value] of Object.entries(tags)) if (value !== undefined) Tags.of(this).add(key, value);
   }
 }
