@@ -72,7 +72,12 @@ export class UpdateFunction extends Construct {
       // (maxHandBackAgeSeconds), and an alarm watches RecursiveInvocationsDropped.
       recursiveLoop: RecursiveLoop.ALLOW,
       tracing: props.tracing ? Tracing.ACTIVE : Tracing.PASS_THROUGH,
-      environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+      environment: {
+        ...props.environment,
+        NODE_OPTIONS: "--enable-source-maps",
+        // Powertools' own `service` dimension (the ColdStart metric carries it) instead of "service_undefined".
+        POWERTOOLS_SERVICE_NAME: "spot-order-metadata",
+      },
       bundling: {
         format: OutputFormat.ESM,
         target: "node24",

@@ -126,6 +126,7 @@ it.skipIf(!existsSync(HANDLER_ENTRY))(
     expect(new Set(metrics.map((document) => document.Service))).toStrictEqual(
       new Set(["spot-order-metadata-update"]),
     );
+    expect(metrics.find((document) => "ColdStart" in document)?.service).toBe("spot-order-metadata");
   },
   60_000,
 );

@@ -87,7 +87,7 @@ describe("the default stack", () => {
       .Variables;
 
     // Act: deploy-time values (Refs) stand in as URLs/strings, as CloudFormation will resolve them.
-    const { NODE_OPTIONS, ...handlerEnv } = variables;
+    const { NODE_OPTIONS, POWERTOOLS_SERVICE_NAME, ...handlerEnv } = variables;
     const resolved = Object.fromEntries(
       Object.entries(handlerEnv).map(([k, v]) => [
         k,
@@ -97,7 +97,10 @@ describe("the default stack", () => {
     const config = readConfig(resolved);
 
     // Assess
-    expect(NODE_OPTIONS).toBe("--enable-source-maps");
+    expect([NODE_OPTIONS, POWERTOOLS_SERVICE_NAME]).toStrictEqual([
+      "--enable-source-maps",
+      "spot-order-metadata",
+    ]);
     expect(config).toMatchObject({
       spotBaseUrl: "https://app.spotdx.com",
       maxReceiveCount: 8,
