@@ -40,17 +40,13 @@ export async function stats(io: DlqIo, flags: CommonFlags, signal: AbortSignal):
 }
 
 export async function peek(io: DlqIo, flags: PeekFlags, signal: AbortSignal): Promise<number> {
-  const filter = filterFrom(flags);
-  const target = await open(io, flags, `show up to ${flags.limit} of ${describeFilter(filter)}`, {
-    needsSource: false,
-  });
-  const result = await peekMessages({
-    sqs: target.sqs,
-    dlqUrl: target.dlqUrl,
-    filter,
-    limit: flags.limit,
-    ...readSettings(io, flags, signal),
-  });
+  const { target, read } = await openFilteredRead(
+    io,
+    flags,
+    signal,
+    (selection) => `show up to ${flags.limit} of ${selection}`,
+  );
+  const result = await peekMessages({ ...read, limit: flags.limit });
   const ledger = await ledgerView(flags, target, result.messages);
   if (flags.json) {
     io.out(
@@ -110,17 +106,29 @@ function peekJson(message: DlqMessage, showMetadata: boolean, ledger: LedgerView
 }
 
 export async function exportCommand(io: DlqIo, flags: ExportFlags, signal: AbortSignal): Promise<number> {
-  const filter = filterFrom(flags);
-  const target = await open(io, flags, `export ${describeFilter(filter)} to ${flags.out}`, {
-    needsSource: false,
-  });
-  const summary = await exportMessages({
-    sqs: target.sqs,
-    dlqUrl: target.dlqUrl,
-    filter,
-    out: flags.out,
-    ...readSettings(io, flags, signal),
-  });
+  const { read } = await openFilteredRead(
+    io,
+    flags,
+    signal,
+    (selection) => `export ${selection} to ${flags.out}`,
+  );
+  const summary = await exportMessages({ ...read, out: flags.out });
   io.out(flags.json ? json(summary) : formatExport(summary));
   return readExitCode(summary);
+}
+
+/**
+ * Resolves the queues for a read of the messages the flags' filter selects, says what is about to
+ * happen (`what` is given the filter's description), and gives what every such read passes to the library.
+ */
+async function openFilteredRead(
+  io: DlqIo,
+  flags: CommonFlags,
+  signal: AbortSignal,
+  what: (selection: string) => string,
+) {
+  const filter = filterFrom(flags);
+  const target = await open(io, flags, what(describeFilter(filter)), { needsSource: false });
+  const read = { sqs: target.sqs, dlqUrl: target.dlqUrl, filter, ...readSettings(io, flags, signal) };
+  return { target, read };
 }

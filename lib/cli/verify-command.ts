@@ -4,53 +4,30 @@
  * `--fix` re-enqueues each drifted order's row with its import's version. Exit code: 0 no drift, 2
  * the report lists orders (drift, missing at Spot, unreadable), 1 could not run, 130 stopped.
  */
-import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import { secretsManagerToken, staticToken, type TokenProvider } from "../lambda/token.ts";
 import { readDevState } from "../local/dev-state.ts";
-import { appliedVersions } from "../tools/applied-versions.ts";
-import { fingerprint } from "../tools/csv-import/checkpoint.ts";
-import { findReceipt, type ImportReceipt } from "../tools/csv-import/receipt.ts";
-import { Producer } from "../tools/producer.ts";
-import { readCheckpoint, removeCheckpoint } from "../tools/verify/checkpoint.ts";
+import { removeCheckpoint } from "../tools/verify/checkpoint.ts";
 import { VerifyError } from "../tools/verify/errors.ts";
-import { fileSteps } from "../tools/verify/file-source.ts";
-import { Fixer } from "../tools/verify/fix.ts";
-import { idSteps, type LedgerTable, scanSteps } from "../tools/verify/ledger-source.ts";
+import type { LedgerTable } from "../tools/verify/ledger-source.ts";
 import { OrderReader } from "../tools/verify/order-reader.ts";
 import { ReportFile } from "../tools/verify/report-file.ts";
-import {
-  type Position,
-  type Step,
-  type Subject,
-  type VerifyCounts,
-  zeroCounts,
-} from "../tools/verify/types.ts";
 import { verifyOrders } from "../tools/verify/verify-orders.ts";
 import { positiveNumber } from "./arguments.ts";
 import { describeFailure } from "./aws-failures.ts";
 import { type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
-import { sqsClientFor } from "./sqs-client.ts";
-import { resolveTarget } from "./target.ts";
 import { createVerifyProgress, formatSummary } from "./verify-format.ts";
+import { type PlanFlags, planRun } from "./verify-plan.ts";
 
 export const VERIFY_EXIT_CODES = { clean: 0, drift: 2, failed: 1, stopped: 130 } as const;
 
 /** Reads in flight at once: enough to keep the pace at Spot's latency, few enough to stop quickly. */
 const CONCURRENCY = 8;
 
-interface VerifyFlags extends LedgerFlags {
-  file?: string;
+interface VerifyFlags extends LedgerFlags, PlanFlags {
   ledger?: boolean;
-  ids?: string;
   rate: number;
-  report?: string;
-  resume?: boolean;
-  fix?: boolean;
   json?: boolean;
-  queueUrl?: string;
-  endpointUrl?: string;
-  outputs?: string;
 }
 
 export function registerVerifyCommand(program: Command): void {
@@ -132,134 +109,6 @@ async function runVerify(flags: VerifyFlags): Promise<number> {
     process.off("SIGINT", onSigint);
     for (const close of closers.reverse()) close();
   }
-}
-
-interface RunPlan {
-  against: string;
-  reportPath: string;
-  resumeAt: number | undefined;
-  total: number | undefined;
-  steps: AsyncIterable<Step>;
-  position: Position;
-  counts: VerifyCounts;
-  fixer?: Fixer;
-  describeWinner(subject: Subject): string;
-}
-
-/** What to compare with, where to start, and the report: all checked before the first read. */
-async function planRun(
-  flags: VerifyFlags,
-  ledger: LedgerTable | undefined,
-  closers: (() => void)[],
-): Promise<RunPlan> {
-  const against =
-    flags.file !== undefined
-      ? `file:${resolve(flags.file)}`
-      : flags.ids !== undefined
-        ? `ids:${resolve(flags.ids)}`
-        : "ledger";
-  if (flags.resume && flags.report === undefined)
-    throw new VerifyError("--resume needs the --report of the run to go on with");
-  const stamp = new Date()
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
-  const reportPath = resolve(flags.report ?? `verify-${stamp}.csv`);
-  const resumed = flags.resume ? readCheckpoint(reportPath, against) : undefined;
-  const common = {
-    against,
-    reportPath,
-    resumeAt: resumed?.reportBytes,
-    counts: resumed?.counts ?? zeroCounts(),
-  };
-  if (flags.file !== undefined)
-    return { ...common, ...(await fileRun(flags, flags.file, ledger, resumed, closers)) };
-  return { ...common, ...ledgerRun(flags, ledger as LedgerTable, resumed) };
-}
-
-type Resumed = ReturnType<typeof readCheckpoint> | undefined;
-
-/** Checks the ledger's orders: all of them (a Scan, resumable at its last key), or those of `--ids`. */
-function ledgerRun(flags: VerifyFlags, table: LedgerTable, resumed: Resumed) {
-  if (flags.ids !== undefined) {
-    const position = (resumed?.position as number | undefined) ?? 0;
-    return {
-      total: undefined,
-      position,
-      steps: idSteps(table, flags.ids, position),
-      describeWinner: appliedWinner,
-    };
-  }
-  const position = resumed === undefined ? {} : resumed.position;
-  const from =
-    position === null || Object.keys(position).length === 0
-      ? undefined
-      : (position as Record<string, unknown>);
-  const steps = position === null ? emptySteps() : scanSteps(table, from);
-  return { total: undefined, position, steps, describeWinner: appliedWinner };
-}
-
-/** Checks the file's last row of each order; with `--fix`, re-sends those that drifted. */
-async function fileRun(
-  flags: VerifyFlags,
-  file: string,
-  ledger: LedgerTable | undefined,
-  resumed: Resumed,
-  closers: (() => void)[],
-) {
-  const receipt = await receiptOf(file);
-  const issuedAt = receipt === undefined ? undefined : Date.parse(receipt.startedAt);
-  const position = (resumed?.position as number | undefined) ?? 0;
-  const { rows, steps } = await fileSteps({
-    file,
-    from: position,
-    ...(issuedAt === undefined ? {} : { issuedAt }),
-    ...(ledger === undefined
-      ? {}
-      : { appliedVersions: (ids: string[]) => appliedVersions(ledger.client, ledger.table, ids) }),
-  });
-  const name = basename(file);
-  const describeWinner = (subject: Subject) =>
-    subject.expected.kind === "row" ? `line ${subject.expected.line} of ${name}` : "";
-  if (!flags.fix) return { total: rows, position, steps, describeWinner };
-  if (issuedAt === undefined)
-    throw new VerifyError(
-      `--fix: no import receipt of ${file} here, so the version its rows were sent with is unknown`,
-    );
-  const target = resolveTarget(flags);
-  const sqs = sqsClientFor(target);
-  closers.push(() => sqs.destroy());
-  const producer = new Producer({ sqs, queueUrl: target.queueUrl, source: "spot-meta verify --fix" });
-  return {
-    total: rows,
-    position,
-    steps,
-    describeWinner,
-    fixer: new Fixer({ producer, ledger, issuedAt, fileName: name }),
-  };
-}
-
-function appliedWinner(subject: Subject): string {
-  const { expected } = subject;
-  if (expected.kind !== "applied") return "";
-  return `applied ${new Date(expected.version.issuedAt).toISOString()} (message ${expected.messageId})`;
-}
-
-async function* emptySteps(): AsyncGenerator<Step> {}
-
-/** The latest import of the file, if its receipt is here and the file is still what was imported. */
-async function receiptOf(file: string): Promise<ImportReceipt | undefined> {
-  let receipt: ImportReceipt;
-  try {
-    receipt = findReceipt(file);
-  } catch {
-    return undefined;
-  }
-  if ((await fingerprint(file)).sha256 === receipt.sha256) return receipt;
-  process.stderr.write(
-    `spot-meta verify: ${file} changed since import ${receipt.id}: its version is unknown\n`,
-  );
-  return undefined;
 }
 
 /** The ledger the flags name, else the running `spot-meta dev`'s. */

@@ -8,17 +8,10 @@
  * order they were given, retries included.
  */
 import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
-import {
-  type MessageAttributeValue,
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
-import { fullJitterMs } from "../lambda/backoff.ts";
+import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from "@aws-sdk/client-sqs";
 import { serializeUpdate, type UpdateMessage, validateUpdate } from "../lambda/contract.ts";
 import { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, messageBytes } from "../lambda/sqs/batches.ts";
-import { describeCallError, isRetryableCallError } from "./send-errors.ts";
+import { type BatchSettings, sendBatch } from "./send-batch.ts";
 
 /** What a producer hands in: the contract's message, `issuedAt` filled in when missing. */
 export type UpdateInput = UpdateMessage;
@@ -95,30 +88,28 @@ const STAMPS_KEPT = 10_000;
 
 /** Sends updates to one queue. Long-lived: create it once per process and reuse it. */
 export class Producer {
-  readonly #sqs: SQSClient;
-  readonly #queueUrl: string;
+  readonly #batch: BatchSettings;
   readonly #source: string;
   readonly #groupId: string;
   readonly #fifo: boolean;
   readonly #concurrency: number;
-  readonly #maxAttempts: number;
-  readonly #retryBaseDelayMs: number;
-  readonly #retryMaxDelayMs: number;
   readonly #maxBatchBytes: number;
   readonly #now: () => Date;
   /** The last `issuedAt` this producer stamped per order (epoch ms), while it is not in the past. */
   readonly #lastStampMs = new Map<string, number>();
 
   constructor(options: ProducerOptions) {
-    this.#sqs = options.sqs;
-    this.#queueUrl = options.queueUrl;
+    this.#batch = {
+      sqs: options.sqs,
+      queueUrl: options.queueUrl,
+      maxAttempts: Math.max(1, options.maxAttempts ?? 5),
+      retryBaseDelayMs: options.retryBaseDelayMs ?? 100,
+      retryMaxDelayMs: options.retryMaxDelayMs ?? 5_000,
+    };
     this.#source = options.source;
     this.#groupId = options.messageGroupId ?? options.source;
     this.#fifo = options.queueUrl.endsWith(".fifo");
     this.#concurrency = Math.max(1, options.concurrency ?? 16);
-    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
-    this.#retryBaseDelayMs = options.retryBaseDelayMs ?? 100;
-    this.#retryMaxDelayMs = options.retryMaxDelayMs ?? 5_000;
     this.#maxBatchBytes = Math.min(options.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
     this.#now = options.now ?? (() => new Date());
   }
@@ -172,7 +163,9 @@ export class Producer {
       batchGroups = new Set();
       batchBytes = 0;
       while (inFlight.size >= this.#concurrency) await Promise.race(inFlight);
-      const call = this.#sendBatch(entries, onResult).finally(() => {
+      const call = sendBatch(entries, this.#batch, (outcome, pending) =>
+        onResult({ ...outcome, index: pending.index }, pending.ref),
+      ).finally(() => {
         inFlight.delete(call);
         for (const group of groups) if (groupCalls.get(group) === call) groupCalls.delete(group);
       });
@@ -257,62 +250,6 @@ export class Producer {
     this.#lastStampMs.set(publicId, stamp);
     return new Date(stamp).toISOString();
   }
-
-  async #sendBatch<Ref>(
-    entries: PendingEntry<Ref>[],
-    onResult: (result: EnqueueResult, ref: Ref | undefined) => void,
-  ): Promise<void> {
-    let remaining = entries;
-    for (let attempt = 1; remaining.length > 0; attempt++) {
-      const lastAttempt = attempt >= this.#maxAttempts;
-      const byId = new Map(remaining.map((pending) => [pending.entry.Id as string, pending]));
-      const retry: PendingEntry<Ref>[] = [];
-      try {
-        const response = await this.#sqs.send(
-          new SendMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: remaining.map((p) => p.entry) }),
-        );
-        for (const ok of response.Successful ?? []) {
-          const pending = byId.get(ok.Id ?? "");
-          if (pending === undefined) continue;
-          byId.delete(pending.entry.Id as string);
-          onResult({ ok: true, messageId: ok.MessageId ?? "", index: pending.index }, pending.ref);
-        }
-        for (const failed of response.Failed ?? []) {
-          const pending = byId.get(failed.Id ?? "");
-          if (pending === undefined) continue;
-          byId.delete(pending.entry.Id as string);
-          const reason = `SQS rejected the entry: ${failed.Code ?? "unknown"}${failed.Message ? ` (${failed.Message})` : ""}`;
-          if (!failed.SenderFault && !lastAttempt) retry.push(pending);
-          else {
-            const cause = failed.SenderFault ? "refused" : "unavailable";
-            onResult(
-              { ok: false, reason, cause, retryable: !failed.SenderFault, index: pending.index },
-              pending.ref,
-            );
-          }
-        }
-        // An entry SQS did not mention at all is treated like a failure that was not ours.
-        for (const pending of byId.values()) {
-          if (!lastAttempt) retry.push(pending);
-          else onResult(notMentioned(pending.index), pending.ref);
-        }
-      } catch (error) {
-        const retryable = isRetryableCallError(error);
-        if (retryable && !lastAttempt) retry.push(...remaining);
-        else {
-          const reason = `SendMessageBatch failed: ${describeCallError(error)}`;
-          for (const pending of remaining)
-            onResult(
-              { ok: false, reason, cause: "unavailable", retryable, index: pending.index },
-              pending.ref,
-            );
-        }
-      }
-      remaining = retry;
-      if (remaining.length > 0)
-        await sleep(fullJitterMs(attempt, this.#retryBaseDelayMs, this.#retryMaxDelayMs));
-    }
-  }
 }
 
 /**
@@ -327,14 +264,4 @@ export function deduplicationId(message: UpdateMessage): string {
     .update("\0")
     .update(JSON.stringify(message.metadata))
     .digest("hex");
-}
-
-function notMentioned(index: number): EnqueueResult {
-  return {
-    ok: false,
-    reason: "SQS did not report on this entry",
-    cause: "unavailable",
-    retryable: true,
-    index,
-  };
 }

@@ -1,10 +1,16 @@
-import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import { fullJitterMs } from "../../lib/lambda/backoff.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
-import { deduplicationId, Producer } from "../../lib/tools/producer.ts";
+import { deduplicationId, Producer, type ProducerOptions } from "../../lib/tools/producer.ts";
 import { isRetryableCallError } from "../../lib/tools/send-errors.ts";
-import { type BatchEntry, type SqsProxy, sentEntries, startSqsProxy } from "../support/sqs-proxy.ts";
+import {
+  type BatchEntry,
+  type SqsProxy,
+  type SqsProxyOptions,
+  sentEntries,
+  startSqsProxy,
+} from "../support/sqs-proxy.ts";
 import { drainQueue } from "./csv-import/support/queue.ts";
 
 const batchCalls = (proxy: SqsProxy) =>
@@ -16,26 +22,53 @@ const update = (n: number, metadata: Record<string, string> = { clinic: "north" 
   metadata,
 });
 
-let sqs: EmbeddedSqs | undefined;
-let proxy: SqsProxy | undefined;
+/** What each test started, stopped after it in the reverse order. */
+const started: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
-  await proxy?.stop();
-  await sqs?.stop();
-  proxy = undefined;
-  sqs = undefined;
+  for (const server of started.splice(0).reverse()) await server.stop();
 });
+
+/** The producer's options a test sets; `source` is `svc:test` unless it names one. */
+type Settings = Partial<Omit<ProducerOptions, "sqs" | "queueUrl">>;
+/** The settings, and whether the queue is a FIFO queue. */
+type Setup = Settings & { fifoQueue?: boolean };
+
+/** An embedded queue, stopped after the test. */
+async function startQueue(fifoQueue = false): Promise<EmbeddedSqs> {
+  const queue = await startEmbeddedSqs(fifoQueue ? { fifo: true } : {});
+  started.push(queue);
+  return queue;
+}
+
+/** A producer that sends to `queueUrl` with the client `sqs` (the queue's own, or a proxy's). */
+function producerFor(sqs: SQSClient, queueUrl: string, settings: Settings = {}): Producer {
+  return new Producer({ sqs, queueUrl, source: "svc:test", ...settings });
+}
+
+/** A queue, and a producer that sends to it directly. */
+async function producerOnQueue({ fifoQueue, ...settings }: Setup = {}) {
+  const queue = await startQueue(fifoQueue);
+  return { queue, producer: producerFor(queue.client(), queue.queueUrl, settings) };
+}
+
+/**
+ * A queue, the proxy in front of it that records every call on the wire (and fails the entries
+ * `proxyOptions` picks), and a producer that sends through the proxy.
+ */
+async function producerThroughProxy(
+  { fifoQueue, ...settings }: Setup = {},
+  proxyOptions: SqsProxyOptions = {},
+) {
+  const queue = await startQueue(fifoQueue);
+  const proxy = await startSqsProxy(queue.endpoint, proxyOptions);
+  started.push(proxy);
+  return { queue, proxy, producer: producerFor(proxy.client(), queue.queueUrl, settings) };
+}
 
 describe("Producer on a standard queue", () => {
   it("sends each valid input once, with issuedAt, source and the producer's message group", async () => {
     // Prepare
-    sqs = await startEmbeddedSqs();
-    proxy = await startSqsProxy(sqs.endpoint);
-    const producer = new Producer({
-      sqs: proxy.client(),
-      queueUrl: sqs.queueUrl,
-      source: "svc:billing",
-      now: () => NOW,
-    });
+    const { queue, proxy, producer } = await producerThroughProxy({ source: "svc:billing", now: () => NOW });
 
     // Act
     const results = await producer.enqueueMany([
@@ -50,7 +83,7 @@ describe("Producer on a standard queue", () => {
       [true, 1],
       [true, 2],
     ]);
-    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    const received = await drainQueue(queue.client(), queue.queueUrl);
     expect(received.map((m) => m.update).sort((a, b) => a.publicId.localeCompare(b.publicId))).toStrictEqual([
       { ...update(1), issuedAt: NOW.toISOString() },
       // Another order: the clock's time, though it stood still.
@@ -69,11 +102,7 @@ describe("Producer on a standard queue", () => {
 
   it("uses messageGroupId when given, and a per-message source when given", async () => {
     // Prepare
-    sqs = await startEmbeddedSqs();
-    proxy = await startSqsProxy(sqs.endpoint);
-    const producer = new Producer({
-      sqs: proxy.client(),
-      queueUrl: sqs.queueUrl,
+    const { proxy, producer } = await producerThroughProxy({
       source: "csv:orders.csv",
       messageGroupId: "tenant-a",
     });
@@ -93,8 +122,7 @@ describe("Producer on a standard queue", () => {
 
   it("rejects inputs that break the contract without sending them, and keeps the order of results", async () => {
     // Prepare
-    sqs = await startEmbeddedSqs();
-    const producer = new Producer({ sqs: sqs.client(), queueUrl: sqs.queueUrl, source: "svc:test" });
+    const { queue, producer } = await producerOnQueue();
 
     // Act
     const results = await producer.enqueueMany([
@@ -117,18 +145,12 @@ describe("Producer on a standard queue", () => {
       { ok: false, reason: "metadata: must be a JSON object", cause: "invalid", retryable: false, index: 2 },
       { ok: true, messageId: expect.any(String), index: 3 },
     ]);
-    expect(await drainQueue(sqs.client(), sqs.queueUrl)).toHaveLength(2);
+    expect(await drainQueue(queue.client(), queue.queueUrl)).toHaveLength(2);
   });
 
   it("does not check again an update the caller marks as validated, and still fills in issuedAt", async () => {
     // Prepare
-    sqs = await startEmbeddedSqs();
-    const producer = new Producer({
-      sqs: sqs.client(),
-      queueUrl: sqs.queueUrl,
-      source: "svc:test",
-      now: () => NOW,
-    });
+    const { queue, producer } = await producerOnQueue({ now: () => NOW });
     // The contract would refuse this id: the flag is the caller's word that it checked, so it is sent.
     const vouched = { publicId: "not/checked", metadata: { clinic: "north" } };
 
@@ -138,9 +160,9 @@ describe("Producer on a standard queue", () => {
 
     // Assess
     expect(results).toStrictEqual([true]);
-    const { Messages = [] } = await sqs
+    const { Messages = [] } = await queue
       .client()
-      .send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10 }));
+      .send(new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10 }));
     expect(Messages.map((m) => JSON.parse(m.Body ?? ""))).toStrictEqual([
       { ...vouched, issuedAt: NOW.toISOString() },
     ]);
@@ -148,14 +170,7 @@ describe("Producer on a standard queue", () => {
 
   it("packs at most 10 entries per call, and no more bytes per call than the limit", async () => {
     // Prepare: entries of ~15 KB each; a 64 KiB limit fits four of them
-    sqs = await startEmbeddedSqs();
-    proxy = await startSqsProxy(sqs.endpoint);
-    const producer = new Producer({
-      sqs: proxy.client(),
-      queueUrl: sqs.queueUrl,
-      source: "svc:test",
-      maxBatchBytes: 64 * 1024,
-    });
+    const { proxy, producer } = await producerThroughProxy({ maxBatchBytes: 64 * 1024 });
     const big = { blob: "x".repeat(15_000) };
 
     // Act
@@ -175,40 +190,26 @@ describe("Producer on a standard queue", () => {
 
   it("retries entries SQS failed through no fault of the sender, and loses none", async () => {
     // Prepare: the first three calls each lose their first two entries (not stored by fauxqs)
-    sqs = await startEmbeddedSqs();
-    proxy = await startSqsProxy(sqs.endpoint, {
-      failEntries: (call, entries) => (call <= 3 ? entries.slice(0, 2) : []),
-    });
-    const producer = new Producer({
-      sqs: proxy.client(),
-      queueUrl: sqs.queueUrl,
-      source: "svc:test",
-      concurrency: 1,
-      retryBaseDelayMs: 1,
-    });
+    const { queue, producer } = await producerThroughProxy(
+      { concurrency: 1, retryBaseDelayMs: 1 },
+      { failEntries: (call, entries) => (call <= 3 ? entries.slice(0, 2) : []) },
+    );
 
     // Act
     const results = await producer.enqueueMany(Array.from({ length: 30 }, (_, n) => update(n)));
 
     // Assess
     expect(results.filter((r) => r.ok)).toHaveLength(30);
-    const ids = (await drainQueue(sqs.client(), sqs.queueUrl)).map((m) => m.update.publicId).sort();
+    const ids = (await drainQueue(queue.client(), queue.queueUrl)).map((m) => m.update.publicId).sort();
     expect(ids).toStrictEqual(Array.from({ length: 30 }, (_, n) => update(n).publicId).sort());
   });
 
   it("gives up after maxAttempts with a retryable result, never silently", async () => {
     // Prepare: entry "0" of every call always fails
-    sqs = await startEmbeddedSqs();
-    proxy = await startSqsProxy(sqs.endpoint, {
-      failEntries: (_call, entries) => entries.filter((entry) => entry.Id === "0"),
-    });
-    const producer = new Producer({
-      sqs: proxy.client(),
-      queueUrl: sqs.queueUrl,
-      source: "svc:test",
-      maxAttempts: 3,
-      retryBaseDelayMs: 1,
-    });
+    const { proxy, producer } = await producerThroughProxy(
+      { maxAttempts: 3, retryBaseDelayMs: 1 },
+      { failEntries: (_call, entries) => entries.filter((entry) => entry.Id === "0") },
+    );
 
     // Act
     const results = await producer.enqueueMany([update(1), update(2)]);
@@ -229,13 +230,8 @@ describe("Producer on a standard queue", () => {
 
   it("reports a whole-call failure on every input as the queue's, not the input's, when the queue does not exist", async () => {
     // Prepare
-    sqs = await startEmbeddedSqs();
-    const producer = new Producer({
-      sqs: sqs.client(),
-      queueUrl: `${sqs.queueUrl}-missing`,
-      source: "svc:test",
-      retryBaseDelayMs: 1,
-    });
+    const queue = await startQueue();
+    const producer = producerFor(queue.client(), `${queue.queueUrl}-missing`, { retryBaseDelayMs: 1 });
 
     // Act
     const results = await producer.enqueueMany([update(1), update(2)]);
@@ -251,13 +247,7 @@ describe("Producer on a standard queue", () => {
 describe("Producer on a FIFO queue", () => {
   it("groups by order and deduplicates a resent update", async () => {
     // Prepare
-    sqs = await startEmbeddedSqs({ fifo: true });
-    const producer = new Producer({
-      sqs: sqs.client(),
-      queueUrl: sqs.queueUrl,
-      source: "svc:test",
-      now: () => NOW,
-    });
+    const { queue, producer } = await producerOnQueue({ fifoQueue: true, now: () => NOW });
     // A resend carries the issuedAt of the first send (a stamp of its own would make it a new update).
     const resent = { ...update(1), issuedAt: "2026-11-27T10:00:00.000Z" };
 
@@ -265,7 +255,7 @@ describe("Producer on a FIFO queue", () => {
     await producer.enqueueMany([resent, resent, update(2)]);
 
     // Assess
-    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    const received = await drainQueue(queue.client(), queue.queueUrl);
     expect(received.map((m) => [m.update.publicId, m.groupId, m.deduplicationId])).toStrictEqual([
       ["O0000001", "O0000001", deduplicationId(resent)],
       ["O0000002", "O0000002", deduplicationId({ ...update(2), issuedAt: NOW.toISOString() })],
@@ -276,21 +266,17 @@ describe("Producer on a FIFO queue", () => {
 describe("Producer on a FIFO queue, when an entry fails", () => {
   it("holds back the later updates of its order and retries them in order", async () => {
     // Prepare: the first entry for O0000001 fails once (as SQS fails an entry through no fault of the sender)
-    sqs = await startEmbeddedSqs({ fifo: true });
     let failedOnce = false;
-    proxy = await startSqsProxy(sqs.endpoint, {
-      failEntries: (_call, entries) => {
-        if (failedOnce) return [];
-        failedOnce = true;
-        return entries.filter((entry) => JSON.parse(entry.MessageBody).metadata.n === "1");
+    const { queue, proxy, producer } = await producerThroughProxy(
+      { fifoQueue: true, retryBaseDelayMs: 1 },
+      {
+        failEntries: (_call, entries) => {
+          if (failedOnce) return [];
+          failedOnce = true;
+          return entries.filter((entry) => JSON.parse(entry.MessageBody).metadata.n === "1");
+        },
       },
-    });
-    const producer = new Producer({
-      sqs: proxy.client(),
-      queueUrl: sqs.queueUrl,
-      source: "svc:test",
-      retryBaseDelayMs: 1,
-    });
+    );
     const updates = ["1", "2", "3"].flatMap((n) => [
       { publicId: "O0000001", metadata: { n } },
       { publicId: "O0000002", metadata: { n } },
@@ -304,7 +290,7 @@ describe("Producer on a FIFO queue, when an entry fails", () => {
     expect(
       sentEntries(proxy).filter((entry) => JSON.parse(entry.MessageBody).publicId === "O0000001"),
     ).toHaveLength(4);
-    const received = await drainQueue(sqs.client(), sqs.queueUrl, { consume: true });
+    const received = await drainQueue(queue.client(), queue.queueUrl, { consume: true });
     const order = (publicId: string) =>
       received.filter((m) => m.update.publicId === publicId).map((m) => m.update.metadata.n);
     expect(order("O0000001")).toStrictEqual(["1", "2", "3"]);
@@ -313,9 +299,7 @@ describe("Producer on a FIFO queue, when an entry fails", () => {
 
   it("never has two updates of one order in flight at once", async () => {
     // Prepare
-    sqs = await startEmbeddedSqs({ fifo: true });
-    proxy = await startSqsProxy(sqs.endpoint);
-    const producer = new Producer({ sqs: proxy.client(), queueUrl: sqs.queueUrl, source: "svc:test" });
+    const { queue, proxy, producer } = await producerThroughProxy({ fifoQueue: true });
     const updates = Array.from({ length: 30 }, (_, n) => ({
       publicId: `O000000${n % 3}`,
       metadata: { n: String(n) },
@@ -329,7 +313,7 @@ describe("Producer on a FIFO queue, when an entry fails", () => {
       const groups = entries.map((entry) => entry.MessageGroupId);
       expect(new Set(groups).size).toBe(groups.length);
     }
-    const received = await drainQueue(sqs.client(), sqs.queueUrl, { consume: true });
+    const received = await drainQueue(queue.client(), queue.queueUrl, { consume: true });
     expect(
       received.filter((m) => m.update.publicId === "O0000001").map((m) => Number(m.update.metadata.n)),
     ).toStrictEqual([1, 4, 7, 10, 13, 16, 19, 22, 25, 28]);
@@ -339,13 +323,7 @@ describe("Producer on a FIFO queue, when an entry fails", () => {
 describe("Producer's issuedAt", () => {
   it("dates a burst of updates for many orders at the clock's time, not ahead of it", async () => {
     // Prepare: a clock that stands still while 1,000 updates of 1,000 orders are stamped.
-    sqs = await startEmbeddedSqs();
-    const producer = new Producer({
-      sqs: sqs.client(),
-      queueUrl: sqs.queueUrl,
-      source: "svc:test",
-      now: () => NOW,
-    });
+    const { queue, producer } = await producerOnQueue({ now: () => NOW });
     const updates = Array.from({ length: 1_000 }, (_, i) => ({
       publicId: `O${1_000_000 + i}`,
       metadata: {},
@@ -355,20 +333,14 @@ describe("Producer's issuedAt", () => {
     await producer.enqueueMany(updates);
 
     // Assess
-    const stamps = new Set((await drainQueue(sqs.client(), sqs.queueUrl)).map((m) => m.update.issuedAt));
+    const stamps = new Set((await drainQueue(queue.client(), queue.queueUrl)).map((m) => m.update.issuedAt));
     expect([...stamps]).toStrictEqual([NOW.toISOString()]);
   });
 
   it("stamps strictly increasing times when the clock stands still or goes back, and leaves a given one as is", async () => {
     // Prepare: the clock gives NOW three times, then a time 5 ms earlier
-    sqs = await startEmbeddedSqs();
     const times = [NOW, NOW, NOW, new Date(NOW.getTime() - 5)];
-    const producer = new Producer({
-      sqs: sqs.client(),
-      queueUrl: sqs.queueUrl,
-      source: "svc:test",
-      now: () => times.shift() ?? NOW,
-    });
+    const { queue, producer } = await producerOnQueue({ now: () => times.shift() ?? NOW });
     const same = (n: number) => ({ publicId: "O0000001", metadata: { n: String(n) } });
 
     // Act
@@ -377,7 +349,7 @@ describe("Producer's issuedAt", () => {
     await producer.enqueue(same(5));
 
     // Assess
-    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    const received = await drainQueue(queue.client(), queue.queueUrl);
     expect(
       received
         .map((m) => [m.update.metadata.n, m.update.issuedAt])
@@ -393,15 +365,14 @@ describe("Producer's issuedAt", () => {
 
   it("gives 100 back-to-back updates for one order 100 different times, in the order they were sent", async () => {
     // Prepare: the real clock, which gives most of these sends the same millisecond
-    sqs = await startEmbeddedSqs();
-    const producer = new Producer({ sqs: sqs.client(), queueUrl: sqs.queueUrl, source: "svc:test" });
+    const { queue, producer } = await producerOnQueue();
 
     // Act
     for (let n = 0; n < 100; n++)
       await producer.enqueue({ publicId: "O0000001", metadata: { n: String(n) } });
 
     // Assess
-    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    const received = await drainQueue(queue.client(), queue.queueUrl);
     const issuedAt = received
       .sort((a, b) => Number(a.update.metadata.n) - Number(b.update.metadata.n))
       .map((m) => Date.parse(m.update.issuedAt ?? ""));
