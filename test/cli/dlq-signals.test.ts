@@ -12,7 +12,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, afterEach, expect, it } from "vitest";
 import { type BareDlq, type SeededMessage, startBareDlq } from "../tools/dlq/bare-dlq.ts";
-import { violations } from "../tools/dlq/invariants.ts";
+import { type Expectations, violations } from "../tools/dlq/invariants.ts";
 import { startDlqChild } from "./dlq-cli.ts";
 
 const SEED = Number(process.env.DLQ_GUARD_SEED ?? 20261129);
@@ -27,6 +27,13 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const everything = () => true;
+/** A replay of every message that gave back all it held, however it stopped: none lost, removed or hidden. */
+const REPLAYED_AND_RELEASED: Expectations = {
+  selects: everything,
+  mayRemove: false,
+  holdMs: 0,
+  released: true,
+};
 
 it("a second Ctrl-C exits at once and still makes every held message visible", async () => {
   // Prepare
@@ -41,9 +48,7 @@ it("a second Ctrl-C exits at once and still makes every held message visible", a
   const exit = await child.exited;
   // Assess
   expect(exit.code).toBe(130);
-  expect(
-    await violations(bare, { selects: everything, mayRemove: false, holdMs: 0, released: true }),
-  ).toStrictEqual([]);
+  expect(await violations(bare, REPLAYED_AND_RELEASED)).toStrictEqual([]);
 });
 
 it("a bug thrown outside the command's try still makes every held message visible, and exits 1", async () => {
@@ -55,9 +60,7 @@ it("a bug thrown outside the command's try still makes every held message visibl
 
   expect(child.output()).toContain("a bug outside the command's try");
   expect(exit.code).toBe(1);
-  expect(
-    await violations(bare, { selects: everything, mayRemove: false, holdMs: 0, released: true }),
-  ).toStrictEqual([]);
+  expect(await violations(bare, REPLAYED_AND_RELEASED)).toStrictEqual([]);
 });
 
 it("SIGKILL leaves what the run held hidden for one --hold at most", async () => {

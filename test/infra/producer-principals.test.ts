@@ -33,17 +33,18 @@ describe("the producerPrincipals setting", () => {
   });
 
   it("refuses wildcards, users, services, short ids and repeats, naming each", () => {
+    // Prepare
+    const principals = [
+      "*",
+      "arn:aws:iam::222222222222:user/bob",
+      "sqs.amazonaws.com",
+      "12345",
+      "111111111111",
+      "111111111111",
+    ];
+
     // Act
-    const problems = problemsOf({
-      producerPrincipals: [
-        "*",
-        "arn:aws:iam::222222222222:user/bob",
-        "sqs.amazonaws.com",
-        "12345",
-        "111111111111",
-        "111111111111",
-      ],
-    });
+    const problems = problemsOf({ producerPrincipals: principals });
 
     // Assess
     const rule = "must be a 12-digit account id or an IAM role ARN (arn:aws:iam::<account>:role/<name>)";
@@ -52,14 +53,7 @@ describe("the producerPrincipals setting", () => {
       `spotOrderMetadata.producerPrincipals.1: ${rule} (got "arn:aws:iam::222222222222:user/bob")`,
       `spotOrderMetadata.producerPrincipals.2: ${rule} (got "sqs.amazonaws.com")`,
       `spotOrderMetadata.producerPrincipals.3: ${rule} (got "12345")`,
-      `spotOrderMetadata.producerPrincipals: names a principal more than once (got ${JSON.stringify([
-        "*",
-        "arn:aws:iam::222222222222:user/bob",
-        "sqs.amazonaws.com",
-        "12345",
-        "111111111111",
-        "111111111111",
-      ])})`,
+      `spotOrderMetadata.producerPrincipals: names a principal more than once (got ${JSON.stringify(principals)})`,
     ]);
   });
 

@@ -16,6 +16,20 @@ const now = () => START;
 
 const fixture = importFixture();
 const setUp = (options: { fifo?: boolean } = {}) => fixture.setUp(options);
+/** The clock of a run resumed long after the first one. */
+const muchLater = () => new Date("2030-01-01T00:00:00.000Z");
+
+/**
+ * A file of `rows` orders and a queue behind a proxy that aborts `signal` once the import's
+ * `batch`-th SendMessageBatch call is on its way; `target` sends through the proxy.
+ */
+async function stoppedAtBatch(batch: number, rows: number) {
+  const { sqs, dir } = await setUp();
+  const controller = new AbortController();
+  const proxy = await fixture.proxyFor(sqs, { onBatch: (call) => call === batch && controller.abort() });
+  const file = dir.write("orders.csv", keyColumnCsv(rows));
+  return { sqs, file, target: { sqs: proxy.client(), queueUrl: sqs.queueUrl }, signal: controller.signal };
+}
 
 describe("importCsv, key-column layout", () => {
   it("queues every valid row with the import's start as issuedAt, source by line and import, and the import's message group", async () => {
@@ -123,21 +137,12 @@ describe("importCsv, issuedAt", () => {
 
   it("keeps the first run's start time for every row a resumed import sends", async () => {
     // Prepare: abort once the second SendMessageBatch call is on its way
-    const { sqs, dir } = await setUp();
-    const controller = new AbortController();
-    const proxy = await fixture.proxyFor(sqs, { onBatch: (call) => call === 2 && controller.abort() });
-    const file = dir.write("k.csv", keyColumnCsv(300));
-    const target = { sqs: proxy.client(), queueUrl: sqs.queueUrl };
-    const first = await importCsv({ file, target, signal: controller.signal, concurrency: 1, now });
+    const { sqs, file, target, signal } = await stoppedAtBatch(2, 300);
+    const first = await importCsv({ file, target, signal, concurrency: 1, now });
     const firstRun = await drainQueue(sqs.client(), sqs.queueUrl);
 
     // Act
-    const second = await importCsv({
-      file,
-      target,
-      resume: true,
-      now: () => new Date("2030-01-01T00:00:00.000Z"),
-    });
+    const second = await importCsv({ file, target, resume: true, now: muchLater });
 
     // Assess
     expect(first.interrupted).toBe(true);
@@ -234,21 +239,12 @@ describe("importCsv, ids with spaces around them", () => {
 describe("importCsv, resume", () => {
   it("continues an interrupted import and puts every row on the queue exactly once", async () => {
     // Prepare: abort once the third SendMessageBatch call is on its way
-    const { sqs, dir } = await setUp();
-    const controller = new AbortController();
-    const proxy = await fixture.proxyFor(sqs, { onBatch: (call) => call === 3 && controller.abort() });
-    const file = dir.write("r.csv", keyColumnCsv(500));
-    const target = { sqs: proxy.client(), queueUrl: sqs.queueUrl };
+    const { sqs, file, target, signal } = await stoppedAtBatch(3, 500);
 
     // Act
-    const first = await importCsv({ file, target, signal: controller.signal, concurrency: 2, now });
+    const first = await importCsv({ file, target, signal, concurrency: 2, now });
     const withoutResume: unknown = await importCsv({ file, target }).catch((error: unknown) => error);
-    const second = await importCsv({
-      file,
-      target,
-      resume: true,
-      now: () => new Date("2030-01-01T00:00:00.000Z"),
-    });
+    const second = await importCsv({ file, target, resume: true, now: muchLater });
 
     // Assess
     expect(withoutResume).toBeInstanceOf(CheckpointError);

@@ -3,14 +3,12 @@
  * the DLQ, with an order overtaken by a service's newer update, one Spot does not know, a row
  * superseded in the file and a rejected one.
  */
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../lib/local/local-stack.ts";
-import { importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
 import { type ImportStatus, RowFate } from "../../../lib/tools/csv-import/import-status.ts";
-import { Producer } from "../../../lib/tools/producer.ts";
 import { orderId } from "../../support/queues.ts";
 import { spotMeta, stackFlags } from "../../support/spot-meta-cli.ts";
+import { importOnStack, overtakeByService } from "../../support/stack-imports.ts";
 import { testStackPerTest } from "../../support/test-stack.ts";
 import { tempDir } from "./support/files.ts";
 
@@ -39,11 +37,7 @@ describe("spot-meta import-status", () => {
     const stack = await local.start({ autoStart: false });
     const dir = tempDir();
     const file = dir.write("orders.csv", CSV);
-    const summary = await importCsv({
-      file,
-      target: { sqs: stack.sqs, queueUrl: stack.queues.queueUrl },
-      receiptsDirectory: join(dir.path, ".spot-meta", "imports"),
-    });
+    const summary = await importOnStack(stack, file, dir.path);
     const importId = summary.importId as string;
 
     // Act: one look before the stack runs, one after, with a service's newer update for order 3 between
@@ -51,10 +45,7 @@ describe("spot-meta import-status", () => {
     const watched = importStatusCli(stack, dir.path, [importId, "--watch", "--interval", "0.2"]);
     stack.eventSource.start();
     const watchedToTheEnd = await watched;
-    await stack.waitUntilDrained();
-    const producer = new Producer({ sqs: stack.sqs, queueUrl: stack.queues.queueUrl, source: "svc:test" });
-    await producer.enqueue({ publicId: orderId(3), metadata: { clinic: "newer" } });
-    await stack.waitUntilDrained();
+    await overtakeByService(stack, orderId(3), { clinic: "newer" });
     const done = await importStatusCli(stack, dir.path, [file]);
 
     // Assess

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { resolveDlqTarget } from "../../../lib/cli/dlq-target.ts";
 import { type BareDlq, startBareDlq } from "./bare-dlq.ts";
-import { runDlq } from "./support.ts";
+import { runDlq, runDlqOn } from "./support.ts";
 
 let bare: BareDlq;
 const EMPTY_IDS_FILE = join(tmpdir(), `dlq-args-${process.pid}-empty.txt`);
@@ -55,11 +55,7 @@ const BAD_FILTERS: Array<[string, string]> = [
 describe("an empty or malformed filter", () => {
   it("purge --public-id '' --status 404 --yes (ID unset) removes nothing and exits 1, naming the option", async () => {
     // Act
-    const run = await runDlq(
-      undefined,
-      ["purge", "--public-id", "", "--status", "404", "--yes"],
-      bare.targetFlags,
-    );
+    const run = await runDlqOn(bare, ["purge", "--public-id", "", "--status", "404", "--yes"]);
     // Assess
     expect(run.code).toBe(1);
     expect(run.err).toContain("--public-id");
@@ -75,7 +71,7 @@ describe("an empty or malformed filter", () => {
         runs.push({
           option,
           value,
-          run: await runDlq(undefined, [...args, option, value], bare.targetFlags),
+          run: await runDlqOn(bare, [...args, option, value]),
         });
       }
 
@@ -92,11 +88,11 @@ describe("an empty or malformed filter", () => {
 describe("bounds of the other options", () => {
   it("refuses --max past its ceiling, --velocity past SQS's 500/s, an empty --out, before any call", async () => {
     const runs = await Promise.all([
-      runDlq(undefined, ["stats", "--max", "100000"], bare.targetFlags),
-      runDlq(undefined, ["replay", "--max", "0"], bare.targetFlags),
-      runDlq(undefined, ["redrive", "--velocity", "501"], bare.targetFlags),
-      runDlq(undefined, ["export", "--out", ""], bare.targetFlags),
-      runDlq(undefined, ["purge", "--yes", "--all", "--export", ""], bare.targetFlags),
+      runDlqOn(bare, ["stats", "--max", "100000"]),
+      runDlqOn(bare, ["replay", "--max", "0"]),
+      runDlqOn(bare, ["redrive", "--velocity", "501"]),
+      runDlqOn(bare, ["export", "--out", ""]),
+      runDlqOn(bare, ["purge", "--yes", "--all", "--export", ""]),
       runDlq(
         undefined,
         ["stats"],

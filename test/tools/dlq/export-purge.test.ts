@@ -5,18 +5,13 @@
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type ExportedMessage, exportMessages } from "../../../lib/tools/dlq/export.ts";
-import {
-  BAD_REQUEST,
-  type DeadLetteredStack,
-  EXHAUSTED,
-  NOT_FOUND,
-  startDeadLetteredStack,
-} from "./fixture.ts";
+import { BAD_REQUEST, deadLetteredStackPerFile, EXHAUSTED, NOT_FOUND } from "./fixture.ts";
+import { NOT_FOUND_FAILURE } from "./messages.ts";
 import { dlqContents, runDlq, sourceQueueAsDlq } from "./support.ts";
 
-let fixture: DeadLetteredStack;
+const fixture = deadLetteredStackPerFile();
 const files: string[] = [];
 
 function tempFile(name: string): string {
@@ -32,12 +27,8 @@ function readLines(path: string): ExportedMessage[] {
     .map((line) => JSON.parse(line) as ExportedMessage);
 }
 
-beforeAll(async () => {
-  fixture = await startDeadLetteredStack();
-}, 60_000);
-afterAll(async () => {
+afterAll(() => {
   for (const file of files) rmSync(file, { force: true });
-  await fixture?.stack.stop();
 });
 
 describe("dlq export", () => {
@@ -66,12 +57,7 @@ describe("dlq export", () => {
         metadata: { cohort: "c0", kit: "k" },
         issuedAt: "2026-11-27T10:00:00.000Z",
       }),
-      reasonClass: "permanent",
-      reason: "Spot answered 404 not_found: Order not found",
-      status: 404,
-      errorType: "not_found",
-      details: ["Order not found"],
-      attempts: 1,
+      ...NOT_FOUND_FAILURE,
       firstFailureAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       lastFailureAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       source: "test:fixture:1",

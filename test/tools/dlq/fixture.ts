@@ -5,6 +5,7 @@
  * replayed messages are applied by the same pipeline.
  */
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll } from "vitest";
 import { type LocalStack, startLocalStack } from "../../../lib/local/local-stack.ts";
 import { captureLogs } from "../../support/log-capture.ts";
 import { orderId, waitFor } from "../../support/queues.ts";
@@ -65,6 +66,34 @@ export async function startDeadLetteredStack(
   );
   await stack.waitUntilDrained({ timeoutMs: 30_000 });
   return { stack, deadLettered, notFound };
+}
+
+/**
+ * The dead-lettered stack of a test file: built before its first test, stopped after its last; the
+ * file's tests share it, in order. Read its properties inside a test or hook.
+ */
+export function deadLetteredStackPerFile(): DeadLetteredStack {
+  let fixture: DeadLetteredStack | undefined;
+  beforeAll(async () => {
+    fixture = await startDeadLetteredStack();
+  }, 60_000);
+  afterAll(() => fixture?.stack.stop());
+  const built = (): DeadLetteredStack => {
+    if (fixture === undefined)
+      throw new Error("the dead-lettered stack is built before the file's first test");
+    return fixture;
+  };
+  return {
+    get stack() {
+      return built().stack;
+    },
+    get deadLettered() {
+      return built().deadLettered;
+    },
+    get notFound() {
+      return built().notFound;
+    },
+  };
 }
 
 /** Each message carries a `source` attribute, as the CSV importer's do. */

@@ -1,21 +1,10 @@
 /** `dlq stats` and `dlq peek` on a DLQ filled by the real handler; both leave every message in place. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dlqStats, peekMessages } from "../../../lib/tools/dlq/inspect.ts";
-import {
-  BAD_REQUEST,
-  type DeadLetteredStack,
-  EXHAUSTED,
-  NOT_FOUND,
-  startDeadLetteredStack,
-} from "./fixture.ts";
+import { BAD_REQUEST, deadLetteredStackPerFile, EXHAUSTED, NOT_FOUND } from "./fixture.ts";
 import { runDlq } from "./support.ts";
 
-let fixture: DeadLetteredStack;
-
-beforeAll(async () => {
-  fixture = await startDeadLetteredStack();
-}, 60_000);
-afterAll(() => fixture?.stack.stop());
+const fixture = deadLetteredStackPerFile();
 
 describe("dlq stats", () => {
   it("groups the messages by class, status and error type, and makes them visible again", async () => {

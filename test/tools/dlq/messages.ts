@@ -5,6 +5,16 @@ import { type DlqMessage, toDlqMessage } from "../../../lib/tools/dlq/dlq-messag
 
 let next = 0;
 
+/** The failure the handler records for an order Spot does not know (404), on its first receive, but its dates. */
+export const NOT_FOUND_FAILURE: Omit<Failure, "firstFailureAt" | "lastFailureAt"> = {
+  reasonClass: "permanent",
+  reason: "Spot answered 404 not_found: Order not found",
+  status: 404,
+  errorType: "not_found",
+  details: ["Order not found"],
+  attempts: 1,
+};
+
 export function dlqMessage(options: {
   publicId?: string;
   issuedAt?: string;
@@ -18,12 +28,7 @@ export function dlqMessage(options: {
 }): DlqMessage {
   next += 1;
   const failure: Failure = {
-    reasonClass: "permanent",
-    reason: "Spot answered 404 not_found: Order not found",
-    status: 404,
-    errorType: "not_found",
-    details: ["Order not found"],
-    attempts: 1,
+    ...NOT_FOUND_FAILURE,
     firstFailureAt: new Date("2026-11-27T10:00:00.000Z"),
     lastFailureAt: new Date("2026-11-27T10:00:00.000Z"),
     ...options.failure,

@@ -7,6 +7,7 @@ import type { LocalStack } from "../../../lib/local/local-stack.ts";
 import type { DlqMessage } from "../../../lib/tools/dlq/dlq-message.ts";
 import { withDlqReader } from "../../../lib/tools/dlq/dlq-reader.ts";
 import type { AppliedVersionLookup } from "../../../lib/tools/dlq/superseded.ts";
+import type { BareDlq } from "./bare-dlq.ts";
 
 /**
  * The ledger's answer, from a map: publicId → applied `issuedAt` (epoch ms), with the highest
@@ -82,6 +83,11 @@ export async function runDlq(
     run.code = error.exitCode;
   }
   return run;
+}
+
+/** Runs `spot-meta dlq …` as {@link runDlq} does, on a bare DLQ (through its proxy, which counts the calls). */
+export function runDlqOn(bare: BareDlq, args: string[]): Promise<CliRun> {
+  return runDlq(undefined, args, bare.targetFlags);
 }
 
 /** Target flags that name the source queue as the DLQ: what the destructive commands must refuse. */

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BareDlq, startBareDlq } from "./bare-dlq.ts";
-import { runDlq } from "./support.ts";
+import { runDlqOn } from "./support.ts";
 
 let bare: BareDlq;
 const OUT = join(tmpdir(), `dlq-truncation-${process.pid}.jsonl`);
@@ -25,12 +25,8 @@ describe("a read stopped at --max", () => {
   // P9 is not in the DLQ: from a read of 3 of 6 no one can tell, and the replay must not pretend to.
   it("replay --public-id P9 --max 3: says the read stopped at --max, exits 2", async () => {
     // Act
-    const text = await runDlq(undefined, ["replay", "--public-id", "P9", "--max", "3"], bare.targetFlags);
-    const json = await runDlq(
-      undefined,
-      ["replay", "--public-id", "P9", "--max", "3", "--json"],
-      bare.targetFlags,
-    );
+    const text = await runDlqOn(bare, ["replay", "--public-id", "P9", "--max", "3"]);
+    const json = await runDlqOn(bare, ["replay", "--public-id", "P9", "--max", "3", "--json"]);
     // Assess
     expect(text.code).toBe(2);
     expect(text.out).toContain("replayed 0 of 0 selected (3 read)");
@@ -45,13 +41,9 @@ describe("a read stopped at --max", () => {
   });
 
   it("purge, export and peek say so too", async () => {
-    const purge = await runDlq(undefined, ["purge", "--public-id", "P9", "--max", "3"], bare.targetFlags);
-    const exported = await runDlq(
-      undefined,
-      ["export", "--public-id", "P9", "--max", "3", "--out", OUT],
-      bare.targetFlags,
-    );
-    const peek = await runDlq(undefined, ["peek", "--public-id", "P9", "--max", "3"], bare.targetFlags);
+    const purge = await runDlqOn(bare, ["purge", "--public-id", "P9", "--max", "3"]);
+    const exported = await runDlqOn(bare, ["export", "--public-id", "P9", "--max", "3", "--out", OUT]);
+    const peek = await runDlqOn(bare, ["peek", "--public-id", "P9", "--max", "3"]);
 
     for (const run of [purge, exported, peek]) {
       expect(run.out).toContain("read 3 of about 6 messages (SQS's count): stopped at --max 3");

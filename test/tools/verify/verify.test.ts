@@ -8,11 +8,10 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../lib/local/local-stack.ts";
-import { importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
-import { Producer } from "../../../lib/tools/producer.ts";
 import { checkpointPathOf } from "../../../lib/tools/verify/checkpoint.ts";
 import { orderId } from "../../support/queues.ts";
 import { type CliRun, spotMeta, stackFlags } from "../../support/spot-meta-cli.ts";
+import { importOnStack, overtakeByService } from "../../support/stack-imports.ts";
 import { testStackPerTest } from "../../support/test-stack.ts";
 import { tempDir } from "../csv-import/support/files.ts";
 
@@ -70,15 +69,8 @@ async function driftedStack() {
   const stack = await local.start();
   const dir = tempDir();
   const file = dir.write("orders.csv", CSV);
-  await importCsv({
-    file,
-    target: { sqs: stack.sqs, queueUrl: stack.queues.queueUrl },
-    receiptsDirectory: join(dir.path, ".spot-meta", "imports"),
-  });
-  await stack.waitUntilDrained();
-  const producer = new Producer({ sqs: stack.sqs, queueUrl: stack.queues.queueUrl, source: "svc:test" });
-  await producer.enqueue({ publicId: orderId(3), metadata: { clinic: "newer" } });
-  await stack.waitUntilDrained();
+  await importOnStack(stack, file, dir.path);
+  await overtakeByService(stack, orderId(3), { clinic: "newer" });
   await changeBehindTheBack(stack, orderId(1), { clinic: "changed" });
   await changeBehindTheBack(stack, orderId(2), { extra: "x", clinic: "b2" });
   return { stack, dir, file };
