@@ -2,9 +2,9 @@
  * The client of Spot's "Update order metadata" endpoint (and its read-only twin), on ky.
  *
  * It never throws for what HTTP or the network did: every call ends in a {@link SpotOutcome} the
- * caller switches on. The retry decision is {@link decideRetry}; ky waits and re-sends. The token
- * is read per call, sent only in the Authorization header, and never put into anything returned or
- * thrown: ky's errors (which hold the request and its headers) never leave this module.
+ * caller switches on. The attempts and their retries are {@link sendWithRetries}'s. The token is
+ * read per call, sent only in the Authorization header, and never put into anything returned or
+ * thrown: ky's errors (which hold the request and its headers) never leave the client.
  */
 import ky from "ky";
 import { publicIdSchema } from "../contract.ts";
@@ -14,56 +14,38 @@ import {
   checkUpdateResponse,
   classifyBeforeRequest,
   type Failure,
-  parseRetryAfter,
   type SuccessCheck,
 } from "./classify.ts";
 import { checkClientOptions, type SpotClientOptions } from "./client-options.ts";
 import type { OrderFull } from "./order-schema.ts";
 import type { FailedOutcome, SpotOutcome } from "./outcome.ts";
-import {
-  DEFAULT_RETRY_BASE_DELAY_MS,
-  decideRetry,
-  MIN_ATTEMPT_MS,
-  type RetryDecision,
-} from "./retry-policy.ts";
-import { failureOfThrown } from "./thrown.ts";
-
-export interface CallOptions {
-  signal?: AbortSignal;
-  /** Epoch ms: no attempt and no wait beyond it (e.g. the Lambda deadline minus a margin). */
-  deadline?: number;
-  /** Awaited before each retry, after its backoff: a pace at Spot counts retries too. */
-  beforeRetry?: () => Promise<void>;
-  /** Told of each attempt's answer, retries included: a pace at Spot learns from them. */
-  onAnswer?: (answer: AttemptAnswer) => void;
-}
-
-/** What one attempt got back, for a pace to learn from. */
-export interface AttemptAnswer {
-  status: number;
-  /** Epoch ms when the attempt started. */
-  sentAt: number;
-  /** A 429's `Retry-After`, in ms. */
-  retryAfterMs?: number;
-}
+import { DEFAULT_RETRY_BASE_DELAY_MS, MIN_ATTEMPT_MS } from "./retry-policy.ts";
+import { type CallOptions, type SpotRequest, sendWithRetries } from "./send.ts";
 
 /** What reading an order came to: the order, or why not (classified like an update). */
 export type OrderLookup =
   | { kind: "found"; status: number; order: OrderFull; attempts: number; latencyMs: number }
   | FailedOutcome;
 
+/** A call Spot answered 200 for, with the order as the check read it; each caller shapes its outcome. */
+interface CallAnswered {
+  kind: "ok";
+  status: number;
+  order: OrderFull;
+  drift: string[];
+  earlierAttemptMayLand: boolean;
+  attempts: number;
+  latencyMs: number;
+}
+
 /** What reading Spot's list of orders said of the base URL (see {@link SpotClient.probeBaseUrl}). */
 export type BaseUrlProbe = "found" | "not_found" | "unknown";
 
 /** Visible ASCII only: anything else would make the Headers API throw with the value in its message. */
 const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
-const RETRIED_METHODS: Array<"get" | "post"> = ["get", "post"];
-
-type Attempted =
-  | { ok: true; status: number; text: string; earlierAttemptMayLand: boolean }
-  | { ok: false; failure: Failure };
 
 export type { SpotClientOptions } from "./client-options.ts";
+export type { AttemptAnswer, CallOptions } from "./send.ts";
 
 export class SpotClient {
   readonly #options: SpotClientOptions;
@@ -161,18 +143,7 @@ export class SpotClient {
     json: unknown,
     options: CallOptions,
     check: (text: string) => SuccessCheck,
-  ): Promise<
-    | {
-        kind: "ok";
-        status: number;
-        order: OrderFull;
-        drift: string[];
-        earlierAttemptMayLand: boolean;
-        attempts: number;
-        latencyMs: number;
-      }
-    | FailedOutcome
-  > {
+  ): Promise<CallAnswered | FailedOutcome> {
     const started = performance.now();
     let attempts = 0;
     const done = (failure: Failure, token?: string): FailedOutcome => ({
@@ -181,19 +152,13 @@ export class SpotClient {
       latencyMs: Math.round(performance.now() - started),
     });
 
-    const id = publicIdSchema.safeParse(publicId);
-    if (!id.success) {
-      const shown = JSON.stringify(String(publicId).slice(0, 40));
-      const why = id.error.issues.map((issue) => issue.message).join("; ");
-      return done(classifyBeforeRequest("permanent", "invalid_public_id", `publicId ${shown} ${why}`));
-    }
-    const token = await this.#readToken();
+    const token = await this.#readyToSend(publicId, options.deadline);
     if (typeof token !== "string") return done(token);
-    if (options.deadline !== undefined && options.deadline - Date.now() < MIN_ATTEMPT_MS) {
-      return done(classifyBeforeRequest("transient", "deadline", "the deadline left no time for an attempt"));
-    }
-
-    const attempted = await this.#send(method, publicId, json, token, options, () => attempts++);
+    const attempted = await sendWithRetries(
+      this.#requestOf(method, publicId, json, token),
+      options,
+      () => attempts++,
+    );
     if (!attempted.ok) return done(attempted.failure, token);
     const result = check(attempted.text);
     if (!result.ok) return done(result.failure, token);
@@ -209,87 +174,33 @@ export class SpotClient {
     };
   }
 
-  async #send(
-    method: "get" | "post",
-    publicId: string,
-    json: unknown,
-    token: string,
-    options: CallOptions,
-    countAttempt: () => void,
-  ): Promise<Attempted> {
-    const { deadline, signal, beforeRetry, onAnswer } = options;
-    let sent = 0;
-    const url = `${this.#baseUrl}/api/v2/orders/${encodeURIComponent(publicId)}/`;
-    const policy = { retryMaxDelayMs: this.#options.retryMaxDelayMs, baseDelayMs: this.#baseDelayMs };
-    let plannedDelayMs = 0;
-    let lastDecision: RetryDecision | undefined;
-    let lastStatus = 0;
-    // An attempt whose write may have landed makes the whole call uncertain, whatever came after it.
-    let earlierMayHaveLanded = false;
-    const classify = (error: unknown) =>
-      failureOfThrown(error, { signal, deadline, timeoutMs: this.#options.timeoutMs });
-    try {
-      const text = await ky(url, {
-        method,
-        ...(json === undefined ? {} : { json }),
-        headers: { authorization: `Token ${token}`, accept: "application/json" },
-        timeout: this.#options.timeoutMs,
-        // ky bounds every attempt and wait by it; our decideRetry vetoes waits that would not fit.
-        totalTimeout: deadline === undefined ? false : Math.max(1, deadline - Date.now()),
-        // A redirect would turn the POST into a GET elsewhere; report it instead of following it.
-        redirect: "manual",
-        ...(signal === undefined ? {} : { signal }),
-        fetch: async (input, init) => {
-          if (sent++ > 0) await beforeRetry?.();
-          countAttempt();
-          const sentAt = Date.now();
-          const response = await fetch(input, init);
-          lastStatus = response.status;
-          onAnswer?.(answerOf(response, sentAt));
-          return response;
-        },
-        retry: {
-          limit: this.#options.retryLimit,
-          // ky retries only idempotent methods by default; this POST is a full replacement, so
-          // repeating it is safe.
-          methods: RETRIED_METHODS,
-          retryOnTimeout: true,
-          // The whole decision is decideRetry's; ky then waits exactly `delay` (no jitter of its own).
-          shouldRetry: ({ error, retryCount }) => {
-            let failure: Failure;
-            try {
-              failure = classify(error);
-            } catch {
-              return false; // not an HTTP/network outcome: ky rethrows it, and so do we below
-            }
-            earlierMayHaveLanded ||= failure.mayHaveLanded;
-            lastDecision = decideRetry({
-              failure,
-              retryNumber: retryCount,
-              now: Date.now(),
-              ...(deadline === undefined ? {} : { deadline }),
-              policy,
-            });
-            if (!lastDecision.retry) return false;
-            plannedDelayMs = lastDecision.delayMs;
-            return true;
-          },
-          delay: () => plannedDelayMs,
-          jitter: undefined,
-          backoffLimit: Number.POSITIVE_INFINITY,
-        },
-      }).text();
-      return { ok: true, status: lastStatus, text, earlierAttemptMayLand: earlierMayHaveLanded };
-    } catch (error) {
-      const failure = classify(error);
-      failure.mayHaveLanded ||= earlierMayHaveLanded;
-      if (lastDecision?.retry === false && lastDecision.why === "retry_after_beyond_ceiling") {
-        failure.reason += `; Retry-After is beyond the in-process ceiling of ${policy.retryMaxDelayMs} ms, left to the queue`;
-      } else if (lastDecision?.retry === false && lastDecision.why === "deadline") {
-        failure.reason += "; no retry: it would not fit before the deadline";
-      }
-      return { ok: false, failure };
+  /** The token, or why no request may be sent: a publicId that is not one, no token, no time left. */
+  async #readyToSend(publicId: string, deadline: number | undefined): Promise<string | Failure> {
+    const id = publicIdSchema.safeParse(publicId);
+    if (!id.success) {
+      const shown = JSON.stringify(String(publicId).slice(0, 40));
+      const why = id.error.issues.map((issue) => issue.message).join("; ");
+      return classifyBeforeRequest("permanent", "invalid_public_id", `publicId ${shown} ${why}`);
     }
+    const token = await this.#readToken();
+    if (typeof token !== "string") return token;
+    if (deadline !== undefined && deadline - Date.now() < MIN_ATTEMPT_MS) {
+      return classifyBeforeRequest("transient", "deadline", "the deadline left no time for an attempt");
+    }
+    return token;
+  }
+
+  #requestOf(method: "get" | "post", publicId: string, json: unknown, token: string): SpotRequest {
+    const { timeoutMs, retryLimit, retryMaxDelayMs } = this.#options;
+    return {
+      method,
+      url: `${this.#baseUrl}/api/v2/orders/${encodeURIComponent(publicId)}/`,
+      json,
+      token,
+      timeoutMs,
+      retryLimit,
+      policy: { retryMaxDelayMs, baseDelayMs: this.#baseDelayMs },
+    };
   }
 
   async #readToken(): Promise<string | Failure> {
@@ -319,10 +230,4 @@ export class SpotClient {
 function redact(failure: Failure, token: string): Failure {
   const scrub = (text: string) => text.replaceAll(token, "[redacted]");
   return { ...failure, reason: scrub(failure.reason), details: failure.details.map(scrub) };
-}
-
-function answerOf(response: Response, sentAt: number): AttemptAnswer {
-  const header = response.status === 429 ? response.headers.get("retry-after") : null;
-  const retryAfterMs = header === null ? undefined : parseRetryAfter(header, Date.now());
-  return { status: response.status, sentAt, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }

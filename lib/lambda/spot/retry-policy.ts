@@ -69,3 +69,16 @@ export function backoffDelay(
 ): number {
   return fullJitterMs(retryNumber, policy.baseDelayMs, policy.retryMaxDelayMs, random);
 }
+
+/**
+ * What a failure's reason adds when the last decision refused a retry the failure alone would have
+ * had: the queue, not this process, is to wait. Empty for every other decision.
+ */
+export function noRetryNote(decision: RetryDecision | undefined, policy: RetryPolicy): string {
+  if (decision?.retry !== false) return "";
+  if (decision.why === "retry_after_beyond_ceiling") {
+    return `; Retry-After is beyond the in-process ceiling of ${policy.retryMaxDelayMs} ms, left to the queue`;
+  }
+  if (decision.why === "deadline") return "; no retry: it would not fit before the deadline";
+  return "";
+}

@@ -29,7 +29,6 @@ function client(overrides: Partial<SpotClientOptions> = {}): SpotClient {
 }
 
 const script = (...faults: Fault[]) => sandbox.setFaults({ script: faults.map((fault) => ({ fault })) });
-const gapBeforeRetry = () => (sandbox.requests[1]?.receivedAt ?? 0) - (sandbox.requests[0]?.answeredAt ?? 0);
 
 describe("updateMetadata", () => {
   it("is applied, and the sandbox then holds the metadata", async () => {
@@ -117,54 +116,6 @@ describe("updateMetadata", () => {
 
     // Assess
     expect(outcome).toMatchObject({ kind: "systemic", status: 403, errorType: "forbidden", attempts: 1 });
-  });
-
-  it("waits what a 429's Retry-After asks (seconds), then is applied", async () => {
-    // Prepare
-    script({ kind: "status", status: 429, retryAfter: "1" });
-    const started = performance.now();
-
-    // Act
-    const outcome = await client().updateMetadata("O1", { waited: "seconds" });
-
-    // Assess
-    expect(outcome).toMatchObject({ kind: "applied", attempts: 2, earlierAttemptMayLand: false });
-    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
-    expect(gapBeforeRetry()).toBeGreaterThanOrEqual(950);
-    expect(sandbox.metadataOf("O1")).toStrictEqual({ waited: "seconds" });
-  });
-
-  it("waits until a Retry-After HTTP date, then is applied", async () => {
-    // Prepare: two seconds ahead, truncated to the second by the date format: a wait in (1 s, 2 s].
-    script({ kind: "status", status: 503, retryAfter: new Date(Date.now() + 2_000).toUTCString() });
-
-    // Act
-    const outcome = await client().updateMetadata("O1", { waited: "date" });
-
-    // Assess
-    expect(outcome).toMatchObject({ kind: "applied", attempts: 2 });
-    expect(gapBeforeRetry()).toBeGreaterThanOrEqual(900);
-    expect(gapBeforeRetry()).toBeLessThan(2_500);
-  });
-
-  it("leaves a Retry-After beyond the ceiling to the queue: transient with retryAfterMs, no long wait", async () => {
-    // Prepare
-    script({ kind: "status", status: 429, retryAfter: "120" });
-    const started = performance.now();
-
-    // Act
-    const outcome = await client().updateMetadata("O1", { a: 1 });
-
-    // Assess
-    expect(outcome).toMatchObject({
-      kind: "transient",
-      status: 429,
-      errorType: "rate_limit_exceeded",
-      retryAfterMs: 120_000,
-      attempts: 1,
-    });
-    expect("reason" in outcome && outcome.reason).toContain("beyond the in-process ceiling");
-    expect(performance.now() - started).toBeLessThan(1_000);
   });
 
   it("retries a burst of 503s within the limit, then reports transient", async () => {
@@ -335,20 +286,6 @@ describe("the deadline and the caller's signal", () => {
     // Assess
     expect(outcome).toMatchObject({ kind: "transient", errorType: "deadline", attempts: 0 });
     expect(sandbox.requests).toStrictEqual([]);
-  });
-
-  it("does not wait for a Retry-After that would end past the deadline", async () => {
-    // Prepare
-    script({ kind: "status", status: 503, retryAfter: "1" });
-    const started = performance.now();
-
-    // Act
-    const outcome = await client().updateMetadata("O1", { a: 1 }, { deadline: Date.now() + 500 });
-
-    // Assess
-    expect(outcome).toMatchObject({ kind: "transient", status: 503, retryAfterMs: 1_000, attempts: 1 });
-    expect("reason" in outcome && outcome.reason).toContain("deadline");
-    expect(performance.now() - started).toBeLessThan(400);
   });
 
   it("cuts a hung attempt at the deadline, before the per-attempt timeout", async () => {

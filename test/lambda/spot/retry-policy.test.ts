@@ -3,6 +3,7 @@ import {
   backoffDelay,
   decideRetry,
   MIN_ATTEMPT_MS,
+  noRetryNote,
   type RetryInput,
 } from "../../../lib/lambda/spot/retry-policy.ts";
 
@@ -72,5 +73,28 @@ describe("decideRetry", () => {
     // Assess
     expect(fits).toStrictEqual({ retry: true, delayMs: 1_000 });
     expect(tooLate).toStrictEqual({ retry: false, why: "deadline" });
+  });
+});
+
+describe("noRetryNote", () => {
+  it("names the ceiling when a Retry-After is left to the queue", () => {
+    expect(noRetryNote({ retry: false, why: "retry_after_beyond_ceiling" }, policy)).toBe(
+      "; Retry-After is beyond the in-process ceiling of 2000 ms, left to the queue",
+    );
+  });
+
+  it("says a retry would not fit before the deadline", () => {
+    expect(noRetryNote({ retry: false, why: "deadline" }, policy)).toBe(
+      "; no retry: it would not fit before the deadline",
+    );
+  });
+
+  it.each([
+    ["no decision (no retry was asked for)", undefined],
+    ["a retry", { retry: true, delayMs: 300 } as const],
+    ["a failure that is not transient", { retry: false, why: "not_transient" } as const],
+    ["the caller's abort", { retry: false, why: "aborted" } as const],
+  ])("adds nothing after %s", (_name, decision) => {
+    expect(noRetryNote(decision, policy)).toBe("");
   });
 });
