@@ -8,11 +8,13 @@ import type { z } from "zod";
 import { type OrderFull, orderFullSchema } from "./order-schema.ts";
 import type { FailedOutcome, OutcomeKind, SpotErrorBody } from "./outcome.ts";
 
-/** A failure before the attempts and latency are known; the client adds those. */
-export type Failure = Omit<FailedOutcome, "attempts" | "latencyMs">;
+/** What a failed call at Spot proved, before its attempts and latency are known (the client adds those). */
+export type SpotFailure = Omit<FailedOutcome, "attempts" | "latencyMs">;
 
 /** What a 200 came to: this order (with how it drifts from the schema), or why it proves nothing. */
-export type SuccessCheck = { ok: true; order: OrderFull; drift: string[] } | { ok: false; failure: Failure };
+export type SuccessCheck =
+  | { ok: true; order: OrderFull; drift: string[] }
+  | { ok: false; failure: SpotFailure };
 
 const REASON_MAX = 500;
 
@@ -29,14 +31,14 @@ export function classifyHttpFailure(
   body: unknown,
   retryAfter: string | null,
   now: number,
-): Failure {
+): SpotFailure {
   const spotError = readSpotError(body);
   const isJson = spotError !== undefined || isJsonValue(body);
   const retryAfterMs = retryAfter === null ? undefined : parseRetryAfter(retryAfter, now);
   const details = spotError?.details ?? [describeBody(body, isJson)];
   const errorType = spotError?.type;
   const refused = spotError !== undefined && status >= 400 && status < 500;
-  const base = (kind: Failure["kind"], reason: string, type: string | undefined): Failure => ({
+  const base = (kind: SpotFailure["kind"], reason: string, type: string | undefined): SpotFailure => ({
     kind,
     status,
     ...(type === undefined ? {} : { errorType: type }),
@@ -85,7 +87,7 @@ export function classifyHttpFailure(
 export function classifyNoAnswer(
   errorType: "timeout" | "network" | "aborted" | "deadline",
   detail: string,
-): Failure {
+): SpotFailure {
   return {
     kind: "transient",
     errorType,
@@ -100,7 +102,7 @@ export function classifyBeforeRequest(
   kind: Exclude<OutcomeKind, "applied">,
   errorType: string,
   detail: string,
-): Failure {
+): SpotFailure {
   return { kind, errorType, details: [detail], reason: truncate(detail), mayHaveLanded: false };
 }
 

@@ -13,7 +13,7 @@ import {
   checkOrderResponse,
   checkUpdateResponse,
   classifyBeforeRequest,
-  type Failure,
+  type SpotFailure,
   type SuccessCheck,
 } from "./classify.ts";
 import { checkClientOptions, type SpotClientOptions } from "./client-options.ts";
@@ -146,7 +146,7 @@ export class SpotClient {
   ): Promise<CallAnswered | FailedOutcome> {
     const started = performance.now();
     let attempts = 0;
-    const done = (failure: Failure, token?: string): FailedOutcome => ({
+    const done = (failure: SpotFailure, token?: string): FailedOutcome => ({
       ...(token === undefined ? failure : redact(failure, token)),
       attempts,
       latencyMs: Math.round(performance.now() - started),
@@ -175,7 +175,7 @@ export class SpotClient {
   }
 
   /** The token, or why no request may be sent: a publicId that is not one, no token, no time left. */
-  async #readyToSend(publicId: string, deadline: number | undefined): Promise<string | Failure> {
+  async #readyToSend(publicId: string, deadline: number | undefined): Promise<string | SpotFailure> {
     const id = publicIdSchema.safeParse(publicId);
     if (!id.success) {
       const shown = JSON.stringify(String(publicId).slice(0, 40));
@@ -203,7 +203,7 @@ export class SpotClient {
     };
   }
 
-  async #readToken(): Promise<string | Failure> {
+  async #readToken(): Promise<string | SpotFailure> {
     let token: string;
     try {
       token = await this.#options.token();
@@ -227,7 +227,7 @@ export class SpotClient {
 }
 
 /** Defence in depth: should Spot ever echo the token in its details, it goes no further. */
-function redact(failure: Failure, token: string): Failure {
+function redact(failure: SpotFailure, token: string): SpotFailure {
   const scrub = (text: string) => text.replaceAll(token, "[redacted]");
   return { ...failure, reason: scrub(failure.reason), details: failure.details.map(scrub) };
 }

@@ -4,13 +4,13 @@
  * have landed. ky counts the retries, waits and re-sends; nothing here waits.
  */
 import type { RetryOptions } from "ky";
-import type { Failure } from "./classify.ts";
+import type { SpotFailure } from "./classify.ts";
 import { decideRetry, noRetryNote, type RetryDecision, type RetryPolicy } from "./retry-policy.ts";
 
 const RETRIED_METHODS: Array<"get" | "post"> = ["get", "post"];
 
 /** Turns what ky threw into a failure; throws for anything that is not an HTTP or network outcome. */
-export type ClassifyThrown = (error: unknown) => Failure;
+export type ClassifyThrown = (error: unknown) => SpotFailure;
 
 export class RetryHooks {
   readonly #classify: ClassifyThrown;
@@ -50,7 +50,7 @@ export class RetryHooks {
 
   /** ky's `shouldRetry`: decides, and plans the wait ky asks for next through `delay`. */
   shouldRetry({ error, retryCount }: { error: unknown; retryCount: number }): boolean {
-    let failure: Failure;
+    let failure: SpotFailure;
     try {
       failure = this.#classify(error);
     } catch {
@@ -70,7 +70,7 @@ export class RetryHooks {
   }
 
   /** The call's last failure as the client reports it: uncertain if any attempt was, and why no retry. */
-  finalFailure(failure: Failure): Failure {
+  finalFailure(failure: SpotFailure): SpotFailure {
     return {
       ...failure,
       mayHaveLanded: failure.mayHaveLanded || this.#earlierMayHaveLanded,

@@ -5,7 +5,7 @@
  * backoff takes over) → exponential backoff with full jitter → the caller's deadline.
  */
 import { fullJitterMs } from "../backoff.ts";
-import type { Failure } from "./classify.ts";
+import type { SpotFailure } from "./classify.ts";
 
 /** ky's own default base delay: 0.3 s, doubled each retry. */
 export const DEFAULT_RETRY_BASE_DELAY_MS = 300;
@@ -24,7 +24,7 @@ export type RetryDecision =
   | { retry: false; why: "not_transient" | "aborted" | "retry_after_beyond_ceiling" | "deadline" };
 
 export interface RetryInput {
-  failure: Pick<Failure, "kind" | "errorType" | "retryAfterMs">;
+  failure: Pick<SpotFailure, "kind" | "errorType" | "retryAfterMs">;
   /** 1 for the first retry. */
   retryNumber: number;
   now: number;

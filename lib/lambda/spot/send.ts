@@ -1,10 +1,10 @@
 /**
  * One call's HTTP attempts through ky: the request, the retries {@link RetryHooks} allow, and what
- * came of them, as the answer's text or a {@link Failure}. The token goes only into the
+ * came of them, as the answer's text or a {@link SpotFailure}. The token goes only into the
  * Authorization header; ky's errors (which hold the request and its headers) never leave this module.
  */
 import ky, { type Input, type Options } from "ky";
-import { type Failure, parseRetryAfter } from "./classify.ts";
+import { parseRetryAfter, type SpotFailure } from "./classify.ts";
 import { RetryHooks } from "./retry-hooks.ts";
 import type { RetryPolicy } from "./retry-policy.ts";
 import { failureOfThrown } from "./thrown.ts";
@@ -43,7 +43,7 @@ export interface SpotRequest {
 
 export type Attempted =
   | { ok: true; status: number; text: string; earlierAttemptMayLand: boolean }
-  | { ok: false; failure: Failure };
+  | { ok: false; failure: SpotFailure };
 
 /**
  * Sends the request, retrying as decideRetry allows; `countAttempt` is told of every attempt.

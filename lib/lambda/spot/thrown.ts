@@ -6,7 +6,7 @@
  */
 import { isHTTPError, isNetworkError, isTimeoutError } from "ky";
 import { SpotMetaError } from "../errors.ts";
-import { classifyHttpFailure, classifyNoAnswer, type Failure } from "./classify.ts";
+import { classifyHttpFailure, classifyNoAnswer, type SpotFailure } from "./classify.ts";
 
 /** A bug in how the client was called or in the client itself; never an HTTP or network outcome. */
 export class SpotClientError extends SpotMetaError {
@@ -22,7 +22,7 @@ const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 export function failureOfThrown(
   error: unknown,
   call: { signal: AbortSignal | undefined; deadline: number | undefined; timeoutMs: number },
-): Failure {
+): SpotFailure {
   if (isHTTPError(error)) {
     const { response } = error;
     return classifyHttpFailure(response.status, error.data, response.headers.get("retry-after"), Date.now());

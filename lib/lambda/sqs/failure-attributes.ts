@@ -48,6 +48,7 @@ export const KEPT_ATTRIBUTES = [
 /** SQS caps a message attribute's size with the message; details are clipped well below that. */
 const DETAILS_MAX_CHARS = 2_000;
 
+/** Why a message was dead-lettered, as its attributes carry it to the DLQ and the tools read it back. */
 export interface Failure {
   reasonClass: ReasonClass;
   reason: string;

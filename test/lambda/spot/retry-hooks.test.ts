@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { classifyHttpFailure, classifyNoAnswer, type Failure } from "../../../lib/lambda/spot/classify.ts";
+import {
+  classifyHttpFailure,
+  classifyNoAnswer,
+  type SpotFailure,
+} from "../../../lib/lambda/spot/classify.ts";
 import { RetryHooks } from "../../../lib/lambda/spot/retry-hooks.ts";
 import { MIN_ATTEMPT_MS } from "../../../lib/lambda/spot/retry-policy.ts";
 import { SpotClientError } from "../../../lib/lambda/spot/thrown.ts";
@@ -14,9 +18,9 @@ const BUG = Symbol("bug");
  * thrown.ts's job, tested with it.
  */
 function hooks(deadline?: number): RetryHooks {
-  const classify = (error: unknown): Failure => {
+  const classify = (error: unknown): SpotFailure => {
     if (error === BUG) throw new SpotClientError("unexpected symbol while calling Spot");
-    return error as Failure;
+    return error as SpotFailure;
   };
   return new RetryHooks(classify, policy, deadline);
 }
