@@ -22,7 +22,7 @@ import { isAccountId } from "./producer-principals.ts";
  * (GetQueueAttributes), so that a wrong URL fails before any row is read; the producer sends with
  * SendMessageBatch, which IAM authorizes as sqs:SendMessage.
  */
-export const PRODUCER_ACTIONS = ["sqs:GetQueueAttributes", "sqs:SendMessage"] as const;
+const PRODUCER_ACTIONS = ["sqs:GetQueueAttributes", "sqs:SendMessage"] as const;
 
 /**
  * An operator's actions, by resource.
@@ -37,7 +37,7 @@ export const PRODUCER_ACTIONS = ["sqs:GetQueueAttributes", "sqs:SendMessage"] as
  * A move task also receives from and deletes on the DLQ and sends to the source queue with the
  * caller's permissions: the actions above already allow those.
  */
-export const OPERATOR_ACTIONS = {
+const OPERATOR_ACTIONS = {
   dlq: [
     "sqs:CancelMessageMoveTask",
     "sqs:ChangeMessageVisibility",
@@ -79,7 +79,7 @@ export function allowCrossAccountProducers(queue: IQueue, principals: readonly s
 }
 
 /** An account id (its root: whatever its own policies then allow) or a role ARN as a principal. */
-export function producerPrincipal(principal: string): IPrincipal {
+function producerPrincipal(principal: string): IPrincipal {
   return isAccountId(principal) ? new AccountPrincipal(principal) : new ArnPrincipal(principal);
 }
 

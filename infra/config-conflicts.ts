@@ -80,7 +80,7 @@ export function findConflicts(config: StackConfig): Conflict[] {
  * The longest a message's own failures can keep it in the source queue before the handler
  * dead-letters it: the backoff's upper bound after each of its attempts.
  */
-export function longestBackoffSeconds(handler: {
+function longestBackoffSeconds(handler: {
   maxReceiveCount: number;
   backoffBaseSeconds: number;
   backoffMaxSeconds: number;

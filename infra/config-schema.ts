@@ -203,8 +203,6 @@ export const stackConfigSchema = z.strictObject({
     ),
 });
 
-export type StackConfigInput = z.input<typeof stackConfigSchema>;
-
 /** The validated configuration, with the derived defaults filled in. */
 export type StackConfig = Omit<
   z.output<typeof stackConfigSchema>,

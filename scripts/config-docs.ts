@@ -13,7 +13,7 @@ import { envName, type HandlerConfig, handlerConfigSchema } from "../lib/lambda/
 export const CONFIG_DOCS_PATH = "docs/configuration.md";
 
 /** The blocks the generator owns, each between `<!-- <name>:start -->` and `<!-- <name>:end -->`. */
-export const CONFIG_DOCS_BLOCKS = ["handler-settings", "stack-settings"] as const;
+const CONFIG_DOCS_BLOCKS = ["handler-settings", "stack-settings"] as const;
 
 type Block = (typeof CONFIG_DOCS_BLOCKS)[number];
 

@@ -16,7 +16,7 @@ export class RegionMissingError extends SpotMetaError {
 }
 
 /** How to give a region, for every command that takes `--region`. */
-export const HOW_TO_GIVE_A_REGION = "pass --region REGION or set AWS_REGION";
+const HOW_TO_GIVE_A_REGION = "pass --region REGION or set AWS_REGION";
 
 /** The queue each failed call named, by its error (an SDK error object is never reused). */
 const queueOfFailure = new WeakMap<object, string>();
@@ -68,7 +68,7 @@ export function watchFailures<C extends WatchedClient>(client: C, what: string):
 }
 
 /** Whether SQS said the queue does not exist (its JSON protocol's class, or the query protocol's code). */
-export function isMissingQueue(error: unknown): boolean {
+function isMissingQueue(error: unknown): boolean {
   return (
     error instanceof QueueDoesNotExist ||
     (error instanceof Error && error.name === "AWS.SimpleQueueService.NonExistentQueue")

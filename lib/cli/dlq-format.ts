@@ -19,7 +19,7 @@ import { isOvertaken } from "../tools/dlq/superseded.ts";
 const REASON_WIDTH = 60;
 
 /** A table whose columns are as wide as their widest cell. */
-export function table(header: string[], rows: string[][]): string {
+function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
   );
@@ -32,12 +32,12 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 /** `2026-11-27T23:10:02Z (12m ago)`. */
-export function when(iso: string | undefined, now = Date.now()): string {
+function when(iso: string | undefined, now = Date.now()): string {
   if (iso === undefined) return "-";
   return `${iso.replace(/\.\d{3}Z$/, "Z")} (${ago(iso, now)})`;
 }
 
-export function ago(iso: string, now = Date.now()): string {
+function ago(iso: string, now = Date.now()): string {
   const ms = now - Date.parse(iso);
   return ms < 1_000 ? "just now" : `${formatDuration(ms)} ago`;
 }
@@ -46,7 +46,7 @@ export function ago(iso: string, now = Date.now()): string {
  * A line saying how the read fell short of the whole DLQ, and why; "" when it did not (a stop at
  * `--limit` is said where the limit is).
  */
-export function readNote(totals: ReadTotals): string {
+function readNote(totals: ReadTotals): string {
   const reason = totals.truncation;
   if (reason === undefined || reason === Truncation.limit) return "";
   const why: Record<Exclude<Truncation, "limit">, string> = {

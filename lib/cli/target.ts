@@ -30,7 +30,7 @@ export const TARGET_ORIGINS = {
   outputs: "--outputs",
   dev: "spot-meta dev",
 } as const;
-export type TargetOrigin = (typeof TARGET_ORIGINS)[keyof typeof TARGET_ORIGINS];
+type TargetOrigin = (typeof TARGET_ORIGINS)[keyof typeof TARGET_ORIGINS];
 
 export interface QueueTarget {
   queueUrl: string;

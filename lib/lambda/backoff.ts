@@ -13,7 +13,7 @@
 export const MAX_VISIBILITY_SECONDS = 43_200;
 
 /** The n-th wait's ceiling (n from 1): base × 2^(n−1), at most `cap`. */
-export function exponentialCeiling(n: number, base: number, cap: number): number {
+function exponentialCeiling(n: number, base: number, cap: number): number {
   return Math.min(cap, base * 2 ** Math.min(Math.max(n - 1, 0), 30));
 }
 

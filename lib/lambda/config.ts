@@ -173,7 +173,7 @@ export const handlerConfigSchema = z
 export type HandlerConfig = z.output<typeof handlerConfigSchema>;
 export type HandlerConfigInput = z.input<typeof handlerConfigSchema>;
 
-export const ENV_PREFIX = "SPOT_META_";
+const ENV_PREFIX = "SPOT_META_";
 
 /** `requestTimeoutMs` → `SPOT_META_REQUEST_TIMEOUT_MS`. */
 export function envName(key: keyof HandlerConfig): string {

@@ -8,9 +8,9 @@ import * as z from "zod";
 import { isMissing } from "./zod-issues.ts";
 
 /** Spot's order ids are short; anything longer is a mistake, not an order. */
-export const PUBLIC_ID_MAX_LENGTH = 64;
+const PUBLIC_ID_MAX_LENGTH = 64;
 /** Letters, digits, `_` and `-` only: the id becomes a URL path segment. */
-export const PUBLIC_ID_PATTERN = /^[A-Za-z0-9_-]*$/;
+const PUBLIC_ID_PATTERN = /^[A-Za-z0-9_-]*$/;
 /**
  * UTF-8 bytes of `metadata` serialised as JSON. Ten of these and their envelopes stay far inside a
  * 256 KiB SQS batch and Lambda's 6 MB payload, with room for the failure attributes of the DLQ.
@@ -35,7 +35,7 @@ export const publicIdSchema = z
   .regex(PUBLIC_ID_PATTERN, "may hold only letters, digits, '_' and '-'")
   .describe("Spot's order id (order_id in Spot's responses), e.g. O1234567");
 
-export const metadataSchema = z
+const metadataSchema = z
   .preprocess(
     (value, ctx) => {
       // Checked on the raw input: once parsed into a record, a "__proto__" key would already have
@@ -62,7 +62,7 @@ export const metadataSchema = z
     `The order's new metadata, replaced as a whole ({} clears it); at most ${METADATA_MAX_BYTES} bytes as JSON`,
   );
 
-export const issuedAtSchema = z.iso
+const issuedAtSchema = z.iso
   .datetime({ message: "must be an ISO 8601 UTC time such as 2026-11-27T10:15:00.000Z" })
   .describe("When the producer decided this metadata; orders updates for the same order (newest wins)");
 

@@ -10,7 +10,7 @@ import { urlString } from "../lambda/config.ts";
 /** Relative to the working directory; git-ignored. */
 export const DEV_STATE_FILE = ".spot-meta/dev.json";
 
-export const devStateSchema = z.object({
+const devStateSchema = z.object({
   pid: z.number().int(),
   sqsEndpoint: urlString,
   region: z.string(),

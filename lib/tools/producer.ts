@@ -21,7 +21,7 @@ export type UpdateInput = UpdateMessage;
  * SQS refused the entry for its own content; `unavailable`, the call or the queue failed (an
  * expired token, access denied, a deleted queue, retries used up), which says nothing of the input.
  */
-export type NotQueuedCause = "invalid" | "refused" | "unavailable";
+type NotQueuedCause = "invalid" | "refused" | "unavailable";
 
 export type EnqueueResult =
   | { ok: true; messageId: string; index: number }

@@ -15,7 +15,7 @@ import { fullJitterMs } from "../lambda/backoff.ts";
 import { describeCallError, isRetryableCallError } from "./send-errors.ts";
 
 /** What became of one entry; the producer adds the input's index. */
-export type SendOutcome =
+type SendOutcome =
   | { ok: true; messageId: string }
   | { ok: false; reason: string; cause: "refused" | "unavailable"; retryable: boolean };
 

@@ -181,7 +181,7 @@ const sqsRefused: Array<[string, string, string]> = [
   ["1.1 MiB body", withMetadata({ note: "x".repeat(1_100_000) }), "metadata"],
 ];
 
-export function messageCases(): MessageCase[] {
+function messageCases(): MessageCase[] {
   return [
     ...badIds.map(([name, id]) => ({
       name: `publicId: ${name}`,
@@ -212,7 +212,7 @@ export function messageCases(): MessageCase[] {
   ];
 }
 
-export interface RowCase {
+interface RowCase {
   name: string;
   /** The CSV text of the row (its cells already quoted). */
   csv: string;
@@ -221,14 +221,14 @@ export interface RowCase {
 }
 
 /** `public_id,metadata,` (the trailing column has no header, as spreadsheets leave). */
-export const ROWS_HEADER = "public_id,metadata,";
+const ROWS_HEADER = "public_id,metadata,";
 
 const quote = (cell: string) => `"${cell.replaceAll('"', '""')}"`;
 const row = (publicId: string, metadata: string, extra = "") =>
   `${quote(publicId)},${quote(metadata)},${extra}`;
 const goodMetadata = JSON.stringify({ clinic: "east" });
 
-export function rowCases(): RowCase[] {
+function rowCases(): RowCase[] {
   const bad: RowCase[] = [];
   badIds.forEach(([name, id], i) => {
     // The importer trims cells (a spreadsheet's stray spaces), so edge spaces and a BOM are fine there.

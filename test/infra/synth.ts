@@ -12,7 +12,7 @@ import { buildApp } from "../../infra/app.ts";
 import type { SpotOrderMetadataStack } from "../../infra/stack.ts";
 import { REPO_ROOT } from "../../infra/update-function.ts";
 
-export const FIXTURE_ENTRY = join(import.meta.dirname, "fixtures", "handler.ts");
+const FIXTURE_ENTRY = join(import.meta.dirname, "fixtures", "handler.ts");
 
 const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")) as {
   context: Record<string, unknown>;

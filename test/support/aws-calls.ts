@@ -29,7 +29,7 @@ const BATCH_ACTIONS: Record<string, string> = {
 const RESOURCE_FIELDS = ["QueueUrl", "SourceArn", "TableName", "TaskHandle"];
 
 /** `("sqs", "SendMessageBatchCommand")` → `sqs:SendMessage`. */
-export function iamAction(service: string, commandName: string): string {
+function iamAction(service: string, commandName: string): string {
   const action = `${service}:${commandName.replace(/Command$/, "")}`;
   return BATCH_ACTIONS[action] ?? action;
 }

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../lib/local/local-aws.ts";
 
-export interface RecordedCall {
+interface RecordedCall {
   action: string;
   body: Record<string, unknown>;
 }

@@ -5,7 +5,7 @@ import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../
 import { type CapturedLogs, captureLogs } from "./log-capture.ts";
 
 /** Nested options (sandbox, handler, event source) are merged over the defaults, not replaced. */
-export function startTestStack(logs: CapturedLogs, options: LocalStackOptions = {}): Promise<LocalStack> {
+function startTestStack(logs: CapturedLogs, options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
     logger: logs.logger,
     onMetrics: () => {},

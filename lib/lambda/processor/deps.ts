@@ -11,7 +11,7 @@ import type { BaseUrlCheck } from "./base-url-check.ts";
 import type { OrderingGuard } from "./ordering.ts";
 
 /** The calls the processor makes to Spot; `SpotClient` is the real one. */
-export interface SpotUpdater {
+interface SpotUpdater {
   updateMetadata(
     publicId: string,
     metadata: Record<string, unknown>,

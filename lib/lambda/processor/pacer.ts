@@ -87,7 +87,7 @@ export function createAdaptivePacer(settings: PaceSettings, now: () => number = 
  * The ceiling's bound on the starts: at most `perSecond` in any window of a second, and a tenth of
  * it in a tenth of that (below 10/s, an even spacing), both 5 % long.
  */
-export class StartWindows {
+class StartWindows {
   readonly #windows: Array<{ lengthMs: number; limit: number; starts: number[] }>;
 
   constructor(perSecond: number) {

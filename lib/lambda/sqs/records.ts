@@ -19,8 +19,3 @@ export function queueUrlFromArn(arn: string, endpoint?: string): string {
   const base = endpoint ?? `https://sqs.${region}.amazonaws.com`;
   return `${base}/${account}/${name}`;
 }
-
-/** The string value of a message attribute, when present. */
-export function stringAttribute(record: SQSRecord, name: string): string | undefined {
-  return record.messageAttributes[name]?.stringValue;
-}

@@ -7,7 +7,7 @@ import { type ServerResponse, STATUS_CODES } from "node:http";
 import type { OrderFull } from "../../lambda/spot/order-schema.ts";
 
 /** The error types Spot documents (docs/spot-api.md), by status. */
-export function errorTypeOf(status: number): string {
+function errorTypeOf(status: number): string {
   switch (status) {
     case 400:
     case 405:

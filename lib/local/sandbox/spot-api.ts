@@ -18,7 +18,7 @@ export const SANDBOX_ORDERS_PATH = "/_sandbox/orders/";
 /** Bodies above this are refused with 400 (Spot's own limit is not published; ours are ≤ 16 KiB). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Spot's list of orders: the client reads it to tell a wrong base URL from orders that do not exist. */
-export const LIST_PATH = "/api/v2/orders/";
+const LIST_PATH = "/api/v2/orders/";
 /** `/api/v2/orders/{id}` with or without the trailing slash; only the slashed form is served. */
 export const ORDER_PATH = /^\/api\/v2\/orders\/([^/]+)(\/?)$/;
 
@@ -29,7 +29,7 @@ export type Answer =
   | { status: 201; created: string[] }
   | { status: number; details: string[]; headers?: Record<string, string> };
 
-export function fail(status: number, detail: string): Answer {
+function fail(status: number, detail: string): Answer {
   return { status, details: [detail] };
 }
 
@@ -96,7 +96,7 @@ export class SpotApi {
   }
 }
 
-export const NOT_JSON = Symbol("not JSON");
+const NOT_JSON = Symbol("not JSON");
 
 export function parseJson(body: Buffer | undefined): unknown {
   if (body === undefined || body.length === 0) return NOT_JSON;

@@ -26,11 +26,11 @@ import { PendingTimers } from "./timers.ts";
 import type { Fault, FaultPlan, SandboxOptions, SandboxRequest, SpotSandbox } from "./types.ts";
 
 export { SANDBOX_ORDERS_PATH } from "./spot-api.ts";
-export type { Fault, FaultPlan, FaultStatus, SandboxOptions, SandboxRequest, SpotSandbox } from "./types.ts";
+export type { Fault, FaultPlan, SandboxOptions, SpotSandbox } from "./types.ts";
 
 /** The sandbox's default token: made up, and obviously so. */
-export const SANDBOX_TOKEN = "sandbox-token-not-a-secret";
-export const DEFAULT_SANDBOX_SEED = 20261127;
+const SANDBOX_TOKEN = "sandbox-token-not-a-secret";
+const DEFAULT_SANDBOX_SEED = 20261127;
 /**
  * Starts a sandbox on 127.0.0.1.
  * @throws {RangeError} when the fault plan is out of range; the listen error when the port is taken.

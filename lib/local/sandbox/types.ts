@@ -106,7 +106,7 @@ export interface RateLimit {
   changes?: Array<{ afterMs: number; perSecond: number }>;
 }
 
-export type FaultStatus = 400 | 401 | 403 | 404 | 408 | 422 | 429 | 500 | 502 | 503 | 504;
+type FaultStatus = 400 | 401 | 403 | 404 | 408 | 422 | 429 | 500 | 502 | 503 | 504;
 
 /**
  * One injected misbehaviour. Those that commit let Spot's own checks run first (token, route, order,

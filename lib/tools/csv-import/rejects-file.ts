@@ -54,6 +54,6 @@ export class RejectsFile {
 }
 
 /** Quotes a field when it holds a separator, a quote, a line break or edge spaces. */
-export function csvField(value: string): string {
+function csvField(value: string): string {
   return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }

@@ -9,9 +9,9 @@ import { type Metadata, validateUpdate } from "../../lambda/contract.ts";
 import { CsvFormatError } from "./errors.ts";
 
 export const LAYOUTS = { jsonColumn: "json-column", keyColumns: "key-columns" } as const;
-export type Layout = (typeof LAYOUTS)[keyof typeof LAYOUTS];
+type Layout = (typeof LAYOUTS)[keyof typeof LAYOUTS];
 
-export type MappedRow =
+type MappedRow =
   | { ok: true; publicId: string; metadata: Metadata }
   | { ok: false; publicId: string; reason: string };
 

@@ -19,7 +19,7 @@ export interface MessageFilter {
   newerThanMs?: number;
 }
 
-export const REASON_CLASSES: readonly DlqReasonClass[] = [...Object.values(ReasonClass), UNCLASSIFIED];
+const REASON_CLASSES: readonly DlqReasonClass[] = [...Object.values(ReasonClass), UNCLASSIFIED];
 
 /** Whether the message meets every criterion of the filter. */
 export function matchesFilter(message: DlqMessage, filter: MessageFilter, now = Date.now()): boolean {

@@ -19,7 +19,7 @@ export function queueNameOf(queueUrl: string): string {
 }
 
 /** Whether the name looks like a DLQ of this stack's kind. */
-export function looksLikeDlqName(queueUrl: string): boolean {
+function looksLikeDlqName(queueUrl: string): boolean {
   return /-dlq(\.fifo)?$/.test(queueNameOf(queueUrl));
 }
 

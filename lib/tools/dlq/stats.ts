@@ -6,7 +6,7 @@
 import { type DlqMessage, type DlqReasonClass, lastFailureOf } from "./dlq-message.ts";
 import type { ReadTotals } from "./dlq-reader.ts";
 
-export interface FailureGroup {
+interface FailureGroup {
   reasonClass: DlqReasonClass;
   status: number | undefined;
   errorType: string | undefined;

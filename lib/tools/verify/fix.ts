@@ -13,7 +13,7 @@ import type { LedgerTable } from "./ledger-source.ts";
 import type { Expected, FixResult, Subject } from "./types.ts";
 
 /** Long enough for the ledger's write to land before the handler sees the message. */
-export const FIX_DELAY_SECONDS = 5;
+const FIX_DELAY_SECONDS = 5;
 
 export interface FixerOptions {
   producer: Producer;

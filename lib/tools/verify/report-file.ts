@@ -6,7 +6,7 @@
 import { closeSync, fchmodSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from "node:fs";
 import type { ReportStatus } from "./types.ts";
 
-export const REPORT_HEADER = "public_id,status,keys,should_have_won";
+const REPORT_HEADER = "public_id,status,keys,should_have_won";
 
 export interface ReportRow {
   publicId: string;

@@ -16,7 +16,7 @@ export interface SeededMessage {
   issuedAt: string;
 }
 
-export interface QueueSnapshot {
+interface QueueSnapshot {
   /** messageId → issuedAt (unique per seeded message, kept by a replay) of every message, visible or not. */
   issuedAt: Map<string, string>;
   /** How long each invisible message stays hidden from now, in ms. */
@@ -44,7 +44,7 @@ const STATUSES: Array<[number, ReasonClass]> = [
 ];
 
 /** The n-th message of a bare DLQ: for order `publicId`, statuses 404, 400, 503 in turn. */
-export function seededMessage(n: number, publicId: string): SeededMessage {
+function seededMessage(n: number, publicId: string): SeededMessage {
   const [status, reasonClass] = STATUSES[n % STATUSES.length] ?? [404, "permanent"];
   return {
     publicId,
