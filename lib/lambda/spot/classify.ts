@@ -188,7 +188,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 /** Spot's `{"error": {"code", "type", "details"}}`, if the body is one (JSON text is parsed too). */
-export function readSpotError(body: unknown): SpotErrorBody | undefined {
+function readSpotError(body: unknown): SpotErrorBody | undefined {
   const value = typeof body === "string" ? tryParse(body) : body;
   if (!isRecord(value) || !isRecord(value.error)) return undefined;
   const { code, type, details } = value.error;

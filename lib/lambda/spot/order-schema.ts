@@ -10,8 +10,8 @@
 import * as z from "zod";
 import { fnv1a } from "../fnv1a.ts";
 
-export const ORDER_STATUSES = ["pending", "in_progress", "completed", "canceled"] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+const ORDER_STATUSES = ["pending", "in_progress", "completed", "canceled"] as const;
+type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** A string we do not read: tolerated as string, null or absent. */
 const text = z.string().nullish();
