@@ -45,6 +45,29 @@ if (process.argv[2] === "--child") await naiveChild(process.argv.slice(3));
 else await main();
 
 async function main(): Promise<void> {
+  const { rttMs, scenarios } = readOptions();
+  const dir = mkdtempSync(join(tmpdir(), "spot-meta-bench-"));
+  console.log(
+    `spot-meta import benchmark: ${cpus().length} cores, Node ${process.version}, fauxqs in the parent; latency scenario: +${rttMs} ms per round trip`,
+  );
+  const figures: Figures = { rows: [], checks: [] };
+  try {
+    for (const scenario of scenarios) {
+      await runScenario(scenario, scenario.name === "latency" ? rttMs : undefined, dir, figures);
+    }
+    printFigures(figures);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The table's rows and the targets' checks, gathered over the scenarios. */
+interface Figures {
+  rows: string[];
+  checks: string[];
+}
+
+function readOptions(): { rttMs: number; scenarios: Scenario[] } {
   const { values } = parseArgs({
     options: {
       sizes: { type: "string", default: "100000,1000000" },
@@ -68,59 +91,74 @@ async function main(): Promise<void> {
       sizes: list(values["latency-sizes"]),
     },
   ].filter((scenario) => scenario.sizes.length > 0) as Scenario[];
+  return { rttMs, scenarios };
+}
 
-  const dir = mkdtempSync(join(tmpdir(), "spot-meta-bench-"));
-  console.log(
-    `spot-meta import benchmark: ${cpus().length} cores, Node ${process.version}, fauxqs in the parent; latency scenario: +${rttMs} ms per round trip`,
+/**
+ * The naive sender, then the importer at each size, both through the scenario's path (`via`: the
+ * latency proxy's round trip, or straight to the queue).
+ */
+async function runScenario(
+  scenario: Scenario,
+  via: number | undefined,
+  dir: string,
+  figures: Figures,
+): Promise<void> {
+  const naive = await withQueue(via, (queue) =>
+    measure(
+      [process.execPath, fileURLToPath(import.meta.url), "--child", String(scenario.naiveRows), ...queue],
+      dir,
+    ),
   );
-  const rows: string[] = [];
-  const checks: string[] = [];
-  try {
-    for (const scenario of scenarios) {
-      const via = scenario.name === "latency" ? rttMs : undefined;
-      const naive = await withQueue(via, (queue) =>
-        measure(
-          [process.execPath, fileURLToPath(import.meta.url), "--child", String(scenario.naiveRows), ...queue],
-          dir,
-        ),
-      );
-      const perCallMs = (naive.seconds * 1000) / naive.rows;
-      console.log(
-        `${scenario.name}: naive ${fmt(naive.rows)} rows, ${fmt(naive.rowsPerSecond)} rows/s (${perCallMs.toFixed(2)} ms a call), peak RSS ${mb(naive.peakRssMb)}`,
-      );
-      rows.push(row(scenario.name, `${fmt(naive.rows)}, naive`, naive, 1));
-      const peaks: number[] = [];
-      for (const size of scenario.sizes) {
-        const file = join(dir, `orders-${size}.csv`);
-        await writeCsv(file, size);
-        const result = await withQueue(via, (queue) => measure(importCommand(file, queue), dir));
-        const times = result.rowsPerSecond / naive.rowsPerSecond;
-        peaks.push(result.peakRssMb);
-        console.log(
-          `${scenario.name}: import ${fmt(size)} rows, ${result.seconds.toFixed(1)} s, ${fmt(result.rowsPerSecond)} rows/s (${times.toFixed(1)}× naive), peak RSS ${mb(result.peakRssMb)} (heap used ${mb(result.peakHeapUsedMb)}), queued ${fmt(result.queued)}`,
-        );
-        rows.push(row(scenario.name, fmt(size), result, times));
-        const pass = (ok: boolean) => (ok ? "ok" : "MISSED");
-        checks.push(
-          `${scenario.name} ${fmt(size)}: ≥${fmt(TARGETS.rowsPerSecond)} rows/s ${pass(result.rowsPerSecond >= TARGETS.rowsPerSecond)}, ≥${TARGETS.timesNaive}× naive ${pass(times >= TARGETS.timesNaive)}, peak < ${TARGETS.peakMb} MB ${pass(result.peakRssMb < TARGETS.peakMb)}, all queued ${pass(result.queued === size)}`,
-        );
-        rmSync(file);
-      }
-      if (peaks.length > 1) {
-        const growth = (peaks.at(-1) as number) / (peaks[0] as number);
-        checks.push(
-          `${scenario.name} memory ${fmt(scenario.sizes[0] ?? 0)} → ${fmt(scenario.sizes.at(-1) ?? 0)}: ${growth.toFixed(2)}× (target ≤ ${TARGETS.growth}×) ${growth <= TARGETS.growth ? "ok" : "MISSED"}`,
-        );
-      }
-    }
-    console.log("\n| path | rows | time | rows/s | × naive | peak RSS (heap used) |");
-    console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
-    for (const line of rows) console.log(line);
-    console.log("\ntargets:");
-    for (const line of checks) console.log(`  ${line}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const perCallMs = (naive.seconds * 1000) / naive.rows;
+  console.log(
+    `${scenario.name}: naive ${fmt(naive.rows)} rows, ${fmt(naive.rowsPerSecond)} rows/s (${perCallMs.toFixed(2)} ms a call), peak RSS ${mb(naive.peakRssMb)}`,
+  );
+  figures.rows.push(row(scenario.name, `${fmt(naive.rows)}, naive`, naive, 1));
+  const peaks: number[] = [];
+  for (const size of scenario.sizes) {
+    peaks.push(await runImport(scenario.name, size, { naive, via, dir }, figures));
   }
+  if (peaks.length > 1) {
+    const growth = (peaks.at(-1) as number) / (peaks[0] as number);
+    figures.checks.push(
+      `${scenario.name} memory ${fmt(scenario.sizes[0] ?? 0)} → ${fmt(scenario.sizes.at(-1) ?? 0)}: ${growth.toFixed(2)}× (target ≤ ${TARGETS.growth}×) ${growth <= TARGETS.growth ? "ok" : "MISSED"}`,
+    );
+  }
+}
+
+/**
+ * One import of `size` rows from a fresh CSV, compared with the scenario's naive sender.
+ * @returns the importer's peak RSS (MB)
+ */
+async function runImport(
+  name: Scenario["name"],
+  size: number,
+  { naive, via, dir }: { naive: Measured; via: number | undefined; dir: string },
+  figures: Figures,
+): Promise<number> {
+  const file = join(dir, `orders-${size}.csv`);
+  await writeCsv(file, size);
+  const result = await withQueue(via, (queue) => measure(importCommand(file, queue), dir));
+  const times = result.rowsPerSecond / naive.rowsPerSecond;
+  console.log(
+    `${name}: import ${fmt(size)} rows, ${result.seconds.toFixed(1)} s, ${fmt(result.rowsPerSecond)} rows/s (${times.toFixed(1)}× naive), peak RSS ${mb(result.peakRssMb)} (heap used ${mb(result.peakHeapUsedMb)}), queued ${fmt(result.queued)}`,
+  );
+  figures.rows.push(row(name, fmt(size), result, times));
+  const pass = (ok: boolean) => (ok ? "ok" : "MISSED");
+  figures.checks.push(
+    `${name} ${fmt(size)}: ≥${fmt(TARGETS.rowsPerSecond)} rows/s ${pass(result.rowsPerSecond >= TARGETS.rowsPerSecond)}, ≥${TARGETS.timesNaive}× naive ${pass(times >= TARGETS.timesNaive)}, peak < ${TARGETS.peakMb} MB ${pass(result.peakRssMb < TARGETS.peakMb)}, all queued ${pass(result.queued === size)}`,
+  );
+  rmSync(file);
+  return result.peakRssMb;
+}
+
+function printFigures({ rows, checks }: Figures): void {
+  console.log("\n| path | rows | time | rows/s | × naive | peak RSS (heap used) |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const line of rows) console.log(line);
+  console.log("\ntargets:");
+  for (const line of checks) console.log(`  ${line}`);
 }
 
 /** The command an operator types, run through bin/spot-meta.ts's own shebang. */

@@ -4,9 +4,9 @@
  * the client gave up, answers 200 with junk, throttles and resets; a ledger whose writes fail; an
  * invocation that dies between any two steps; DLQ replays during and after the storm.
  *
- * A scenario is plain data drawn by fast-check ({@link scenarioArbitrary}), so a failing one prints
- * in full and shrinks. {@link runScenario} plays it on the local stack and returns what is wrong with
- * the end state (nothing, when the property holds):
+ * A scenario is plain data drawn by fast-check ({@link scenarioArbitrary}, in adversary-scenario.ts),
+ * so a failing one prints in full and shrinks. {@link runScenario} plays it on the local stack and
+ * returns what is wrong with the end state (nothing, when the property holds):
  * - every order Spot knows holds the metadata of its greatest (issuedAt, tie-break) valid update;
  * - the ledger records that same version for it;
  * - the source queue is empty, and the DLQ holds exactly the invalid updates and those for an order
@@ -16,7 +16,6 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
-import fc from "fast-check";
 import { LEDGER_KEY, LedgerAttribute } from "../../lib/lambda/ledger/table.ts";
 import { silentLogger } from "../../lib/lambda/logger.ts";
 import type { OrderingGuard } from "../../lib/lambda/processor/ordering.ts";
@@ -29,99 +28,24 @@ import {
 import { ReasonClass } from "../../lib/lambda/sqs/failure-attributes.ts";
 import { startLocalStack } from "../../lib/local/local-stack.ts";
 import { seededDice } from "../../lib/local/sandbox/fault-plan.ts";
-import type { Fault } from "../../lib/local/sandbox/types.ts";
 import { importCsv } from "../../lib/tools/csv-import/import-csv.ts";
 import { UNCLASSIFIED } from "../../lib/tools/dlq/dlq-message.ts";
 import { replayMessages } from "../../lib/tools/dlq/replay.ts";
 import { Producer } from "../../lib/tools/producer.ts";
 import { drainQueue, sendBodies } from "../../test/support/queues.ts";
+import {
+  LATE_WRITE_WINDOW_SECONDS,
+  LEASE_SECONDS,
+  orderId,
+  type ProducerName,
+  REQUEST_TIMEOUT_MS,
+  type Scenario,
+  type ScenarioUpdate,
+  UNKNOWN_ORDER,
+} from "./adversary-scenario.ts";
 
-/** The handler's per-attempt timeout in these runs: late writes are placed around it. */
-const REQUEST_TIMEOUT_MS = 200;
-const LATE_WRITE_WINDOW_SECONDS = 1;
-const LEASE_SECONDS = 2;
-
-export type ProducerName = "service-a" | "service-b" | "csv";
-
-export interface ScenarioUpdate {
-  /** Index into the scenario's orders. */
-  order: number;
-  producer: ProducerName;
-  /** How long before the send the service decided it (ignored for the CSV import). */
-  ageMs: number;
-  value: number;
-}
-
-export interface Scenario {
-  /** Orders Spot knows: O0000001 … */
-  orders: number;
-  updates: ScenarioUpdate[];
-  /** Updates for an order Spot does not know: dead-lettered with its 404. */
-  unknownOrderUpdates: number;
-  /** Bodies that break the contract, and an issuedAt far in the future: dead-lettered as invalid. */
-  invalidUpdates: number;
-  faults: Array<{ fault: Fault; rate: number }>;
-  /** Share of ledger calls that fail (throttled), and of invocations that die at a ledger call. */
-  ledgerFailureRate: number;
-  ledgerCrashRate: number;
-  /** Share of invocations that die before or after the handler. */
-  crashRate: number;
-  pollers: number;
-  seed: number;
-}
-
-const orderId = (n: number) => `O${String(n + 1).padStart(7, "0")}`;
-const UNKNOWN_ORDER = "ZUNKNOWN1";
-
-/** Every fault Spot's edge can produce, with late writes inside the window and past the lease. */
-const faultArbitrary: fc.Arbitrary<Fault> = fc.oneof(
-  fc.constantFrom<Fault>(
-    { kind: "late-commit", afterMs: REQUEST_TIMEOUT_MS + 100 },
-    { kind: "late-commit", afterMs: REQUEST_TIMEOUT_MS + LATE_WRITE_WINDOW_SECONDS * 900 },
-    // Past the lease, within a window more: the newer update's re-assertion is what puts it right.
-    { kind: "late-commit", afterMs: (LEASE_SECONDS + LATE_WRITE_WINDOW_SECONDS) * 1000 - 200 },
-    { kind: "commit-then-fail", status: 502 },
-    { kind: "commit-then-reset" },
-    { kind: "html", status: 200 },
-    { kind: "empty" },
-    { kind: "garbage" },
-    { kind: "drift" },
-    { kind: "gateway", status: 403 },
-    { kind: "status", status: 429 },
-    { kind: "status", status: 429, retryAfter: "1" },
-    { kind: "status", status: 503 },
-    { kind: "html", status: 502 },
-    { kind: "reset" },
-    { kind: "hang" },
-  ),
-);
-
-export const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.integer({ min: 2, max: 8 }).chain((orders) =>
-  fc.record({
-    orders: fc.constant(orders),
-    updates: fc.array(
-      fc.record({
-        order: fc.integer({ min: 0, max: orders - 1 }),
-        producer: fc.constantFrom<ProducerName>("service-a", "service-b", "csv"),
-        // A few distinct ages, so that updates of one order tie on issuedAt often.
-        ageMs: fc.constantFrom(0, 0, 400, 800, 1_500),
-        value: fc.integer({ min: 0, max: 9 }),
-      }),
-      { minLength: orders, maxLength: orders * 4 },
-    ),
-    unknownOrderUpdates: fc.integer({ min: 0, max: 2 }),
-    invalidUpdates: fc.integer({ min: 0, max: 2 }),
-    faults: fc.uniqueArray(
-      fc.record({ fault: faultArbitrary, rate: fc.double({ min: 0.02, max: 0.08, noNaN: true }) }),
-      { maxLength: 6, selector: (entry) => JSON.stringify(entry.fault) },
-    ),
-    ledgerFailureRate: fc.constantFrom(0, 0.05, 0.15),
-    ledgerCrashRate: fc.constantFrom(0, 0.03),
-    crashRate: fc.constantFrom(0, 0.05),
-    pollers: fc.integer({ min: 1, max: 3 }),
-    seed: fc.integer({ min: 1, max: 2 ** 30 }),
-  }),
-);
+export type { ProducerName, Scenario, ScenarioUpdate } from "./adversary-scenario.ts";
+export { scenarioArbitrary } from "./adversary-scenario.ts";
 
 interface Sent {
   publicId: string;

@@ -5,7 +5,7 @@
  * with the environment the stack gives it (only the AWS endpoints point at this machine). The child's
  * peak RSS and heap are its alone; Lambda's "Max Memory Used" is the same kind of figure.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,9 +14,9 @@ import { buildSync } from "esbuild";
 import { REPO_ROOT } from "../../infra/update-function.ts";
 import { silentLogger } from "../../lib/lambda/logger.ts";
 import { LOCAL_CREDENTIALS } from "../../lib/local/local-aws.ts";
-import { startLocalStack } from "../../lib/local/local-stack.ts";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
 import { Producer } from "../../lib/tools/producer.ts";
-import { STAND_IN_SECRET_ARN, startSecretsStandIn } from "./secrets-stand-in.ts";
+import { type SecretsStandIn, STAND_IN_SECRET_ARN, startSecretsStandIn } from "./secrets-stand-in.ts";
 
 export interface CloudAssembly {
   /** The bundled handler, `asset.<hash>/index.mjs`. */
@@ -126,8 +126,6 @@ export function lambdaHeapFlags(memoryMb: number): string[] {
 
 /** Runs the bundled handler over `messages` updates; resolves when the source queue is empty. */
 export async function measureBundledHandler(options: MemoryRunOptions): Promise<MemoryRun> {
-  // 1 % of the updates are for orders Spot does not know: dead-lettered, as some are in production.
-  const unknownEvery = 100;
   const stack = await startLocalStack({
     autoStart: false,
     logger: silentLogger,
@@ -136,89 +134,119 @@ export async function measureBundledHandler(options: MemoryRunOptions): Promise<
   const secrets = await startSecretsStandIn(stack.sandbox.token);
   const daemon = await startXrayDaemonSink();
   const scratch = mkdtempSync(join(tmpdir(), "spot-meta-memory-"));
-  const peakFile = join(scratch, "peak.json");
-  const statsFile = join(scratch, "stats.json");
+  const files = { peak: join(scratch, "peak.json"), stats: join(scratch, "stats.json") };
   try {
-    const environment = resolveEnvironment(options.assembly.environment, {
-      SPOT_META_DLQ_URL: stack.queues.dlqUrl,
-      SPOT_META_SPOT_TOKEN_SECRET_ID: STAND_IN_SECRET_ARN,
-      SPOT_META_LEDGER_TABLE: stack.dynamoDb?.table ?? "",
-      SPOT_META_SPOT_BASE_URL: stack.sandbox.url,
-    });
-    const nodeOptions = [
-      environment.NODE_OPTIONS ?? "",
-      `--import=${options.assembly.harness.preload}`,
-      ...(options.lambdaMemoryMb === undefined ? [] : lambdaHeapFlags(options.lambdaMemoryMb)),
-    ].join(" ");
-    const child = spawn(
-      process.execPath,
-      [options.assembly.harness.child, options.assembly.bundle, stack.queues.queueUrl, stack.queues.queueArn],
-      {
-        env: {
-          PATH: process.env.PATH,
-          ...environment,
-          ...options.overrides,
-          NODE_OPTIONS: nodeOptions,
-          BENCH_PEAK_FILE: peakFile,
-          BENCH_STATS_FILE: statsFile,
-          AWS_LAMBDA_FUNCTION_NAME: "spot-order-metadata-update-metadata",
-          // What Lambda's runtime sets, which switches the tracer (X-Ray, active tracing) on.
-          AWS_EXECUTION_ENV: "AWS_Lambda_nodejs24.x",
-          LAMBDA_TASK_ROOT: dirname(options.assembly.bundle),
-          _HANDLER: "index.handler",
-          AWS_XRAY_DAEMON_ADDRESS: daemon.address,
-          AWS_REGION: stack.queues.region,
-          AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-          AWS_ENDPOINT_URL_SQS: stack.queues.endpoint,
-          AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoDb?.endpoint,
-          AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-        },
-        // The handler's log lines are not what is measured here; errors are.
-        stdio: ["ignore", "ignore", "pipe"],
-      },
-    );
-    const errors: string[] = [];
-    child.stderr?.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-
+    const child = spawnBundledHandler(options, { stack, secrets, daemon, files });
     const producer = new Producer({ sqs: stack.sqs, queueUrl: stack.queues.queueUrl, source: "bench" });
     const filler = "x".repeat(Math.max(0, options.metadataBytes - 60));
     const started = performance.now();
-    const results = await producer.enqueueMany(
-      Array.from({ length: options.messages }, (_, i) => ({
-        publicId: i % unknownEvery === unknownEvery - 1 ? `X${i}` : `O${String(i + 1).padStart(7, "0")}`,
-        metadata: { clinic: `clinic-${i % 17}`, n: String(i + 1), notes: filler },
-      })),
-    );
-    if (results.some((result) => !result.ok)) throw new Error("updates could not be queued");
+    await enqueue(producer, options.messages, filler);
     await Promise.race([
       stack.waitUntilDrained({ timeoutMs: 300_000 }),
-      exited.then((code) => {
-        throw new Error(`the bundled handler exited (${code}):\n${errors.join("")}`);
+      child.exited.then((code) => {
+        throw new Error(`the bundled handler exited (${code}):\n${child.errors.join("")}`);
       }),
     ]);
     const seconds = (performance.now() - started) / 1000;
-    child.kill("SIGTERM");
-    await exited;
-    const peak = JSON.parse(readFileSync(peakFile, "utf8")) as { peakRssMb: number; peakHeapUsedMb: number };
-    const stats = JSON.parse(readFileSync(statsFile, "utf8")) as {
-      invocations: number;
-      records: number;
-      cpuMs: number;
-    };
-    return {
-      ...peak,
-      invocations: stats.invocations,
-      records: stats.records,
-      cpuMsPerInvocation: stats.cpuMs / Math.max(1, stats.invocations),
-      segmentsPerInvocation: daemon.segments() / Math.max(1, stats.invocations),
-      seconds,
-    };
+    child.process.kill("SIGTERM");
+    await child.exited;
+    return readFigures(files, daemon, seconds);
   } finally {
     await Promise.all([stack.stop(), secrets.stop(), daemon.stop()]);
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** What the bundled handler's child runs against, and the files its harness writes its figures to. */
+interface ChildSurroundings {
+  stack: LocalStack;
+  secrets: SecretsStandIn;
+  daemon: XrayDaemonSink;
+  files: { peak: string; stats: string };
+}
+
+/**
+ * Starts the bundle in a child process under the queue poller, with the environment the stack gives
+ * it and Lambda's runtime variables; only the AWS endpoints point at this machine.
+ */
+function spawnBundledHandler(
+  options: MemoryRunOptions,
+  { stack, secrets, daemon, files }: ChildSurroundings,
+): { process: ChildProcess; errors: string[]; exited: Promise<number | null> } {
+  const environment = resolveEnvironment(options.assembly.environment, {
+    SPOT_META_DLQ_URL: stack.queues.dlqUrl,
+    SPOT_META_SPOT_TOKEN_SECRET_ID: STAND_IN_SECRET_ARN,
+    SPOT_META_LEDGER_TABLE: stack.dynamoDb?.table ?? "",
+    SPOT_META_SPOT_BASE_URL: stack.sandbox.url,
+  });
+  const nodeOptions = [
+    environment.NODE_OPTIONS ?? "",
+    `--import=${options.assembly.harness.preload}`,
+    ...(options.lambdaMemoryMb === undefined ? [] : lambdaHeapFlags(options.lambdaMemoryMb)),
+  ].join(" ");
+  const child = spawn(
+    process.execPath,
+    [options.assembly.harness.child, options.assembly.bundle, stack.queues.queueUrl, stack.queues.queueArn],
+    {
+      env: {
+        PATH: process.env.PATH,
+        ...environment,
+        ...options.overrides,
+        NODE_OPTIONS: nodeOptions,
+        BENCH_PEAK_FILE: files.peak,
+        BENCH_STATS_FILE: files.stats,
+        AWS_LAMBDA_FUNCTION_NAME: "spot-order-metadata-update-metadata",
+        // What Lambda's runtime sets, which switches the tracer (X-Ray, active tracing) on.
+        AWS_EXECUTION_ENV: "AWS_Lambda_nodejs24.x",
+        LAMBDA_TASK_ROOT: dirname(options.assembly.bundle),
+        _HANDLER: "index.handler",
+        AWS_XRAY_DAEMON_ADDRESS: daemon.address,
+        AWS_REGION: stack.queues.region,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_SQS: stack.queues.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoDb?.endpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      },
+      // The handler's log lines are not what is measured here; errors are.
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  const errors: string[] = [];
+  child.stderr?.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { process: child, errors, exited };
+}
+
+/** Queues the run's updates, each with `filler` in its metadata. */
+async function enqueue(producer: Producer, messages: number, filler: string): Promise<void> {
+  // 1 % of the updates are for orders Spot does not know: dead-lettered, as some are in production.
+  const unknownEvery = 100;
+  const results = await producer.enqueueMany(
+    Array.from({ length: messages }, (_, i) => ({
+      publicId: i % unknownEvery === unknownEvery - 1 ? `X${i}` : `O${String(i + 1).padStart(7, "0")}`,
+      metadata: { clinic: `clinic-${i % 17}`, n: String(i + 1), notes: filler },
+    })),
+  );
+  if (results.some((result) => !result.ok)) throw new Error("updates could not be queued");
+}
+
+/** The figures, from the files the child's harness wrote on its way out and the daemon's count. */
+function readFigures(files: ChildSurroundings["files"], daemon: XrayDaemonSink, seconds: number): MemoryRun {
+  const peak = JSON.parse(readFileSync(files.peak, "utf8")) as { peakRssMb: number; peakHeapUsedMb: number };
+  const stats = JSON.parse(readFileSync(files.stats, "utf8")) as {
+    invocations: number;
+    records: number;
+    cpuMs: number;
+  };
+  return {
+    ...peak,
+    invocations: stats.invocations,
+    records: stats.records,
+    cpuMsPerInvocation: stats.cpuMs / Math.max(1, stats.invocations),
+    segmentsPerInvocation: daemon.segments() / Math.max(1, stats.invocations),
+    seconds,
+  };
 }
 
 /** The template's environment with what CloudFormation resolves at deploy time filled in. */
@@ -236,12 +264,14 @@ function resolveEnvironment(
   );
 }
 
-/** A UDP socket where the X-Ray daemon would listen: counts the segment documents the tracer sends. */
-async function startXrayDaemonSink(): Promise<{
+interface XrayDaemonSink {
   address: string;
   segments(): number;
   stop(): Promise<void>;
-}> {
+}
+
+/** A UDP socket where the X-Ray daemon would listen: counts the segment documents the tracer sends. */
+async function startXrayDaemonSink(): Promise<XrayDaemonSink> {
   const socket = createSocket("udp4");
   let segments = 0;
   socket.on("message", () => {

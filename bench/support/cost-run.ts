@@ -12,7 +12,7 @@ import type { StackConfig } from "../../infra/config.ts";
 import { createLogger, silentLogger } from "../../lib/lambda/logger.ts";
 import type { EmfDocument } from "../../lib/lambda/metrics.ts";
 import { createUpdateHandler, type UpdateHandler } from "../../lib/lambda/update-handler.ts";
-import { startLocalStack } from "../../lib/local/local-stack.ts";
+import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
 import { createTally, type RunTally } from "../../lib/local/run-tally.ts";
 import { QueuePoller } from "../../lib/tools/poller.ts";
 import { Producer } from "../../lib/tools/producer.ts";
@@ -57,8 +57,49 @@ export interface CostRun {
 }
 
 export async function runForCosts(options: CostRunOptions): Promise<CostRun> {
+  const stack = await startCostStack(options);
+  const counted = countedClients(stack);
+  const observed = observeHandlers(options.messages);
+  const sources = Array.from({ length: options.instances }, () =>
+    instanceOf(stack, options, counted, observed),
+  );
+
+  try {
+    await enqueue(counted.producerSqs, stack.queues.queueUrl, options);
+    const settled = new Promise<boolean>((resolve) => {
+      observed.onSettled = () => resolve(true);
+      setTimeout(() => resolve(false), options.timeoutMs ?? 600_000).unref();
+    });
+    const started = performance.now();
+    for (const source of sources) source.start();
+    const finished = await settled;
+    const seconds = (performance.now() - started) / 1000;
+    // Stopping ends each poller's last long poll: an empty receive, counted as such.
+    await Promise.all(sources.map((source) => source.stop()));
+    for (const counter of [...Object.values(counted.sqs), counted.dynamoDb]) counter.enabled = false;
+    return {
+      finished,
+      seconds,
+      tally: observed.tally,
+      invocations: observed.billedMs.length,
+      billedMs: observed.billedMs,
+      sqs: counted.sqs,
+      dynamoDb: counted.dynamoDb,
+      ledgerItemBytes: await itemSizes(counted.ledgerClient, stack.dynamoDb?.table ?? ""),
+      logs: observed.logs,
+      spotCalls: stack.sandbox.requests.length,
+    };
+  } finally {
+    await Promise.all(sources.map((source) => source.stop()));
+    for (const made of counted.clients) made.destroy();
+    await stack.stop();
+  }
+}
+
+/** The local stack with the ledger on, its handler settings those the stack deploys. */
+function startCostStack(options: CostRunOptions): Promise<LocalStack> {
   const { stack: deployed } = options;
-  const stack = await startLocalStack({
+  return startLocalStack({
     autoStart: false,
     ledger: true,
     logger: silentLogger,
@@ -72,6 +113,21 @@ export async function runForCosts(options: CostRunOptions): Promise<CostRun> {
       metricsNamespace: deployed.metricsNamespace,
     },
   });
+}
+
+/** The run's SQS and DynamoDB clients, each counting its requests for the one who makes them. */
+interface CountedClients {
+  sqs: CostRun["sqs"];
+  dynamoDb: RequestCounter;
+  /** Every client made, to destroy at the end. */
+  clients: Array<SQSClient | DynamoDBClient>;
+  producerSqs: SQSClient;
+  eventSourceSqs: SQSClient;
+  handlerSqs: SQSClient;
+  ledgerClient: DynamoDBClient;
+}
+
+function countedClients(stack: LocalStack): CountedClients {
   const sqs = {
     producer: new RequestCounter(sqsWeigher),
     eventSource: new RequestCounter(sqsWeigher),
@@ -83,92 +139,89 @@ export async function runForCosts(options: CostRunOptions): Promise<CostRun> {
     clients.push(made);
     return counter.attach(made);
   };
-  const producerSqs = client(stack.queues.client(), sqs.producer);
-  const eventSourceSqs = client(stack.queues.client(), sqs.eventSource);
-  const handlerSqs = client(stack.queues.client(), sqs.handler);
-  const ledgerClient = client((stack.dynamoDb as NonNullable<typeof stack.dynamoDb>).client(), dynamoDb);
+  return {
+    sqs,
+    dynamoDb,
+    clients,
+    producerSqs: client(stack.queues.client(), sqs.producer),
+    eventSourceSqs: client(stack.queues.client(), sqs.eventSource),
+    handlerSqs: client(stack.queues.client(), sqs.handler),
+    ledgerClient: client((stack.dynamoDb as NonNullable<typeof stack.dynamoDb>).client(), dynamoDb),
+  };
+}
 
+/** What the handlers tell of the run: their outcomes, their log and EMF output, each invocation's time. */
+interface HandlerObserver {
+  tally: RunTally;
+  logs: CostRun["logs"];
+  billedMs: number[];
+  /** Called once every message has its final outcome. */
+  onSettled: (() => void) | undefined;
+  destination: { write(line: string): void };
+  onMetrics: (document: EmfDocument) => void;
+  timed: (handler: UpdateHandler) => UpdateHandler;
+}
+
+function observeHandlers(messages: number): HandlerObserver {
   const tally = createTally();
   const logs = { handler: { lines: 0, bytes: 0 }, emf: { lines: 0, bytes: 0 } };
-  let onSettled: (() => void) | undefined;
-  const destination = {
-    write(line: string) {
-      logs.handler.lines += 1;
-      logs.handler.bytes += Buffer.byteLength(line.trimEnd());
-      tally.add(line);
-      if (tally.applied + tally.superseded + tally.deadLettered >= options.messages) onSettled?.();
-    },
-  };
-  const onMetrics = (document: EmfDocument) => {
-    logs.emf.lines += 1;
-    logs.emf.bytes += Buffer.byteLength(`${JSON.stringify(document)}\n`);
-  };
   const billedMs: number[] = [];
-  const timed =
-    (handler: UpdateHandler): UpdateHandler =>
-    async (event, context) => {
+  const observer: HandlerObserver = {
+    tally,
+    logs,
+    billedMs,
+    onSettled: undefined,
+    destination: {
+      write(line: string) {
+        logs.handler.lines += 1;
+        logs.handler.bytes += Buffer.byteLength(line.trimEnd());
+        tally.add(line);
+        if (tally.applied + tally.superseded + tally.deadLettered >= messages) observer.onSettled?.();
+      },
+    },
+    onMetrics: (document) => {
+      logs.emf.lines += 1;
+      logs.emf.bytes += Buffer.byteLength(`${JSON.stringify(document)}\n`);
+    },
+    timed: (handler) => async (event, context) => {
       const started = performance.now();
       try {
         return await handler(event, context);
       } finally {
         billedMs.push(Math.ceil(performance.now() - started));
       }
-    };
-  const sources = Array.from(
-    { length: options.instances },
-    () =>
-      new QueuePoller({
-        sqs: eventSourceSqs,
-        queueUrl: stack.queues.queueUrl,
-        queueArn: stack.queues.queueArn,
-        region: stack.queues.region,
-        handler: timed(
-          createUpdateHandler(stack.config, {
-            sqs: handlerSqs,
-            logger: createLogger({ level: stack.config.logLevel, destination }),
-            sqsEndpoint: stack.queues.endpoint,
-            dynamoDb: ledgerClient,
-            onMetrics,
-            service: `${deployed.namePrefix}-update-metadata`,
-          }),
-        ),
-        batchSize: options.batchSize,
-        // A backlog fills every batch at once; the window only matters when traffic is thin.
-        batchingWindowMs: 20,
-        functionTimeoutMs: deployed.timeoutSeconds * 1000,
-      }),
-  );
+    },
+  };
+  return observer;
+}
 
-  try {
-    await enqueue(producerSqs, stack.queues.queueUrl, options);
-    const settled = new Promise<boolean>((resolve) => {
-      onSettled = () => resolve(true);
-      setTimeout(() => resolve(false), options.timeoutMs ?? 600_000).unref();
-    });
-    const started = performance.now();
-    for (const source of sources) source.start();
-    const finished = await settled;
-    const seconds = (performance.now() - started) / 1000;
-    // Stopping ends each poller's last long poll: an empty receive, counted as such.
-    await Promise.all(sources.map((source) => source.stop()));
-    for (const counter of [...Object.values(sqs), dynamoDb]) counter.enabled = false;
-    return {
-      finished,
-      seconds,
-      tally,
-      invocations: billedMs.length,
-      billedMs,
-      sqs,
-      dynamoDb,
-      ledgerItemBytes: await itemSizes(ledgerClient, stack.dynamoDb?.table ?? ""),
-      logs,
-      spotCalls: stack.sandbox.requests.length,
-    };
-  } finally {
-    await Promise.all(sources.map((source) => source.stop()));
-    for (const made of clients) made.destroy();
-    await stack.stop();
-  }
+/** One Lambda instance: a poller with a handler of its own, on the counted clients. */
+function instanceOf(
+  stack: LocalStack,
+  options: CostRunOptions,
+  counted: CountedClients,
+  observed: HandlerObserver,
+): QueuePoller {
+  return new QueuePoller({
+    sqs: counted.eventSourceSqs,
+    queueUrl: stack.queues.queueUrl,
+    queueArn: stack.queues.queueArn,
+    region: stack.queues.region,
+    handler: observed.timed(
+      createUpdateHandler(stack.config, {
+        sqs: counted.handlerSqs,
+        logger: createLogger({ level: stack.config.logLevel, destination: observed.destination }),
+        sqsEndpoint: stack.queues.endpoint,
+        dynamoDb: counted.ledgerClient,
+        onMetrics: observed.onMetrics,
+        service: `${options.stack.namePrefix}-update-metadata`,
+      }),
+    ),
+    batchSize: options.batchSize,
+    // A backlog fills every batch at once; the window only matters when traffic is thin.
+    batchingWindowMs: 20,
+    functionTimeoutMs: options.stack.timeoutSeconds * 1000,
+  });
 }
 
 /** One update per seeded order, with metadata of about `metadataBytes` as JSON. */

@@ -13,9 +13,9 @@ import {
   type HandlerOverrides,
   type UpdateHandler,
 } from "../../lib/lambda/update-handler.ts";
-import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../lib/local/local-stack.ts";
 import { createTally, type RunTally } from "../../lib/local/run-tally.ts";
-import type { FaultPlan } from "../../lib/local/sandbox/types.ts";
+import type { FaultPlan, SandboxRequest } from "../../lib/local/sandbox/types.ts";
 import { QueuePoller } from "../../lib/tools/poller.ts";
 import { Producer } from "../../lib/tools/producer.ts";
 
@@ -86,20 +86,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     if (perSecond !== undefined) paces.push({ instance, at: Date.now(), perSecond });
   };
   const logger = createLogger({ level: "info", destination });
-  const stack: LocalStack = await startLocalStack({
-    autoStart: false,
-    ledger: options.ledger,
-    logger,
-    onMetrics: metricsOf(0),
-    sandbox: { seedCount: options.messages, faults: options.faults },
-    handler: options.handler,
-    eventSource: {
-      pollers: options.pollers ?? 1,
-      batchSize: options.batchSize ?? 10,
-      batchingWindowMs: 20,
-    },
-    ...(options.wrapHandler === undefined ? {} : { wrapHandler: options.wrapHandler }),
-  });
+  const stack = await startPipelineStack(options, { logger, onMetrics: metricsOf(0) });
   // The instances share one ledger client, as they would share DynamoDB.
   const ledgerClient = options.instances === undefined ? undefined : stack.dynamoDb?.client();
   const sources =
@@ -119,31 +106,65 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     const finished = await done;
     const seconds = (performance.now() - started) / 1000;
     await Promise.all(sources.map((source) => source.stop()));
-    const requests = stack.sandbox.requests;
-    return {
+    return figuresOf(stack.sandbox.requests, {
       seconds,
-      messagesPerSecond: (tally.applied + tally.superseded + tally.deadLettered) / seconds,
-      calls: requests.length,
-      maxRequestsPerSecond: maxInAnyWindow(
-        requests.map((r) => r.receivedAt),
-        1000,
-      ),
-      rateLimited: requests.filter((r) => r.fault === "rate_limit").length,
-      maxAcceptedPerSecond: maxInAnyWindow(
-        requests.filter((r) => r.fault !== "rate_limit").map((r) => r.receivedAt),
-        1000,
-      ),
       invocations: sources.reduce((sum, source) => sum + source.invocations, 0),
       tally,
       finished,
-      requests: requests.map((r) => ({ receivedAt: r.receivedAt, refused: r.fault === "rate_limit" })),
       paces,
-    };
+    });
   } finally {
     await Promise.all(sources.map((source) => source.stop()));
     ledgerClient?.destroy();
     await stack.stop();
   }
+}
+
+/** A fresh local stack for the run, its pollers not started: they start once the updates are queued. */
+function startPipelineStack(
+  options: PipelineRunOptions,
+  output: Pick<LocalStackOptions, "logger" | "onMetrics">,
+): Promise<LocalStack> {
+  return startLocalStack({
+    autoStart: false,
+    ledger: options.ledger,
+    ...output,
+    sandbox: { seedCount: options.messages, faults: options.faults },
+    handler: options.handler,
+    eventSource: {
+      pollers: options.pollers ?? 1,
+      batchSize: options.batchSize ?? 10,
+      batchingWindowMs: 20,
+    },
+    ...(options.wrapHandler === undefined ? {} : { wrapHandler: options.wrapHandler }),
+  });
+}
+
+/** The run's figures: its outcomes' rate, and the calls and their pace from the sandbox's request log. */
+function figuresOf(
+  requests: readonly SandboxRequest[],
+  run: Pick<PipelineRun, "seconds" | "invocations" | "tally" | "finished" | "paces">,
+): PipelineRun {
+  const { seconds, tally } = run;
+  return {
+    seconds,
+    messagesPerSecond: (tally.applied + tally.superseded + tally.deadLettered) / seconds,
+    calls: requests.length,
+    maxRequestsPerSecond: maxInAnyWindow(
+      requests.map((r) => r.receivedAt),
+      1000,
+    ),
+    rateLimited: requests.filter((r) => r.fault === "rate_limit").length,
+    maxAcceptedPerSecond: maxInAnyWindow(
+      requests.filter((r) => r.fault !== "rate_limit").map((r) => r.receivedAt),
+      1000,
+    ),
+    invocations: run.invocations,
+    tally,
+    finished: run.finished,
+    requests: requests.map((r) => ({ receivedAt: r.receivedAt, refused: r.fault === "rate_limit" })),
+    paces: run.paces,
+  };
 }
 
 /** A poller with a handler of its own on the stack's queues, sandbox and ledger: one Lambda instance. */
