@@ -8,6 +8,11 @@
  *   record of a batch is sent at once.
  *
  *   npx node bench/pipeline.ts [--messages 2000] [--latency 50] [--concurrency 10] [--rps 250] [--repeat 1]
+ *     [--fixed-pace]
+ *
+ * By default each instance learns its pace below the configured one, as deployed (a slow start from a
+ * tenth of it); `--fixed-pace` holds the configured pace from the first call, which shows the
+ * batch path alone.
  *
  * Targets (per poller, one poller = one Lambda instance): ≥ 90 % of the C / L ceiling, ≥ 8× the
  * sequential baseline, and never more than the configured requests/s at the sandbox.
@@ -23,6 +28,7 @@ const RPS = numberFlag("rps", 250);
 /** A configured pace below the C / L ceiling, to see the pacer hold it. */
 const PACED_RPS = numberFlag("paced-rps", 100);
 const REPEAT = numberFlag("repeat", 1);
+const ADAPTIVE_PACE = !process.argv.includes("--fixed-pace");
 /** The sequential baseline is 20 messages/s at 50 ms: a tenth of the messages tells it well enough. */
 const SEQUENTIAL_MESSAGES = Math.max(100, Math.round(MESSAGES / 10));
 const TARGETS = { ofCeiling: 0.9, timesSequential: 8 };
@@ -73,7 +79,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 console.log(
-  `pipeline benchmark: ${cpus().length} cores, Node ${process.version}; ${fmt(MESSAGES)} messages, sandbox latency ${LATENCY_MS} ms, batch 10, 1 poller, ${REPEAT} round(s)`,
+  `pipeline benchmark: ${cpus().length} cores, Node ${process.version}; ${fmt(MESSAGES)} messages, sandbox latency ${LATENCY_MS} ms, batch 10, 1 poller, ${ADAPTIVE_PACE ? "learned" : "fixed"} pace, ${REPEAT} round(s)`,
 );
 const results = new Map<string, PipelineRun[]>(SCENARIOS.map((s) => [s.name, []]));
 for (let round = 1; round <= REPEAT; round++) {
@@ -81,7 +87,7 @@ for (let round = 1; round <= REPEAT; round++) {
     const run = await runPipeline({
       messages: scenario.messages,
       faults: { latencyMs: LATENCY_MS },
-      handler: scenario.handler,
+      handler: { ...scenario.handler, adaptivePace: ADAPTIVE_PACE },
       ledger: scenario.ledger,
     });
     results.get(scenario.name)?.push(run);
