@@ -52,6 +52,7 @@ const faultArbitrary: fc.Arbitrary<Fault> = fc.oneof(
     { kind: "late-commit", afterMs: (LEASE_SECONDS + LATE_WRITE_WINDOW_SECONDS) * 1000 - 200 },
     { kind: "commit-then-fail", status: 502 },
     { kind: "commit-then-reset" },
+    { kind: "commit-then-cut" },
     { kind: "html", status: 200 },
     { kind: "empty" },
     { kind: "garbage" },

@@ -45,11 +45,12 @@ export function failureOfThrown(
 }
 
 /**
- * Errors undici throws while reading a body after the headers came (a reset mid-body). Read by
- * their text: Node's fetch has no error class for them (ky's own check does the same).
+ * What undici throws when the connection breaks while the body is read, after ky handed the response
+ * over (what fetch itself throws, ky wraps in its NetworkError): a TypeError caused by the socket's
+ * error. Told by its cause, not its text; a TypeError of ours (a bug) has none.
  */
 function isRawNetworkError(error: unknown): boolean {
-  return error instanceof TypeError && (error.message === "terminated" || error.message === "fetch failed");
+  return error instanceof TypeError && error.cause instanceof Error;
 }
 
 /** The socket-level code (ECONNRESET, UND_ERR_SOCKET…) without any URL or header. */

@@ -143,6 +143,8 @@ function respond({ req, res, record, body, decision, spot, timers }: Exchange): 
       case "commit-then-reset":
         work();
         return destroy(req, record);
+      case "commit-then-cut":
+        return answered(record, res, () => cutMidBody(req, res, work()));
       default:
         return answered(record, res, () => injectFault(res, fault));
     }
@@ -182,6 +184,14 @@ function answered(record: SandboxRequest, res: ServerResponse, write: () => void
   write();
   record.status = res.statusCode;
   record.answeredAt = Date.now();
+}
+
+/** Sends an order's 200 with half its body, then drops the connection; any other answer whole. */
+function cutMidBody(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
+  if (!("order" in answer)) return writeAnswer(res, answer);
+  const body = JSON.stringify(answer.order);
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.write(body.slice(0, Math.floor(body.length / 2)), () => req.socket.destroy());
 }
 
 /** Ends the exchange without an answer, as a dropped connection would. */

@@ -151,6 +151,11 @@ export type Fault =
   | { kind: "commit-then-fail"; status: 500 | 502 | 503 | 504 }
   /** Commits (when Spot's checks pass), then destroys the socket without answering. */
   | { kind: "commit-then-reset" }
+  /**
+   * Commits (when Spot's checks pass), sends the 200's status, headers and half its body, then
+   * destroys the socket: the write landed, the answer broke mid-body. Other answers go out whole.
+   */
+  | { kind: "commit-then-cut" }
   /** Never answers (until the client gives up or close()). No commit. */
   | { kind: "hang" }
   /** Destroys the socket without answering. No commit. */

@@ -595,6 +595,22 @@ describe("faults that let the write land", () => {
     expect(sb.requests[0]?.status).toBeUndefined();
   });
 
+  it("commit-then-cut: commits, sends the 200's headers and half its body, then drops the connection", async () => {
+    // Prepare
+    const sb = await start({ faults: { script: [{ fault: { kind: "commit-then-cut" } }] } });
+
+    // Act
+    const failed = await send(sb, { body: update({ a: 1 }) }).then(
+      () => "read whole",
+      (error: Error) => error.name,
+    );
+
+    // Assess
+    expect(failed).toBe("TypeError");
+    expect(sb.metadataOf("O1")).toStrictEqual({ a: 1 });
+    expect(sb.requests[0]).toMatchObject({ fault: "commit-then-cut", commitSeq: 1, status: 200 });
+  });
+
   it("drift: commits, and answers the right order off the documented schema", async () => {
     // Prepare
     const sb = await start({ faults: { script: [{ fault: { kind: "drift" } }] } });
