@@ -17,7 +17,7 @@ interface SpotUpdater {
     metadata: Record<string, unknown>,
     options?: {
       deadline?: number;
-      beforeRetry?: () => Promise<void>;
+      beforeRetry?: () => Promise<boolean>;
       onAnswer?: (answer: AttemptAnswer) => void;
     },
   ): Promise<SpotOutcome>;

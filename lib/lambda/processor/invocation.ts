@@ -104,8 +104,11 @@ export class Invocation {
     // Superseded or busy: the ledger's answer is the happening itself.
     if (admission.kind !== "acquired") return this.#decide(work, admission);
 
-    await this.#pacer.take();
-    const blockedAfterWait = this.#blocked(admission);
+    const latest = this.#latestStart(admission);
+    const started = await this.#pacer.take(latest.at);
+    const blockedAfterWait = started
+      ? this.#blocked(admission)
+      : ({ kind: "noTime", of: latest.of } as const);
     if (blockedAfterWait) {
       if (!admission.renewed) await this.#release(work);
       return this.#decide(work, blockedAfterWait);
@@ -115,8 +118,9 @@ export class Invocation {
       deadline: this.#callDeadline(admission),
       // The quick retries count against the pace at Spot like first attempts.
       beforeRetry: async () => {
-        await this.#pacer.take();
+        if (!(await this.#pacer.take(this.#latestStart(admission).at))) return false;
         this.#calls++;
+        return true;
       },
       onAnswer: (answer) => this.#observe(answer),
     });
@@ -204,6 +208,13 @@ export class Invocation {
   #observe(answer: AttemptAnswer): void {
     if (answer.status === 429) this.#refused++;
     this.#pacer.observe(answer);
+  }
+
+  /** The last moment a call may start, and which runs out first: the invocation or the lease. */
+  #latestStart(admission: Acquired): { at: number; of: "invocation" | "lease" } {
+    const invocation = this.#deadlineAt - this.#deps.config.deadlineMarginMs;
+    const lease = this.#callDeadline(admission) - MIN_ATTEMPT_MS;
+    return invocation <= lease ? { at: invocation, of: "invocation" } : { at: lease, of: "lease" };
   }
 
   /** Why no call should start now (circuit open, deadline or lease too near), if any. */

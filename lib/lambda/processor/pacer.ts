@@ -21,8 +21,13 @@ import type { AttemptAnswer } from "../spot/client.ts";
 import { PaceController, type PaceSettings } from "./pace-controller.ts";
 
 export interface Pacer {
-  /** Resolves when the caller may start its call; callers are served in the order they asked. */
-  take(): Promise<void>;
+  /**
+   * Resolves `true` when the caller may start its call (callers are served in the order they asked),
+   * or `false`, as soon as that is known, when its start would come after `latestStart` (epoch ms):
+   * it then leaves the queue without using a start, so a call that could not be made anyway never
+   * holds back the calls behind it.
+   */
+  take(latestStart?: number): Promise<boolean>;
   /** Learns from Spot's answer to a call it let through (a fixed pacer ignores it). */
   observe(answer: AttemptAnswer): void;
   /** The pace now, in calls per second. */
@@ -45,7 +50,7 @@ export function createPacer(perSecond: number, now: () => number = Date.now): Pa
     now,
   );
   return {
-    take: () => queue.take(),
+    take: (latestStart) => queue.take(latestStart),
     observe: () => {},
     get perSecond() {
       return perSecond;
@@ -71,7 +76,7 @@ export function createAdaptivePacer(settings: PaceSettings, now: () => number = 
     now,
   );
   return {
-    take: () => queue.take(),
+    take: (latestStart) => queue.take(latestStart),
     observe: (answer) => {
       const at = now();
       controller.observe(answer, at, at - queue.lastHeldBackAt < BOUND_RECENTLY_MS);
@@ -148,8 +153,10 @@ class StartQueue {
   readonly #next: (earliest: number) => number;
   readonly #record: (at: number) => void;
   readonly #now: () => number;
-  readonly #waiting: Array<() => void> = [];
+  readonly #waiting: Array<{ start: (started: boolean) => void; latestStart: number }> = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The start the first waiter waits for while the timer runs. */
+  #heldUntil = Number.NEGATIVE_INFINITY;
   /** When a caller last had to wait for its start: the pace, not the work, was holding calls back. */
   lastHeldBackAt = Number.NEGATIVE_INFINITY;
 
@@ -159,9 +166,11 @@ class StartQueue {
     this.#now = now;
   }
 
-  take(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#waiting.push(resolve);
+  take(latestStart = Number.POSITIVE_INFINITY): Promise<boolean> {
+    return new Promise((start) => {
+      // Behind the first waiter, no start comes before the one it waits for.
+      if (latestStart < this.#heldUntil) return start(false);
+      this.#waiting.push({ start, latestStart });
       this.#release();
     });
   }
@@ -180,11 +189,15 @@ class StartQueue {
       const now = this.#now();
       const at = this.#next(Math.min(now, earliest ?? now));
       earliest = undefined;
+      // No one behind the first starts before it: whoever must start earlier than that cannot start.
+      if (this.#dropStartingTooLate(at)) continue;
       if (at > now) {
         this.lastHeldBackAt = now;
+        this.#heldUntil = at;
         this.#timer = setTimeout(
           () => {
             this.#timer = undefined;
+            this.#heldUntil = Number.NEGATIVE_INFINITY;
             this.#release(at);
           },
           Math.ceil(at - now),
@@ -192,8 +205,18 @@ class StartQueue {
         return;
       }
       this.#record(at);
-      this.#waiting.shift()?.();
+      this.#waiting.shift()?.start(true);
     }
+  }
+
+  /** Answers `false` to those whose latest start is before `at`; whether the first was among them. */
+  #dropStartingTooLate(at: number): boolean {
+    const tooLate = this.#waiting.filter(({ latestStart }) => latestStart < at);
+    if (tooLate.length === 0) return false;
+    const firstTooLate = tooLate[0] === this.#waiting[0];
+    this.#waiting.splice(0, this.#waiting.length, ...this.#waiting.filter((w) => !tooLate.includes(w)));
+    for (const waiter of tooLate) waiter.start(false);
+    return firstTooLate;
   }
 }
 

@@ -7,14 +7,17 @@ import ky, { type Input, type Options } from "ky";
 import { parseRetryAfter, type SpotFailure } from "./classify.ts";
 import { RetryHooks } from "./retry-hooks.ts";
 import type { RetryPolicy } from "./retry-policy.ts";
-import { failureOfThrown } from "./thrown.ts";
+import { failureOfThrown, RetryNotStartedError } from "./thrown.ts";
 
 export interface CallOptions {
   signal?: AbortSignal;
   /** Epoch ms: no attempt and no wait beyond it (e.g. the Lambda deadline minus a margin). */
   deadline?: number;
-  /** Awaited before each retry, after its backoff: a pace at Spot counts retries too. */
-  beforeRetry?: () => Promise<void>;
+  /**
+   * Awaited before each retry, after its backoff: a pace at Spot counts retries too. `false`: the
+   * retry may not start in time (its pace would hold it past the deadline); the call ends unsent.
+   */
+  beforeRetry?: () => Promise<boolean>;
   /** Told of each attempt's answer, retries included: a pace at Spot learns from them. */
   onAnswer?: (answer: AttemptAnswer) => void;
 }
@@ -105,7 +108,7 @@ class WatchedAttempts {
   }
 
   async fetch(input: Input, init?: RequestInit): Promise<Response> {
-    if (this.#sent++ > 0) await this.#options.beforeRetry?.();
+    if (this.#sent++ > 0 && (await this.#options.beforeRetry?.()) === false) throw new RetryNotStartedError();
     this.#countAttempt();
     const sentAt = Date.now();
     const response = await fetch(input, init);

@@ -6,11 +6,24 @@
  */
 import { isHTTPError, isNetworkError, isTimeoutError } from "ky";
 import { SpotMetaError } from "../errors.ts";
-import { classifyHttpFailure, classifyNoAnswer, type SpotFailure } from "./classify.ts";
+import {
+  classifyBeforeRequest,
+  classifyHttpFailure,
+  classifyNoAnswer,
+  type SpotFailure,
+} from "./classify.ts";
 
 /** A bug in how the client was called or in the client itself; never an HTTP or network outcome. */
 export class SpotClientError extends SpotMetaError {
   override name = "SpotClientError";
+}
+
+/** A retry its pace would not start before the deadline: nothing was sent, the call ends. */
+export class RetryNotStartedError extends SpotMetaError {
+  override name = "RetryNotStartedError";
+  constructor() {
+    super("the pace would start the retry after the deadline");
+  }
 }
 
 /** Socket errors that mean no connection was made: the request never left. */
@@ -28,6 +41,8 @@ export function failureOfThrown(
     return classifyHttpFailure(response.status, error.data, response.headers.get("retry-after"), Date.now());
   }
   if (call.signal?.aborted) return classifyNoAnswer("aborted", "the caller aborted the call");
+  if (error instanceof RetryNotStartedError)
+    return classifyBeforeRequest("transient", "deadline", error.message);
   if (isTimeoutError(error)) {
     if (call.deadline !== undefined && Date.now() >= call.deadline - 1) {
       return classifyNoAnswer("deadline", "the deadline passed before Spot answered");

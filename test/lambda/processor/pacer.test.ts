@@ -123,3 +123,51 @@ describe("createAdaptivePacer", () => {
     expect(waitMs).toBe(600);
   });
 });
+
+describe("a start with a latest moment", () => {
+  it("says no at once when its start would come too late, and uses no start", async () => {
+    // Prepare: 2/s, starts spaced 500 ms apart; the first start is taken.
+    const pacer = createPacer(2, Date.now);
+    await pacer.take();
+
+    // Act: one caller must start within 100 ms, the next may wait.
+    const tooLate = pacer.take(100).then((started) => ({ started, at: Date.now() }));
+    const patient = pacer.take().then((started) => ({ started, at: Date.now() }));
+    await vi.advanceTimersByTimeAsync(2_000);
+
+    // Assess: the first hears no at 0 ms; the second starts when the first would have.
+    expect(await Promise.all([tooLate, patient])).toStrictEqual([
+      { started: false, at: 0 },
+      { started: true, at: 525 },
+    ]);
+  });
+
+  it("lets the callers behind through when those ahead of them can no longer start in time", async () => {
+    // Prepare: 2/s; two callers that must start by 600 ms wait ahead of one that may wait.
+    const pacer = createPacer(2, Date.now);
+    await pacer.take();
+    const stale = [pacer.take(600), pacer.take(600)];
+    const patient = pacer.take().then(() => Date.now());
+
+    // Act
+    await vi.advanceTimersByTimeAsync(3_000);
+
+    // Assess: the first stale caller starts at 525 ms; the second could not start before 1,050 ms,
+    // so it hears no then and uses no start, and the patient caller starts in its place.
+    expect(await Promise.all(stale)).toStrictEqual([true, false]);
+    expect(await patient).toBe(1_050);
+  });
+
+  it("holds the learned pace's bound too", async () => {
+    // Prepare: an adaptive pacer slow-starting at a tenth of 20/s: 2/s.
+    const pacer = createAdaptivePacer({ ceiling: 20, floor: 1 });
+    await pacer.take();
+
+    // Act
+    const answer = pacer.take(Date.now() + 100);
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    // Assess
+    expect(await answer).toBe(false);
+  });
+});

@@ -99,9 +99,15 @@ async function settledWithClockStill<T>(call: Promise<T>): Promise<T> {
 const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
 /** Each retry, as the client starts it: ky calls the pace after the wait, before sending again. */
-function retriesStarted(): { count: () => number; beforeRetry: () => Promise<void> } {
+function retriesStarted(): { count: () => number; beforeRetry: () => Promise<boolean> } {
   let count = 0;
-  return { count: () => count, beforeRetry: async () => void count++ };
+  return {
+    count: () => count,
+    beforeRetry: async () => {
+      count++;
+      return true;
+    },
+  };
 }
 
 /** Fake ms between each answer and the next request: what the client waited. */

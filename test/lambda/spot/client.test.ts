@@ -151,12 +151,38 @@ describe("updateMetadata", () => {
     const outcome = await client({ retryLimit: 2 }).updateMetadata(
       "O1",
       { a: 1 },
-      { beforeRetry: async () => void paced.push(sandbox.requests.length) },
+      {
+        beforeRetry: async () => {
+          paced.push(sandbox.requests.length);
+          return true;
+        },
+      },
     );
 
     // Assess: asked once before the second request and once before the third.
     expect(outcome).toMatchObject({ kind: "applied", attempts: 3 });
     expect(paced).toStrictEqual([1, 2]);
+  });
+
+  it("ends the call unsent when its pace would start the retry too late, uncertain if the attempt before was", async () => {
+    // Prepare: a timeout (may have landed), then a pace that cannot start the retry in time.
+    script({ kind: "hang" });
+
+    // Act
+    const outcome = await client({ timeoutMs: 100, retryLimit: 2 }).updateMetadata(
+      "O1",
+      { a: 1 },
+      { beforeRetry: async () => false },
+    );
+
+    // Assess: one request only; the call's end is the deadline's, and still uncertain.
+    expect(sandbox.requests).toHaveLength(1);
+    expect(outcome).toMatchObject({
+      kind: "transient",
+      errorType: "deadline",
+      mayHaveLanded: true,
+      attempts: 1,
+    });
   });
 
   it("gives up on a hung attempt at the timeout", async () => {
@@ -216,6 +242,23 @@ describe("updateMetadata", () => {
     // Assess
     expect(alone).toMatchObject({ kind: "transient", errorType: "network", attempts: 1 });
     expect(retried).toMatchObject({ kind: "applied", attempts: 2 });
+  });
+
+  it("reports a 200 cut mid-body as uncertain: transient, may have landed, left to the queue", async () => {
+    // Prepare: the write lands, its answer breaks after the headers.
+    script({ kind: "commit-then-cut" });
+
+    // Act: ky retries what fetch throws, not a body that breaks after it.
+    const outcome = await client({ retryLimit: 1 }).updateMetadata("O1", { a: "cut" });
+
+    // Assess
+    expect(outcome).toMatchObject({
+      kind: "transient",
+      errorType: "network",
+      mayHaveLanded: true,
+      attempts: 1,
+    });
+    expect(sandbox.metadataOf("O1")).toStrictEqual({ a: "cut" });
   });
 
   it("reports a proxy's HTML 502 as transient", async () => {
