@@ -115,15 +115,26 @@ const gaps = () =>
   sandbox.requests.slice(1).map((request, i) => request.receivedAt - (sandbox.requests[i]?.answeredAt ?? 0));
 
 describe("Retry-After", () => {
-  it("waits exactly what a 429's Retry-After asks (seconds), then is applied", async () => {
+  it.each([
+    // A 429 says Spot did not take the write; a 503 in Spot's envelope says nothing of it.
+    { as: "seconds", status: 429 as const, retryAfter: "1", waitMs: 1_000, mayHaveLanded: false },
+    // The clock stands at a whole second, so the date two seconds ahead is 2,000 ms away.
+    {
+      as: "an HTTP date",
+      status: 503 as const,
+      retryAfter: new Date(NOW + 2_000).toUTCString(),
+      waitMs: 2_000,
+      mayHaveLanded: true,
+    },
+  ])("waits exactly what a $status's Retry-After asks ($as), then is applied", async (row) => {
     // Prepare
-    script({ kind: "status", status: 429, retryAfter: "1" });
+    script({ kind: "status", status: row.status, retryAfter: row.retryAfter });
     const retries = retriesStarted();
 
     // Act
-    const call = client().updateMetadata("O1", { waited: "seconds" }, { beforeRetry: retries.beforeRetry });
-    await untilArmed(1_000);
-    await advance(999);
+    const call = client().updateMetadata("O1", { waited: row.as }, { beforeRetry: retries.beforeRetry });
+    await untilArmed(row.waitMs);
+    await advance(row.waitMs - 1);
     const startedEarly = retries.count();
     await advance(1);
     const outcome = await call;
@@ -135,41 +146,12 @@ describe("Retry-After", () => {
       kind: "applied",
       status: 200,
       drift: [],
-      earlierAttemptMayLand: false,
+      earlierAttemptMayLand: row.mayHaveLanded,
       attempts: 2,
       latencyMs: expect.any(Number),
     });
-    expect(gaps()).toStrictEqual([1_000]);
-    expect(sandbox.metadataOf("O1")).toStrictEqual({ waited: "seconds" });
-  });
-
-  it("waits until a Retry-After HTTP date, to the millisecond, then is applied", async () => {
-    // Prepare: the clock stands at a whole second, so the date two seconds ahead is 2,000 ms away.
-    script({ kind: "status", status: 503, retryAfter: new Date(NOW + 2_000).toUTCString() });
-    const retries = retriesStarted();
-
-    // Act
-    const call = client().updateMetadata("O1", { waited: "date" }, { beforeRetry: retries.beforeRetry });
-    await untilArmed(2_000);
-    await advance(1_999);
-    const startedEarly = retries.count();
-    await advance(1);
-    const outcome = await call;
-
-    // Assess
-    expect(startedEarly).toBe(0);
-    expect(retries.count()).toBe(1);
-    expect(outcome).toStrictEqual({
-      kind: "applied",
-      status: 200,
-      drift: [],
-      // A 503 in Spot's envelope still says nothing of whether the write was done.
-      earlierAttemptMayLand: true,
-      attempts: 2,
-      latencyMs: expect.any(Number),
-    });
-    expect(gaps()).toStrictEqual([2_000]);
-    expect(sandbox.metadataOf("O1")).toStrictEqual({ waited: "date" });
+    expect(gaps()).toStrictEqual([row.waitMs]);
+    expect(sandbox.metadataOf("O1")).toStrictEqual({ waited: row.as });
   });
 });
 
