@@ -188,7 +188,10 @@ function answered(record: SandboxRequest, res: ServerResponse, write: () => void
 
 /** Sends an order's 200 with half its body, then drops the connection; any other answer whole. */
 function cutMidBody(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-  if (!("order" in answer)) return writeAnswer(res, answer);
+  if (!("order" in answer)) {
+    writeAnswer(res, answer);
+    return;
+  }
   const body = JSON.stringify(answer.order);
   res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   res.write(body.slice(0, Math.floor(body.length / 2)), () => req.socket.destroy());
