@@ -33,60 +33,75 @@ export function consoleOutput(options: { json: boolean; stream?: NodeJS.WriteStr
       close() {},
     };
   }
-  const pretty = pinoPretty({
-    destination: stream,
-    colorize: true,
-    translateTime: "SYS:HH:MM:ss",
-    sync: true,
-  });
-  let statusShown = false;
-  let lastDrawn = 0;
-  let lastOutcomeAt = 0;
-  let summedUp = true;
-  const clearStatus = () => {
-    if (statusShown) stream.write("\r\x1b[2K");
-    statusShown = false;
-  };
-  const drawStatus = () => {
-    stream.write(`\r\x1b[2K${statusLine(tally)}`);
-    statusShown = true;
-    lastDrawn = Date.now();
-  };
-  const sumUp = () => {
-    if (summedUp) return;
-    clearStatus();
-    stream.write(`${summary(tally)}\n`);
-    summedUp = true;
-  };
-  const quietWatch = setInterval(() => {
-    if (!summedUp && Date.now() - lastOutcomeAt >= QUIET_MS) sumUp();
-  }, 1_000);
-  quietWatch.unref();
-  return {
-    destination: {
-      write(line: string) {
-        const before = outcomes(tally);
-        tally.add(line);
-        if (outcomes(tally) > before) {
-          lastOutcomeAt = Date.now();
-          summedUp = false;
-        }
-        if (!isQuiet(line)) {
-          clearStatus();
-          const outcome = outcomeLine(line);
-          if (outcome === undefined) pretty.write(line);
-          else stream.write(outcome);
-        }
-        if (!summedUp && Date.now() - lastDrawn >= STATUS_EVERY_MS) drawStatus();
-      },
-    },
-    tally,
-    close() {
-      clearInterval(quietWatch);
-      sumUp();
-      clearStatus();
-    },
-  };
+  const terminal = new TerminalOutput(stream, tally);
+  return { destination: { write: (line) => terminal.write(line) }, tally, close: () => terminal.close() };
+}
+
+/** For a person: shown lines, a status line redrawn under them, a summary once the queue is quiet. */
+class TerminalOutput {
+  readonly #stream: NodeJS.WriteStream;
+  readonly #tally: ReturnType<typeof createTally>;
+  readonly #pretty: DestinationStream;
+  readonly #quietWatch: ReturnType<typeof setInterval>;
+  #statusShown = false;
+  #lastDrawn = 0;
+  #lastOutcomeAt = 0;
+  #summedUp = true;
+
+  constructor(stream: NodeJS.WriteStream, tally: ReturnType<typeof createTally>) {
+    this.#stream = stream;
+    this.#tally = tally;
+    this.#pretty = pinoPretty({
+      destination: stream,
+      colorize: true,
+      translateTime: "SYS:HH:MM:ss",
+      sync: true,
+    });
+    this.#quietWatch = setInterval(() => {
+      if (!this.#summedUp && Date.now() - this.#lastOutcomeAt >= QUIET_MS) this.#sumUp();
+    }, 1_000);
+    this.#quietWatch.unref();
+  }
+
+  write(line: string): void {
+    const before = outcomes(this.#tally);
+    this.#tally.add(line);
+    if (outcomes(this.#tally) > before) {
+      this.#lastOutcomeAt = Date.now();
+      this.#summedUp = false;
+    }
+    if (!isQuiet(line)) {
+      this.#clearStatus();
+      const outcome = outcomeLine(line);
+      if (outcome === undefined) this.#pretty.write(line);
+      else this.#stream.write(outcome);
+    }
+    if (!this.#summedUp && Date.now() - this.#lastDrawn >= STATUS_EVERY_MS) this.#drawStatus();
+  }
+
+  close(): void {
+    clearInterval(this.#quietWatch);
+    this.#sumUp();
+    this.#clearStatus();
+  }
+
+  #clearStatus(): void {
+    if (this.#statusShown) this.#stream.write("\r\x1b[2K");
+    this.#statusShown = false;
+  }
+
+  #drawStatus(): void {
+    this.#stream.write(`\r\x1b[2K${statusLine(this.#tally)}`);
+    this.#statusShown = true;
+    this.#lastDrawn = Date.now();
+  }
+
+  #sumUp(): void {
+    if (this.#summedUp) return;
+    this.#clearStatus();
+    this.#stream.write(`${summary(this.#tally)}\n`);
+    this.#summedUp = true;
+  }
 }
 
 /** Info lines (each message's outcome) go into the counts; warnings and errors are shown. */

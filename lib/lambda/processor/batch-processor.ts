@@ -12,7 +12,7 @@ import { historyOf } from "./history.ts";
 import { Invocation } from "./invocation.ts";
 import { noOrderingGuard } from "./ordering.ts";
 import { createAdaptivePacer, createPacer, type Pacer } from "./pacer.ts";
-import { planBatch } from "./plan.ts";
+import { type Plan, planBatch } from "./plan.ts";
 import { reportBatch } from "./report.ts";
 import { type Settlement, settle } from "./settle.ts";
 
@@ -50,23 +50,7 @@ export class BatchProcessor {
     const run = new Invocation(deps, { startedAt, deadlineAt }, this.#pacer);
     const plan = planBatch(records, { now: startedAt, maxClockSkewMs: config.maxClockSkewSeconds * 1000 });
 
-    const decided: Decided[] = [
-      ...plan.invalid.map(({ record, reason }) => ({
-        record,
-        decision: run.invalid(record, reason),
-        decidedAt: startedAt,
-      })),
-      ...plan.superseded.map(({ record, publicId, by }) => ({
-        record,
-        publicId,
-        decidedAt: startedAt,
-        decision: {
-          kind: "superseded",
-          reason: `a newer update for the order is in the same batch (${by})`,
-        } as const,
-      })),
-      ...(await run.applyAll(plan.work)),
-    ];
+    const decided = [...decidedByPlan(plan, run, startedAt), ...(await run.applyAll(plan.work))];
 
     const first = records[0] as SQSRecord;
     const fifo = isFifoRecord(first);
@@ -96,6 +80,26 @@ export class BatchProcessor {
         .map((r) => ({ itemIdentifier: r.messageId })),
     };
   }
+}
+
+/** What the plan decided before any call: the invalid records, and those a newer one in the batch supersedes. */
+function decidedByPlan(plan: Plan, run: Invocation, at: number): Decided[] {
+  return [
+    ...plan.invalid.map(({ record, reason }) => ({
+      record,
+      decision: run.invalid(record, reason),
+      decidedAt: at,
+    })),
+    ...plan.superseded.map(({ record, publicId, by }) => ({
+      record,
+      publicId,
+      decidedAt: at,
+      decision: {
+        kind: "superseded",
+        reason: `a newer update for the order is in the same batch (${by})`,
+      } as const,
+    })),
+  ];
 }
 
 /**
