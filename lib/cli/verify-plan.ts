@@ -130,6 +130,12 @@ async function fileRun(
       `--fix: no import receipt of ${file} here, so the version its rows were sent with is unknown`,
     );
   const target = resolveTarget(flags);
+  // The copy waits a few seconds in the queue so that the ledger's leave to re-assert lands first;
+  // a FIFO queue refuses a message's own delay.
+  if (target.queueUrl.endsWith(".fifo"))
+    throw new VerifyError(
+      `--fix: ${target.queueUrl} is a FIFO queue, which refuses the per-message delay a fix needs; import the report's drifted rows again instead (a new import is newer)`,
+    );
   const sqs = sqsClientFor(target);
   closers.push(() => sqs.destroy());
   const producer = new Producer({ sqs, queueUrl: target.queueUrl, source: "spot-meta verify --fix" });

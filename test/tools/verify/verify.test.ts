@@ -182,4 +182,29 @@ describe("spot-meta verify", () => {
     expect(existsSync(checkpointPathOf(report))).toBe(false);
     dir.remove();
   });
+
+  it("refuses --fix on a FIFO queue before reading any order, and says what to do instead", async () => {
+    // Prepare
+    const stack = await local.start();
+    const dir = tempDir();
+    const file = dir.write("orders.csv", CSV);
+    await importOnStack(stack, file, dir.path);
+    const fifoFlags = [
+      "--queue-url",
+      `${stack.queues.queueUrl}.fifo`,
+      "--endpoint-url",
+      stack.queues.endpoint,
+    ];
+    const env = { SPOT_META_SPOT_BASE_URL: stack.sandbox.url, SPOT_META_SPOT_TOKEN: stack.sandbox.token };
+    const readsBefore = stack.sandbox.requests.filter((r) => r.method === "GET").length;
+
+    // Act
+    const run = await spotMeta(["verify", "--file", file, "--fix", ...fifoFlags], { cwd: dir.path, env })
+      .done;
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("is a FIFO queue, which refuses the per-message delay a fix needs");
+    expect(stack.sandbox.requests.filter((r) => r.method === "GET").length).toBe(readsBefore);
+  });
 });
