@@ -210,10 +210,22 @@ export class Invocation {
     this.#pacer.observe(answer);
   }
 
-  /** The last moment a call may start, and which runs out first: the invocation or the lease. */
+  /**
+   * The last moments a call may start: before the invocation's margin, and once admitted, with time
+   * for an attempt before its call deadline (the lease's). The pace's wait and {@link #blocked} both
+   * read them.
+   */
+  #latestStarts(admission?: Acquired): { invocation: number; lease: number } {
+    return {
+      invocation: this.#deadlineAt - this.#deps.config.deadlineMarginMs,
+      lease:
+        admission === undefined ? Number.POSITIVE_INFINITY : this.#callDeadline(admission) - MIN_ATTEMPT_MS,
+    };
+  }
+
+  /** The earlier of the two, and which it is. */
   #latestStart(admission: Acquired): { at: number; of: "invocation" | "lease" } {
-    const invocation = this.#deadlineAt - this.#deps.config.deadlineMarginMs;
-    const lease = this.#callDeadline(admission) - MIN_ATTEMPT_MS;
+    const { invocation, lease } = this.#latestStarts(admission);
     return invocation <= lease ? { at: invocation, of: "invocation" } : { at: lease, of: "lease" };
   }
 
@@ -222,12 +234,10 @@ export class Invocation {
     if (this.#breaker.isOpen) {
       return { kind: "circuitOpen", cause: this.#breaker.cause, reason: this.#breaker.reason };
     }
-    if (this.#deadlineAt - Date.now() < this.#deps.config.deadlineMarginMs) {
-      return { kind: "noTime", of: "invocation" };
-    }
-    if (admission !== undefined && this.#callDeadline(admission) - Date.now() < MIN_ATTEMPT_MS) {
-      return { kind: "noTime", of: "lease" };
-    }
+    const now = Date.now();
+    const latest = this.#latestStarts(admission);
+    if (now > latest.invocation) return { kind: "noTime", of: "invocation" };
+    if (now > latest.lease) return { kind: "noTime", of: "lease" };
     return undefined;
   }
 
