@@ -111,7 +111,6 @@ function handBacksRow(props: WatchedPipeline): IWidget[] {
         perMinute(props, MetricName.handBackDeadline),
         perMinute(props, MetricName.handBackHeldBack),
         perMinute(props, MetricName.handBackUnrecorded),
-        perMinute(props, MetricName.reasserts),
         perMinute(props, MetricName.drift),
       ],
     }),

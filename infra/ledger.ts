@@ -8,8 +8,11 @@ import type { IGrantable } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { LEDGER_KEY, LEDGER_TTL_ATTRIBUTE } from "../lib/lambda/ledger/table.ts";
 
-/** The only calls the handler makes on the ledger: single-item reads and conditional updates. */
-const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:UpdateItem"];
+/**
+ * The only calls the handler makes on the ledger: single-item reads, conditional updates, and a
+ * short scan for one order recorded as applied, when a run of 404s asks whether the base URL is right.
+ */
+const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"];
 
 export class Ledger extends Construct {
   readonly table: Table;

@@ -210,12 +210,16 @@ function faultyLedger(ledger: OrderingGuard, scenario: Scenario, dice: () => num
       if (dice() < scenario.ledgerCrashRate) return hang();
       return admission;
     },
-    async applied(...args) {
+    async recordApplied(...args) {
       if (dice() < scenario.ledgerCrashRate) return hang();
       maybeFail();
-      const recorded = await ledger.applied(...args);
+      const recorded = await ledger.recordApplied(...args);
       if (dice() < scenario.ledgerCrashRate) return hang();
       return recorded;
+    },
+    async settle(...args) {
+      maybeFail();
+      return ledger.settle(...args);
     },
     async release(...args) {
       maybeFail();

@@ -28,8 +28,6 @@ export const MetricName = {
   handBackUnrecorded: "HandBackUnrecorded",
   /** Spot's 200 drifted from its documented order, or held other metadata than was sent. */
   drift: "Drift",
-  /** Applied while another write might still land: re-asserted after the late-write window. */
-  reasserts: "Reasserts",
   /**
    * Of the messages an invocation handed back, how long ago the oldest was first enqueued: a message
    * going round is a new message after each requeue, so the queue's own age metric never sees it.

@@ -95,7 +95,6 @@ function ledgerFrom(config: HandlerConfig, client?: DynamoDBClient): OrderingGua
   return new DynamoLedger({
     client: client ?? new DynamoDBClient({}),
     table: config.ledgerTable,
-    leaseSeconds: config.ledgerLeaseSeconds,
     ttlDays: config.ledgerTtlDays,
   });
 }

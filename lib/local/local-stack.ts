@@ -140,7 +140,6 @@ function wrappedLedger(
   const ledger = new DynamoLedger({
     client,
     table: dynamoDb.table,
-    leaseSeconds: config.ledgerLeaseSeconds,
     ttlDays: config.ledgerTtlDays,
   });
   return options.wrapOrdering(ledger);

@@ -166,7 +166,7 @@ describe("the default stack", () => {
         Resource: ref("AWS::SecretsManager::Secret"),
       },
       {
-        Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        Action: ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"],
         Resource: arn("^LedgerTable"),
       },
     ]);

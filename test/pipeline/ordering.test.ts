@@ -97,8 +97,8 @@ describe("newest wins", () => {
   it("is only delayed by a lease a crashed invocation left behind", async () => {
     const { sqs, queues, sandbox, dynamoDb } = await start();
     if (dynamoDb === undefined) throw new Error("the local stack runs the ledger by default");
-    const crashed = new DynamoLedger({ client: dynamoDb.client(), table: dynamoDb.table, leaseSeconds: 1 });
-    await crashed.admit(orderId(1), { issuedAt: Date.parse(at(0)), tieBreak: 0 }, "crashed-invocation");
+    const crashed = new DynamoLedger({ client: dynamoDb.client(), table: dynamoDb.table });
+    await crashed.admit(orderId(1), { issuedAt: Date.parse(at(0)), tieBreak: 0 }, Date.now() + 1_000);
 
     await sendBodies(sqs, queues.queueUrl, [
       { publicId: orderId(1), metadata: { v: "new" }, issuedAt: at(2) },

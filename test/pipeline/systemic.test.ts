@@ -62,8 +62,9 @@ it("counts a ledger it cannot reach as systemic, and names it in one error line"
     admit: async () => {
       throw Object.assign(new Error("connect ECONNREFUSED"), { name: "TimeoutError" });
     },
-    applied: async () => ({ reassert: false }),
-    release: async () => {},
+    recordApplied: async () => "recorded",
+    settle: async () => undefined,
+    release: async () => undefined,
   };
   const { handler, logs, metrics, sandbox } = await handlerWith({ ordering: unreachable });
 

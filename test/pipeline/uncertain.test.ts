@@ -74,10 +74,11 @@ describe("the ledger after a 200", () => {
     let refusals = 0;
     const throttled = (ledger: OrderingGuard): OrderingGuard => ({
       admit: (...args) => ledger.admit(...args),
+      settle: (...args) => ledger.settle(...args),
       release: (...args) => ledger.release(...args),
-      applied: async (...args) => {
+      recordApplied: async (...args) => {
         if (refusals++ < 3) throw Object.assign(new Error("throttled"), { name: "ThrottlingException" });
-        return ledger.applied(...args);
+        return ledger.recordApplied(...args);
       },
     });
     const { sqs, queues, sandbox } = await start({ wrapOrdering: throttled });
@@ -129,8 +130,8 @@ describe("what is not the message's fault", () => {
       await sendBodies(sqs, queues.queueUrl, bodies);
       await waitForLog("cause", "systemic");
 
-      // Assess: the run of 404s, and Spot's list of orders answering 404 too, open the circuit.
-      expect(String(entriesWith("cause", "systemic")[0]?.reason)).toContain("is the base URL right?");
+      // Assess: the run of 404s, with no order Spot surely has to read back, opens the circuit.
+      expect(String(entriesWith("cause", "systemic")[0]?.reason)).toContain("5 orders in a row answered 404");
       await local.stack?.eventSource.stop();
       expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
     } finally {
@@ -138,8 +139,11 @@ describe("what is not the message's fault", () => {
     }
   });
 
-  it("still dead-letters orders that do not exist, once Spot's list of orders answers at the base URL", async () => {
-    const { sqs, queues } = await start();
+  it("still dead-letters orders that do not exist, once an order applied before reads back at the base URL", async () => {
+    // Prepare: an order applied, so the handler knows one Spot surely has; Spot's list is never read.
+    const { sqs, queues, sandbox } = await start();
+    await sendBodies(sqs, queues.queueUrl, [{ publicId: orderId(1), metadata: { known: true } }]);
+    await local.stack?.waitUntilDrained();
     const bodies = Array.from({ length: 6 }, (_, i) => ({ publicId: `Z40${i}`, metadata: { i } }));
 
     await sendBodies(sqs, queues.queueUrl, bodies);
@@ -147,5 +151,6 @@ describe("what is not the message's fault", () => {
 
     const dead = await drainQueue(sqs, queues.dlqUrl);
     expect(dead.map((d) => d.failure?.status)).toStrictEqual([404, 404, 404, 404, 404, 404]);
+    expect(sandbox.requests.filter((r) => r.method === "GET")).toStrictEqual([]);
   });
 });

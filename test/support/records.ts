@@ -1,6 +1,6 @@
 /** Factories of Lambda SQS records and of Spot's outcomes, for the processor's pure parts. */
 import type { SQSRecord } from "aws-lambda";
-import { HISTORY_ATTRIBUTE, type History } from "../../lib/lambda/processor/history.ts";
+import { HISTORY_ATTRIBUTE, type History, historyAttribute } from "../../lib/lambda/processor/history.ts";
 import type { AppliedOutcome, FailedOutcome } from "../../lib/lambda/spot/outcome.ts";
 
 let sequence = 0;
@@ -15,11 +15,17 @@ export function sqsRecord(
     sentAt?: number;
     group?: string;
     fifo?: boolean;
-    /** The `history` attribute a requeued message carries. */
-    history?: Partial<History>;
+    /** The `history` attribute the handler attached when it requeued this message. */
+    history?: History;
+    /** A `history` attribute as somebody else wrote it (a producer, a copy). */
+    rawHistory?: string;
   } = {},
 ): SQSRecord {
   sequence += 1;
+  const sentAt = overrides.sentAt ?? Date.now() - 1_000 + sequence;
+  const history =
+    overrides.rawHistory ??
+    (overrides.history === undefined ? undefined : historyAttribute(overrides.history, sentAt).StringValue);
   const arn = `arn:aws:sqs:us-east-1:000000000000:spot-order-metadata${overrides.fifo ? ".fifo" : ""}`;
   return {
     messageId: `m-${sequence}`,
@@ -28,20 +34,13 @@ export function sqsRecord(
     attributes: {
       ApproximateReceiveCount: String(overrides.receiveCount ?? 1),
       // Recent by default: a message enqueued long ago is one the handler has stopped handing back.
-      SentTimestamp: String(overrides.sentAt ?? Date.now() - 1_000 + sequence),
+      SentTimestamp: String(sentAt),
       SenderId: "test",
       ApproximateFirstReceiveTimestamp: String(FIRST_RECEIVE_AT),
       ...(overrides.group === undefined ? {} : { MessageGroupId: overrides.group }),
     },
     messageAttributes:
-      overrides.history === undefined
-        ? {}
-        : {
-            [HISTORY_ATTRIBUTE]: {
-              dataType: "String",
-              stringValue: JSON.stringify(overrides.history),
-            },
-          },
+      history === undefined ? {} : { [HISTORY_ATTRIBUTE]: { dataType: "String", stringValue: history } },
     md5OfBody: "",
     eventSource: "aws:sqs",
     eventSourceARN: arn,

@@ -33,12 +33,22 @@ export const LedgerAttribute = {
    */
   appliedKeys: "appliedKeys",
   /**
-   * The message that applied the version while another write might still land: it comes back to
-   * re-assert the version, and only it may send the applied version again.
+   * A version the ledger lets be sent once more although it is the applied one (`spot-meta verify
+   * --fix` asks for it): any copy of that update may send it; recording it clears the right.
    */
-  reassertBy: "reassertBy",
-  /** The update (its version key) whose call to Spot is, or may still be, in flight. */
+  reassertOrder: "reassertOrder",
+  /** The attempt (its token) that holds the order: it is calling Spot, or its call is settling. */
   leaseOwner: "leaseOwner",
-  /** When that lease lapses (epoch ms): a crashed holder blocks the order no longer than this. */
+  /** When the order reopens (epoch ms): the holder's longest call plus the late-write window, or its settling's end. */
   leaseUntil: "leaseUntil",
+  /** The holder's call has ended without a sure answer: the order surely reopens at `leaseUntil`. */
+  leaseSettling: "leaseSettling",
+  /** The newest version refused while the order was held: older ones refused after it wait longer. */
+  waitingOrder: "waitingOrder",
+  /**
+   * Per version (its key, lib/lambda/processor/version.ts), the calls that failed at Spot for the
+   * update itself (Map): what dead-letters it as exhausted, whatever its messages claim. Emptied
+   * when a version is recorded.
+   */
+  ownFailures: "ownFailures",
 } as const;

@@ -1,33 +1,43 @@
 /**
  * Tells a wrong base URL from orders that do not exist, when a run of 404s asks: a 404 for every
- * order looks the same either way. Spot's list of orders answers 200 at the right base URL; once it
- * did, 404s are the orders' own for a while, and the list is not read again for each run.
+ * order looks the same either way. It asks only what Spot surely has: a 200 this instance had for an
+ * order shortly before vouches for the base URL; else that order, or one the ledger recorded as
+ * applied, is read back (`GET` of one order); with no order known, it cannot tell.
  */
 import type { BaseUrlProbe } from "../spot/client.ts";
+import type { SpotHealth } from "./spot-health.ts";
 
-/** How long one good answer of the list vouches for the base URL. */
+/** How long one 200 vouches for the base URL. */
 const CONFIRMED_MS = 5 * 60_000;
 
 export class BaseUrlCheck {
-  readonly #probe: () => Promise<BaseUrlProbe>;
-  #confirmedUntil = 0;
+  readonly #probe: (knownOrder: string) => Promise<BaseUrlProbe>;
+  readonly #health: SpotHealth;
+  readonly #appliedInLedger: () => Promise<string | undefined>;
   #pending: Promise<BaseUrlProbe> | undefined;
 
-  constructor(probe: () => Promise<BaseUrlProbe>) {
+  constructor(
+    probe: (knownOrder: string) => Promise<BaseUrlProbe>,
+    health: SpotHealth,
+    appliedInLedger: () => Promise<string | undefined>,
+  ) {
     this.#probe = probe;
+    this.#health = health;
+    this.#appliedInLedger = appliedInLedger;
   }
 
   /** `found` when the base URL answers as Spot's; one read for all the lanes that ask at once. */
   async verify(now = Date.now()): Promise<BaseUrlProbe> {
-    if (now < this.#confirmedUntil) return "found";
-    this.#pending ??= this.#probe()
-      .then((result) => {
-        if (result === "found") this.#confirmedUntil = Date.now() + CONFIRMED_MS;
-        return result;
-      })
-      .finally(() => {
-        this.#pending = undefined;
-      });
+    const known = this.#health.lastApplied;
+    if (known !== undefined && now - known.at < CONFIRMED_MS) return "found";
+    this.#pending ??= this.#readBack(known?.publicId).finally(() => {
+      this.#pending = undefined;
+    });
     return this.#pending;
+  }
+
+  async #readBack(known: string | undefined): Promise<BaseUrlProbe> {
+    const order = known ?? (await this.#appliedInLedger().catch(() => undefined));
+    return order === undefined ? "unknown" : this.#probe(order);
   }
 }

@@ -15,6 +15,7 @@ import { createAdaptivePacer, createPacer, type Pacer } from "./pacer.ts";
 import { type Plan, planBatch } from "./plan.ts";
 import { reportBatch } from "./report.ts";
 import { type Settlement, settle } from "./settle.ts";
+import { SpotHealth } from "./spot-health.ts";
 
 export class BatchProcessor {
   readonly #deps: ResolvedDeps;
@@ -22,11 +23,18 @@ export class BatchProcessor {
   readonly #pacer: Pacer;
 
   constructor(deps: ProcessorDeps) {
+    const health = new SpotHealth();
+    const ordering = deps.ordering ?? noOrderingGuard;
     this.#deps = {
       ...deps,
-      ordering: deps.ordering ?? noOrderingGuard,
+      ordering,
       random: deps.random ?? Math.random,
-      baseUrlCheck: new BaseUrlCheck(() => deps.spot.probeBaseUrl()),
+      health,
+      baseUrlCheck: new BaseUrlCheck(
+        (knownOrder) => deps.spot.probeBaseUrl(knownOrder),
+        health,
+        async () => ordering.anAppliedOrder?.(),
+      ),
     };
     const { requestsPerSecond, minRequestsPerSecond, adaptivePace } = deps.config;
     this.#pacer = adaptivePace
@@ -90,9 +98,10 @@ function decidedByPlan(plan: Plan, run: Invocation, at: number): Decided[] {
       decision: run.invalid(record, reason),
       decidedAt: at,
     })),
-    ...plan.superseded.map(({ record, publicId, by }) => ({
+    ...plan.superseded.map(({ record, publicId, issuedAt, by }) => ({
       record,
       publicId,
+      issuedAt,
       decidedAt: at,
       decision: {
         kind: "superseded",
@@ -114,8 +123,6 @@ function toSettlement(decided: Decided[], fifo: boolean, maxReceiveCount: number
   for (const { record, decision } of decided) {
     if (decision.kind === "deadLetter") {
       settlement.deadLetters.push({ record, body: decision.body, failure: decision.failure });
-    } else if (decision.kind === "applied" && decision.reassertAfterSeconds !== undefined) {
-      settlement.handBacks.push({ record, visibilitySeconds: decision.reassertAfterSeconds });
     } else if (decision.kind === "retry") {
       const own = decision.cause === HandBackCause.ownFailure;
       if (own || (fifo && receiveCount(record) < maxReceiveCount)) {

@@ -4,6 +4,16 @@
  * hand-backs, its age) and the policy (the attempts allowed, the backoff, how long a message may be
  * handed back). No I/O and no clock: the invocation does the calls and passes `now`, so every row
  * of the table is tested without a queue, a ledger or Spot.
+ *
+ * Five names of "why" meet here, each at its own step:
+ *
+ * | name | says | set by | read by |
+ * | --- | --- | --- | --- |
+ * | `OutcomeKind` (spot/outcome.ts) | what Spot's answer proves: applied, permanent, systemic, transient | the Spot client | {@link readAnswer} |
+ * | `Reading` (here) | what a failed answer means for this message: permanent, systemic, pace, deadline, foreign, own | {@link readAnswer} | {@link decide} |
+ * | `CircuitCause` (circuit-breaker.ts) | why the invocation stopped calling Spot: transient or systemic | the invocation | {@link decide}, for the messages not tried |
+ * | `HandBackCause` (decision.ts) | why a message goes back to the queue, and its metric; only `own-failure` counts toward its attempts | {@link decide} | the queue side, the report |
+ * | `ReasonClass` (sqs/failure-attributes.ts) | why a message is in the DLQ: invalid, permanent, exhausted | {@link decide} | the DLQ tools |
  */
 import type { SQSRecord } from "aws-lambda";
 import type { HandlerConfig } from "../config.ts";
@@ -14,7 +24,7 @@ import { type Decision, HandBackCause, handBack } from "./decision.ts";
 import { historyOf } from "./history.ts";
 import { handBackSeconds, ownFailureSeconds, paceSeconds } from "./waits.ts";
 
-/** A lease held elsewhere is mostly released within seconds: come back soon, not after a full backoff. */
+/** A call still running mostly ends within seconds: come back soon, not after a full backoff. */
 const BUSY_RETRY_SECONDS = { min: 2, spread: 4 };
 
 /** What happened to the message, as far as its decision goes. */
@@ -23,8 +33,11 @@ export type Happening =
   | { kind: "invalid"; reason: string }
   /** The ledger holds a newer or equal update of the order. */
   | { kind: "superseded" }
-  /** Another update of the order holds its lease until `leaseUntil` (epoch ms). */
-  | { kind: "busy"; leaseUntil: number }
+  /**
+   * Another attempt holds the order until `reopensAt` (epoch ms); `settling`: its call has ended and
+   * the order surely reopens then; `newerWaiting`: a newer update of the order waits to go first.
+   */
+  | { kind: "busy"; reopensAt: number; settling: boolean; newerWaiting: boolean }
   /** The invocation's circuit is open, for `cause`, before this message's call. */
   | { kind: "circuitOpen"; cause: CircuitCause | undefined; reason: string }
   /** Too little time left to start a call: of the invocation, or of the order's lease. */
@@ -39,10 +52,22 @@ export type Happening =
     }
   /** A run of 404s, this one's among them, turned out to be the base URL's fault. */
   | { kind: "notFoundRun"; reason: string }
-  /** Spot applied it, and the ledger recorded it; `reassert`: it is to be sent again later. */
-  | { kind: "applied"; outcome: AppliedOutcome; reassert: boolean }
-  /** Spot's answer was not a 200 for this order; `paceWaitMs`: what the instance's pace needs now. */
-  | { kind: "failed"; outcome: FailedOutcome; paceWaitMs: number };
+  /** Spot applied it, and the ledger recorded it. */
+  | { kind: "applied"; outcome: AppliedOutcome }
+  /** Spot applied it, but another attempt was admitted before it was recorded: it is to be sent again. */
+  | { kind: "lost" }
+  /**
+   * Spot's answer was not a 200 for this order. `paceWaitMs`: what the instance's pace needs now.
+   * `ownFailures`: the update's own failures as the ledger counts them, this one included.
+   * `outage`: calls for other orders failed too, with no good answer between (`failingOrders`).
+   */
+  | {
+      kind: "failed";
+      outcome: FailedOutcome;
+      paceWaitMs: number;
+      ownFailures?: number | undefined;
+      outage?: { failingOrders: number } | undefined;
+    };
 
 /** The message decided on: its record, and the body to requeue or dead-letter (stamped with its version). */
 export interface Subject {
@@ -114,8 +139,17 @@ function rule(happening: Happening, subject: Subject, policy: Policy): Decision 
     case "busy":
       return handBack(
         HandBackCause.busyLease,
-        "another update of the order is, or may still be, in flight",
-        busySeconds(happening.leaseUntil, policy),
+        happening.newerWaiting
+          ? "another update of the order is, or may still be, in flight, and a newer one waits to go first"
+          : "another update of the order is, or may still be, in flight",
+        busySeconds(happening, policy),
+        body,
+      );
+    case "lost":
+      return handBack(
+        HandBackCause.unrecorded,
+        "applied, but another update was admitted before it was recorded: sent again",
+        soonSeconds(policy),
         body,
       );
     case "circuitOpen": {
@@ -140,44 +174,41 @@ function rule(happening: Happening, subject: Subject, policy: Policy): Decision 
     case "ledgerFailed":
       return handBack(happening.cause, happening.reason, nextHandBackSeconds(record, policy), body);
     case "notFoundRun":
-      return handBack(HandBackCause.systemic, happening.reason, policy.config.backoffBaseSeconds, body);
+      return handBack(HandBackCause.systemic, happening.reason, nextHandBackSeconds(record, policy), body);
     case "applied": {
       const { status, attempts, latencyMs, drift } = happening.outcome;
-      const reassert = happening.reassert
-        ? { reassertAfterSeconds: policy.config.lateWriteWindowSeconds }
-        : {};
-      return { kind: "applied", status, attempts, latencyMs, drift, ...reassert };
+      return { kind: "applied", status, attempts, latencyMs, drift };
     }
     case "failed":
-      return decideFailed(happening.outcome, happening.paceWaitMs, subject, policy);
+      return decideFailed(happening, subject, policy);
   }
 }
 
 function decideFailed(
-  outcome: FailedOutcome,
-  paceWaitMs: number,
+  happening: Extract<Happening, { kind: "failed" }>,
   subject: Subject,
   policy: Policy,
 ): Decision {
+  const { outcome, paceWaitMs } = happening;
   const { status, errorType, reason, attempts, latencyMs, retryAfterMs } = outcome;
   const { record, body } = subject;
-  const deadLetter = (reasonClass: ReasonClass): Decision => ({
+  const deadLetter = (reasonClass: ReasonClass, ownFailures?: number): Decision => ({
     kind: "deadLetter",
     body,
     failure: failureOf(
       record,
       reasonClass,
       reason,
-      { status, errorType, details: outcome.details },
+      { status, errorType, details: outcome.details, ownFailures },
       policy.now,
     ),
     attempts,
     latencyMs,
   });
-  const retry = (cause: HandBackCause, waitSeconds: number): Decision => ({
+  const retry = (cause: HandBackCause, waitSeconds: number, why = reason): Decision => ({
     kind: "retry",
     cause,
-    reason,
+    reason: why,
     waitSeconds,
     body,
     ...(status === undefined ? {} : { status }),
@@ -197,8 +228,17 @@ function decideFailed(
     case Reading.foreign:
       return retry(HandBackCause.systemic, nextHandBackSeconds(record, policy, retryAfterMs));
     case Reading.own: {
-      const ownFailures = historyOf(record).ownFailures + 1;
-      if (ownFailures >= policy.config.maxReceiveCount) return deadLetter(ReasonClass.exhausted);
+      if (happening.outage !== undefined) {
+        return retry(
+          HandBackCause.systemic,
+          nextHandBackSeconds(record, policy, retryAfterMs),
+          `Spot failed calls for ${happening.outage.failingOrders} orders in a row with no good answer between, an outage and not this message's failure: ${reason}`,
+        );
+      }
+      // The ledger's count cannot be forged by a message, nor inflated by FIFO hand-backs; the
+      // message's own restarts when it is replayed from the DLQ.
+      const ownFailures = Math.min(happening.ownFailures ?? Infinity, historyOf(record).ownFailures + 1);
+      if (ownFailures >= policy.config.maxReceiveCount) return deadLetter(ReasonClass.exhausted, ownFailures);
       const { config, random, startedAt, now } = policy;
       return retry(
         HandBackCause.ownFailure,
@@ -228,13 +268,21 @@ function boundHandBack(decision: Decision, record: SQSRecord, policy: Policy): D
 }
 
 /**
- * A call in flight releases the lease within seconds; one whose write may still land keeps it
- * until it lapses. Come back soon, and never later than the lapse.
+ * When to come back to a held order: when it reopens, if its call has ended (settling); soon, and
+ * never after it reopens, if the call is still running (most end within seconds). Behind a newer
+ * waiting update, one late-write window later: the newer one goes first, and this one then finds
+ * itself superseded, or, if the newer one failed for good, is still there to be applied.
  */
-function busySeconds(leaseUntil: number, policy: Policy): number {
-  const untilLapse = Math.ceil((leaseUntil - policy.now) / 1000);
-  const soon = BUSY_RETRY_SECONDS.min + Math.round(policy.random() * BUSY_RETRY_SECONDS.spread);
-  return Math.max(1, Math.min(untilLapse, soon));
+function busySeconds(busy: Extract<Happening, { kind: "busy" }>, policy: Policy): number {
+  const untilReopen = Math.max(1, Math.ceil((busy.reopensAt - policy.now) / 1000));
+  const wait = busy.settling
+    ? untilReopen + Math.round(policy.random())
+    : Math.min(untilReopen, soonSeconds(policy));
+  return busy.newerWaiting ? wait + policy.config.lateWriteWindowSeconds : wait;
+}
+
+function soonSeconds(policy: Policy): number {
+  return BUSY_RETRY_SECONDS.min + Math.round(policy.random() * BUSY_RETRY_SECONDS.spread);
 }
 
 function nextHandBackSeconds(record: SQSRecord, policy: Policy, retryAfterMs?: number): number {
@@ -245,7 +293,13 @@ function failureOf(
   record: SQSRecord,
   reasonClass: ReasonClass,
   reason: string,
-  extra: { status?: number | undefined; errorType?: string | undefined; details?: string[] },
+  extra: {
+    status?: number | undefined;
+    errorType?: string | undefined;
+    details?: string[];
+    /** The failures that exhausted it, this one included, when they are counted elsewhere than the message. */
+    ownFailures?: number | undefined;
+  },
   now: number,
 ): Failure {
   const history = historyOf(record);
@@ -257,7 +311,7 @@ function failureOf(
     ...(extra.status === undefined ? {} : { status: extra.status }),
     ...(extra.errorType === undefined ? {} : { errorType: extra.errorType }),
     details: extra.details ?? [reason],
-    attempts: history.ownFailures + 1,
+    attempts: extra.ownFailures ?? history.ownFailures + 1,
     firstFailureAt: keepFirstFailure(
       record.messageAttributes,
       new Date(earlier && firstReceive > 0 ? Math.min(firstReceive, now) : now),

@@ -23,7 +23,10 @@ export const HandBackCause = {
   ledger: "ledger",
   /** FIFO: behind a record of its group that goes back to the queue. */
   heldBack: "held-back",
-  /** Applied at Spot but not recorded in the ledger: it comes back to be sent and recorded again. */
+  /**
+   * Applied at Spot but not recorded in the ledger (it failed, or another update was admitted first):
+   * it comes back to be sent and recorded again.
+   */
   unrecorded: "unrecorded",
 } as const;
 export type HandBackCause = (typeof HandBackCause)[keyof typeof HandBackCause];
@@ -36,11 +39,6 @@ export type Decision =
       latencyMs: number;
       /** How Spot's 200 differed from the schema or from what was sent, by names only. */
       drift: string[];
-      /**
-       * Another update's write may still land after this one (its lease lapsed, or this one's did):
-       * the message stays in the queue for this long, then re-asserts its metadata.
-       */
-      reassertAfterSeconds?: number;
     }
   | { kind: "superseded"; reason: string }
   | { kind: "deadLetter"; body: string; failure: Failure; latencyMs?: number; attempts?: number }
@@ -61,6 +59,8 @@ export type Decision =
 export interface Decided {
   record: SQSRecord;
   publicId?: string;
+  /** The update's version (`issuedAt`, ISO 8601), never its metadata: which update of the order this was. */
+  issuedAt?: string;
   metadata?: unknown;
   decision: Decision;
   /** When it was decided (epoch ms): for an update sent to Spot, right after Spot's answer. */
@@ -72,9 +72,7 @@ export function handBack(cause: HandBackCause, reason: string, waitSeconds: numb
   return { kind: "retry", cause, reason, waitSeconds, body };
 }
 
-/** Whether the record stays in the queue (handed back, or applied and waiting to re-assert). */
+/** Whether the record stays in the queue, or goes back to it. */
 export function staysInQueue(decision: Decision): boolean {
-  return (
-    decision.kind === "retry" || (decision.kind === "applied" && decision.reassertAfterSeconds !== undefined)
-  );
+  return decision.kind === "retry";
 }

@@ -9,6 +9,7 @@ import type { AttemptAnswer, BaseUrlProbe } from "../spot/client.ts";
 import type { SpotOutcome } from "../spot/outcome.ts";
 import type { BaseUrlCheck } from "./base-url-check.ts";
 import type { OrderingGuard } from "./ordering.ts";
+import type { SpotHealth } from "./spot-health.ts";
 
 /** The calls the processor makes to Spot; `SpotClient` is the real one. */
 interface SpotUpdater {
@@ -21,7 +22,7 @@ interface SpotUpdater {
       onAnswer?: (answer: AttemptAnswer) => void;
     },
   ): Promise<SpotOutcome>;
-  probeBaseUrl(options?: { deadline?: number }): Promise<BaseUrlProbe>;
+  probeBaseUrl(knownOrder: string, options?: { deadline?: number }): Promise<BaseUrlProbe>;
 }
 
 /** What Lambda's context gives that the processor uses. */
@@ -47,6 +48,8 @@ export interface ProcessorDeps {
 
 export type ResolvedDeps = ProcessorDeps &
   Required<Pick<ProcessorDeps, "ordering" | "random">> & {
+    /** Held by the processor: what its invocations saw of Spot tells an outage from a message's failure. */
+    health: SpotHealth;
     /** Held by the processor: one good answer vouches for the base URL across invocations. */
     baseUrlCheck: BaseUrlCheck;
   };

@@ -1,9 +1,11 @@
 /**
  * One invocation's work on the updates of a batch: the calls to the ledger and to Spot, its circuit
- * breaker, its pace, its deadline. What each record comes to is decided in decide.ts, from what
- * happened here.
+ * breaker, its pace, its deadline. What happened to each update is collected first and decided at
+ * the end (decide.ts), when the invocation knows what a run of answers meant: a run of 404s at a
+ * wrong base URL, or failures across orders that were Spot's outage, not the messages'.
  */
 
+import { setTimeout as sleep } from "node:timers/promises";
 import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { serializeUpdate } from "../contract.ts";
@@ -11,20 +13,27 @@ import { describeError } from "../errors.ts";
 import { metadataDigest } from "../ledger/metadata-digest.ts";
 import type { AttemptAnswer } from "../spot/client.ts";
 import type { AppliedOutcome, FailedOutcome } from "../spot/outcome.ts";
-import { MIN_ATTEMPT_MS } from "../spot/retry-policy.ts";
+import { CallWindow } from "./call-window.ts";
 import { CircuitBreaker, CircuitCause } from "./circuit-breaker.ts";
 import { decide, type Happening, type Policy, Reading, readAnswer } from "./decide.ts";
 import { type Decided, type Decision, HandBackCause, staysInQueue } from "./decision.ts";
 import type { ResolvedDeps } from "./deps.ts";
-import type { Admission, Recorded } from "./ordering.ts";
+import type { Lease } from "./ordering.ts";
 import type { PaceReport, Pacer } from "./pacer.ts";
 import type { Work } from "./plan.ts";
-
-type Acquired = Extract<Admission, { kind: "acquired" }>;
+import type { FailureMark } from "./spot-health.ts";
 
 /** Tries of the ledger's record after a 200 (the SDK retries throttles inside each). */
 const RECORD_TRIES = 3;
 const RECORD_RETRY_MS = 100;
+
+/** What happened to one update, and when; `mark`: a failure at Spot, judged again at the end. */
+interface Happened {
+  work: Work;
+  happening: Happening;
+  at: number;
+  mark?: FailureMark;
+}
 
 /** The state of one invocation: its circuit, its pace, its deadline. */
 export class Invocation {
@@ -32,9 +41,7 @@ export class Invocation {
   readonly #breaker: CircuitBreaker;
   readonly #pacer: Pacer;
   readonly #startedAt: number;
-  readonly #deadlineAt: number;
-  /** The dead-letters of the current run of 404s: not the orders' own if the run opens the circuit. */
-  #notFoundRun: Decision[] = [];
+  readonly #window: CallWindow;
   #systemicLogged = false;
   #calls = 0;
   #refused = 0;
@@ -45,38 +52,36 @@ export class Invocation {
     this.#breaker = new CircuitBreaker(deps.config.circuitBreakerThreshold);
     this.#pacer = pacer;
     this.#startedAt = time.startedAt;
-    this.#deadlineAt = time.deadlineAt;
+    this.#window = new CallWindow(deps.config, time.deadlineAt);
   }
 
   /** Runs the updates: different orders concurrently (bounded), one lane (order or FIFO group) in turn. */
   async applyAll(work: Work[]): Promise<Decided[]> {
     const limit = pLimit(this.#deps.config.concurrency);
-    const lanes = new Map<string, Work[]>();
-    for (const item of work) lanes.set(item.laneKey, [...(lanes.get(item.laneKey) ?? []), item]);
-    const results = await Promise.all(
+    const lanes = Map.groupBy(work, (item) => item.laneKey);
+    const happened = await Promise.all(
       [...lanes.values()].map(async (lane) => {
-        const out: Decided[] = [];
+        const out: Happened[] = [];
         let heldBack: string | undefined;
         for (const item of lane) {
-          const decision =
+          const next =
             heldBack === undefined
               ? await limit(() => this.#apply(item))
-              : this.#decide(item, { kind: "heldBack", behind: heldBack });
-          if (staysInQueue(decision)) heldBack ??= item.record.messageId;
-          out.push({
-            record: item.record,
-            publicId: item.message.publicId,
-            metadata: item.message.metadata,
-            decision,
-            decidedAt: Date.now(),
-          });
+              : this.#happened(item, { kind: "heldBack", behind: heldBack });
+          if (staysInQueue(this.#decide(item, next.happening))) heldBack ??= item.record.messageId;
+          out.push(next);
         }
         return out;
       }),
     );
-    const decided = results.flat();
-    if (this.#breaker.openedOnNotFound) this.#handBackNotFoundRun(decided);
-    return decided;
+    return happened.flat().map(({ work: item, happening, at, mark }) => ({
+      record: item.record,
+      publicId: item.message.publicId,
+      issuedAt: new Date(item.version.issuedAt).toISOString(),
+      metadata: item.message.metadata,
+      decision: this.#decide(item, this.#judgedAtEnd(happening, mark)),
+      decidedAt: at,
+    }));
   }
 
   get pace(): PaceReport {
@@ -87,104 +92,106 @@ export class Invocation {
     return decide({ kind: "invalid", reason }, { record, body: record.body }, this.#policy());
   }
 
-  async #apply(work: Work): Promise<Decision> {
-    const { ordering } = this.#deps;
-    const { publicId } = work.message;
+  async #apply(work: Work): Promise<Happened> {
     const blocked = this.#blocked();
-    if (blocked) return this.#decide(work, blocked);
-
-    let admission: Admission;
+    if (blocked) return this.#happened(work, blocked);
+    const { publicId } = work.message;
+    const callDeadline = this.#window.callDeadline();
+    let admission: Awaited<ReturnType<ResolvedDeps["ordering"]["admit"]>>;
     try {
-      admission = await ordering.admit(publicId, work.version, work.record.messageId);
+      const holdUntil = callDeadline + this.#window.lateWriteMs;
+      admission = await this.#deps.ordering.admit(publicId, work.version, holdUntil);
     } catch (error) {
       const reason = `the applied-updates ledger failed: ${describeError(error)}`;
       this.#reportSystemic(reason);
-      return this.#decide(work, { kind: "ledgerFailed", cause: HandBackCause.ledger, reason });
+      return this.#happened(work, { kind: "ledgerFailed", cause: HandBackCause.ledger, reason });
     }
     // Superseded or busy: the ledger's answer is the happening itself.
-    if (admission.kind !== "acquired") return this.#decide(work, admission);
+    if (admission.kind !== "acquired") return this.#happened(work, admission);
+    const { lease } = admission;
 
-    const latest = this.#latestStart(admission);
-    const started = await this.#pacer.take(latest.at);
-    const blockedAfterWait = started
-      ? this.#blocked(admission)
+    const latest = this.#window.latestStart(callDeadline);
+    const notStarted = (await this.#pacer.take(latest.at))
+      ? this.#blocked(callDeadline)
       : ({ kind: "noTime", of: latest.of } as const);
-    if (blockedAfterWait) {
-      if (!admission.renewed) await this.#release(work);
-      return this.#decide(work, blockedAfterWait);
+    if (notStarted) {
+      await this.#let(lease, () => this.#deps.ordering.release(lease));
+      return this.#happened(work, notStarted);
     }
     this.#calls++;
     const outcome = await this.#deps.spot.updateMetadata(publicId, work.message.metadata, {
-      deadline: this.#callDeadline(admission),
+      deadline: callDeadline,
       // The quick retries count against the pace at Spot like first attempts.
-      beforeRetry: async () => {
-        if (!(await this.#pacer.take(this.#latestStart(admission).at))) return false;
-        this.#calls++;
-        return true;
-      },
+      beforeRetry: () => this.#startRetry(this.#window.latestStart(callDeadline).at),
       onAnswer: (answer) => this.#observe(answer),
     });
-    if (outcome.kind === "applied") return this.#applied(work, outcome, admission);
-    // A write that may still land keeps the lease until it lapses; so does an update that held it
-    // already (an earlier call of it may still land).
-    if (!outcome.mayHaveLanded && !admission.renewed) await this.#release(work);
-    return await this.#failed(work, outcome);
+    if (outcome.kind === "applied") return await this.#applied(work, outcome, lease);
+    return await this.#failed(work, outcome, lease);
   }
 
-  /**
-   * No write of the call may land after the lease: the call ends (retries included) the late-write
-   * window before the lease lapses, and before the invocation's deadline.
-   */
-  #callDeadline(admission: Acquired): number {
-    const { deadlineMarginMs, lateWriteWindowSeconds } = this.#deps.config;
-    return Math.min(
-      this.#deadlineAt - deadlineMarginMs / 2,
-      admission.leaseUntil - lateWriteWindowSeconds * 1000,
-    );
+  /** A retry's start from the instance's pace, unless it would come after `latestStart`; counts the call. */
+  async #startRetry(latestStart: number): Promise<boolean> {
+    if (!(await this.#pacer.take(latestStart))) return false;
+    this.#calls++;
+    return true;
   }
 
-  async #applied(work: Work, outcome: AppliedOutcome, admission: Acquired): Promise<Decision> {
+  async #applied(work: Work, outcome: AppliedOutcome, lease: Lease): Promise<Happened> {
     const { publicId } = work.message;
     const messageId = work.record.messageId;
     this.#breaker.recordSuccess();
-    this.#notFoundRun = [];
-    let recorded: Recorded | undefined;
-    for (let tries = 1; recorded === undefined; tries++) {
-      try {
-        recorded = await this.#deps.ordering.applied(publicId, work.version, messageId, {
-          reassert: admission.tookOver,
-          // An earlier call (or attempt) of this update may still land: keep others out until it lapses.
-          keepLease: admission.renewed || outcome.earlierAttemptMayLand,
+    this.#deps.health.answered(publicId, true);
+    const at = Date.now();
+    let recorded: Awaited<ReturnType<ResolvedDeps["ordering"]["recordApplied"]>>;
+    try {
+      recorded = await retrying(RECORD_TRIES, RECORD_RETRY_MS, () =>
+        this.#deps.ordering.recordApplied(lease, {
+          messageId,
           digest: metadataDigest(work.message.metadata),
-        });
-      } catch (error) {
-        if (tries >= RECORD_TRIES) {
-          // Never deleted unrecorded: once the lease lapsed an older update could be admitted.
-          const reason = `applied, but the ledger could not record it: ${describeError(error)}`;
-          this.#reportSystemic(reason);
-          return this.#decide(work, { kind: "ledgerFailed", cause: HandBackCause.unrecorded, reason });
-        }
-        await sleep(RECORD_RETRY_MS * tries);
-      }
+          // An earlier attempt of the call may still land: the order stays closed until it cannot.
+          ...(outcome.earlierAttemptMayLand ? { reopensAt: Date.now() + this.#window.lateWriteMs } : {}),
+        }),
+      );
+    } catch (error) {
+      // Never deleted unrecorded: once the hold ends an older update could be admitted.
+      const reason = `applied, but the ledger could not record it: ${describeError(error)}`;
+      this.#reportSystemic(reason);
+      return { work, at, happening: { kind: "ledgerFailed", cause: HandBackCause.unrecorded, reason } };
     }
+    if (recorded === "lost") return { work, at, happening: { kind: "lost" } };
     const { drift } = outcome;
     if (drift.length > 0)
       this.#deps.logger.warn(
         { messageId, publicId, drift },
         "Spot's answer drifts from its documented order",
       );
-    return this.#decide(work, { kind: "applied", outcome, reassert: recorded.reassert });
+    return { work, at, happening: { kind: "applied", outcome } };
   }
 
-  /** Decides, then tells the circuit what the answer showed (the run it extends, or opens it). */
-  async #failed(work: Work, outcome: FailedOutcome): Promise<Decision> {
-    const decision = this.#decide(work, { kind: "failed", outcome, paceWaitMs: this.#pacer.waitMs() });
-    switch (readAnswer(outcome)) {
+  /**
+   * Lets go of the order as the answer allows (it reopens when the call's write can no longer land,
+   * or at once if nothing was written), and tells the circuit what the answer showed.
+   */
+  async #failed(work: Work, outcome: FailedOutcome, lease: Lease): Promise<Happened> {
+    const { publicId } = work.message;
+    const reading = readAnswer(outcome);
+    const mark = reading === Reading.own ? this.#deps.health.failed(publicId) : undefined;
+    if (reading === Reading.permanent) this.#deps.health.answered(publicId, false);
+    const ownFailure = mark !== undefined && !this.#deps.health.isOutage(mark);
+    const ownFailures = await this.#let(lease, () =>
+      outcome.mayHaveLanded
+        ? this.#deps.ordering.settle(lease, { reopensAt: Date.now() + this.#window.lateWriteMs, ownFailure })
+        : this.#deps.ordering.release(lease, { ownFailure }),
+    );
+    await this.#tellCircuit(reading, outcome);
+    const happening: Happening = { kind: "failed", outcome, paceWaitMs: this.#pacer.waitMs(), ownFailures };
+    return { work, happening, at: Date.now(), ...(mark === undefined ? {} : { mark }) };
+  }
+
+  async #tellCircuit(reading: Reading, outcome: FailedOutcome): Promise<void> {
+    switch (reading) {
       case Reading.permanent:
-        if (outcome.status === 404) {
-          this.#notFoundRun.push(decision);
-          if (this.#breaker.recordNotFound()) await this.#checkBaseUrl();
-        }
+        if (outcome.status === 404 && this.#breaker.recordNotFound()) await this.#checkBaseUrl();
         break;
       case Reading.systemic: {
         const { status, errorType, details, reason } = outcome;
@@ -201,7 +208,21 @@ export class Invocation {
         this.#breaker.recordTransientFailure();
         break;
     }
-    return decision;
+  }
+
+  /**
+   * What the end of the invocation tells of a happening: a 404 of a run that opened the circuit was
+   * the base URL's, not the order's; a failure while other orders failed too, with no good answer
+   * since, was Spot's outage, not the message's.
+   */
+  #judgedAtEnd(happening: Happening, mark: FailureMark | undefined): Happening {
+    if (happening.kind !== "failed") return happening;
+    const { outcome } = happening;
+    if (this.#breaker.openedOnNotFound && outcome.kind === "permanent" && outcome.status === 404)
+      return { kind: "notFoundRun", reason: this.#breaker.reason };
+    if (mark !== undefined && this.#deps.health.isOutage(mark))
+      return { ...happening, outage: { failingOrders: this.#deps.health.failingOrders } };
+    return happening;
   }
 
   /** Every answer, retries' included, teaches the instance's pace. */
@@ -210,61 +231,30 @@ export class Invocation {
     this.#pacer.observe(answer);
   }
 
-  /**
-   * The last moments a call may start: before the invocation's margin, and once admitted, with time
-   * for an attempt before its call deadline (the lease's). The pace's wait and {@link #blocked} both
-   * read them.
-   */
-  #latestStarts(admission?: Acquired): { invocation: number; lease: number } {
-    return {
-      invocation: this.#deadlineAt - this.#deps.config.deadlineMarginMs,
-      lease:
-        admission === undefined ? Number.POSITIVE_INFINITY : this.#callDeadline(admission) - MIN_ATTEMPT_MS,
-    };
-  }
-
-  /** The earlier of the two, and which it is. */
-  #latestStart(admission: Acquired): { at: number; of: "invocation" | "lease" } {
-    const { invocation, lease } = this.#latestStarts(admission);
-    return invocation <= lease ? { at: invocation, of: "invocation" } : { at: lease, of: "lease" };
-  }
-
-  /** Why no call should start now (circuit open, deadline or lease too near), if any. */
-  #blocked(admission?: Acquired): Happening | undefined {
+  /** Why no call should start now (circuit open, deadline or the call's own latest start passed), if any. */
+  #blocked(callDeadline?: number): Happening | undefined {
     if (this.#breaker.isOpen) {
       return { kind: "circuitOpen", cause: this.#breaker.cause, reason: this.#breaker.reason };
     }
-    const now = Date.now();
-    const latest = this.#latestStarts(admission);
-    if (now > latest.invocation) return { kind: "noTime", of: "invocation" };
-    if (now > latest.lease) return { kind: "noTime", of: "lease" };
-    return undefined;
+    const tooLate = this.#window.tooLate(callDeadline);
+    return tooLate === undefined ? undefined : { kind: "noTime", of: tooLate };
   }
 
-  /** A run of 404s: the orders' own if Spot's list answers at this base URL, else the base URL's fault. */
+  /** A run of 404s: the orders' own if Spot still has an order it answered for, else not theirs. */
   async #checkBaseUrl(): Promise<void> {
     const probe = await this.#deps.baseUrlCheck.verify();
     if (probe === "found") return;
-    const run = this.#notFoundRun.length;
+    const run = this.#deps.config.circuitBreakerThreshold;
     this.#breaker.openOnNotFound(
       probe === "not_found"
-        ? `${run} orders in a row answered 404, and so did Spot's list of orders: is the base URL right?`
-        : `${run} orders in a row answered 404, and Spot's list of orders could not be read to tell a wrong base URL from missing orders`,
+        ? `${run} orders in a row answered 404, and so did an order Spot answered for before: is the base URL right?`
+        : `${run} orders in a row answered 404, and no order Spot surely has could be read back to tell a wrong base URL from missing orders`,
     );
     this.#reportSystemic(this.#breaker.reason);
   }
 
-  /** The dead-letters of a run of 404s that opened the circuit go back: a wrong base URL, not the orders. */
-  #handBackNotFoundRun(decided: Decided[]): void {
-    const run = new Set(this.#notFoundRun);
-    for (const item of decided) {
-      if (!run.has(item.decision) || item.decision.kind !== "deadLetter") continue;
-      item.decision = decide(
-        { kind: "notFoundRun", reason: this.#breaker.reason },
-        { record: item.record, body: item.decision.body },
-        this.#policy(),
-      );
-    }
+  #happened(work: Work, happening: Happening): Happened {
+    return { work, happening, at: Date.now() };
   }
 
   #decide(work: Work, happening: Happening): Decision {
@@ -276,15 +266,19 @@ export class Invocation {
     return { config, random, startedAt: this.#startedAt, now: Date.now() };
   }
 
-  async #release(work: Work): Promise<void> {
+  /**
+   * Lets go of the order through the ledger; if that fails, the hold ends on its own at
+   * `lease.until` (only later than it might) and the failure count is the message's.
+   */
+  async #let(lease: Lease, write: () => Promise<number | undefined>): Promise<number | undefined> {
     try {
-      await this.#deps.ordering.release(work.message.publicId, work.version);
+      return await write();
     } catch (error) {
-      // The lease lapses on its own; the order is only delayed.
       this.#deps.logger.warn(
-        { messageId: work.record.messageId, publicId: work.message.publicId, error: describeError(error) },
-        "lease not released",
+        { publicId: lease.publicId, error: describeError(error) },
+        "the order's hold was not let go; it ends on its own",
       );
+      return undefined;
     }
   }
 
@@ -302,12 +296,20 @@ export class Invocation {
   }
 }
 
+/** `write`, tried up to `tries` times, waiting `delayMs` × the try between. */
+async function retrying<T>(tries: number, delayMs: number, write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= tries) throw error;
+      await sleep(delayMs * attempt);
+    }
+  }
+}
+
 /** The body to dead-letter or requeue: stamped with its version, so a replay keeps its place in line. */
 function bodyOf(work: Work): string {
   if (work.message.issuedAt !== undefined) return work.record.body;
   return serializeUpdate({ ...work.message, issuedAt: new Date(work.version.issuedAt).toISOString() });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,64 +1,72 @@
 /**
  * The guard that keeps an older update from landing after a newer one for the same order, across
- * batches, invocations and replays. The processor asks it before each call and tells it after.
+ * batches, invocations and replays: the processor asks it before each call and tells it after.
+ *
+ * An order is open, calling or settling (docs/ordering.md, "The order's states"). One attempt at a
+ * time holds it, with a token of its own: only that attempt may record, settle or release it, so a
+ * second copy of the same update, or an attempt whose hold lapsed and passed on, cannot act for it.
  */
 import type { MetadataDigest } from "../ledger/metadata-digest.ts";
 import type { Version } from "./version.ts";
 
+/** One attempt's hold on an order: until `until` (epoch ms) no other update of it is sent. */
+export interface Lease {
+  publicId: string;
+  version: Version;
+  /** This attempt's own: a copy of the update, delivered twice, holds another. */
+  token: string;
+  until: number;
+}
+
 export type Admission =
-  /**
-   * The order's lease is this update's until `leaseUntil` (epoch ms): call Spot, and let no write of
-   * this call land after that. `renewed`: the update already held the lease (an earlier call of it may
-   * still land, so the lease is kept even after a call that surely did not). `tookOver`: the lease
-   * of another update had lapsed; its call may yet land, so the applied metadata is re-asserted later.
-   */
-  | { kind: "acquired"; leaseUntil: number; renewed: boolean; tookOver: boolean }
-  /** A newer update, or this one by another message, was already applied: do not send this one. */
+  /** The order is this attempt's until `lease.until`: call Spot, and let no write land after that. */
+  | { kind: "acquired"; lease: Lease }
+  /** A newer update, or this same one, was applied: do not send this one. */
   | { kind: "superseded" }
-  /** Another update's call is, or may still be, in flight until `leaseUntil`: come back then. */
-  | { kind: "busy"; leaseUntil: number };
-
-/** What recording an applied update found. */
-export interface Recorded {
   /**
-   * The message is to come back and re-assert the version: it was asked to, or the lease was no
-   * longer the update's when it was recorded (another update may have been sent after it).
+   * Another attempt holds the order until `reopensAt` (epoch ms). `settling`: its call has ended and
+   * the order reopens then for sure; otherwise the call is still running and usually ends sooner.
+   * `newerWaiting`: an update newer than this one was refused too, and goes first.
    */
-  reassert: boolean;
-}
+  | { kind: "busy"; reopensAt: number; settling: boolean; newerWaiting: boolean };
 
-export interface RecordOptions {
-  reassert: boolean;
-  keepLease: boolean;
-  /** The applied metadata's digest, recorded beside the version for `spot-meta verify --ledger`. */
-  digest: MetadataDigest;
-}
+/** What recording an applied update found: `lost` when another attempt took the order meanwhile. */
+export type Recorded = "recorded" | "lost";
 
 export interface OrderingGuard {
   /**
-   * Admits an update newer than the one applied; or the applied one again for the message that is
-   * to re-assert it.
+   * Admits an update newer than the one applied (or the applied one, when the ledger was asked to
+   * let it be sent again), if no attempt holds the order; holds it until `holdUntil`: the end of
+   * the longest call the attempt may make plus the late-write window.
    */
-  admit(publicId: string, version: Version, messageId: string): Promise<Admission>;
+  admit(publicId: string, version: Version, holdUntil: number): Promise<Admission>;
   /**
-   * Records the applied version and releases the lease, in one write. `reassert`: the message is to
-   * come back and send the version again once the late-write window has passed. `keepLease`: an
-   * earlier call of the update may still land, so the lease stays until it lapses. `digest`: the
-   * metadata's digest (never its values), for reading Spot back against what was applied.
+   * Records the applied version, fenced by the lease's token. `reopensAt`: an earlier attempt of the
+   * call may still land until then, so the order stays closed until then; otherwise it opens now.
    */
-  applied(publicId: string, version: Version, messageId: string, options: RecordOptions): Promise<Recorded>;
-  /** Releases the lease after a call that surely did not reach Spot. */
-  release(publicId: string, version: Version): Promise<void>;
+  recordApplied(
+    lease: Lease,
+    options: { messageId: string; digest: MetadataDigest; reopensAt?: number },
+  ): Promise<Recorded>;
+  /**
+   * After a call whose write may still land: the order reopens at `reopensAt` (the call's end plus
+   * the late-write window), not at the lease's end. `ownFailure`: the failure counts against the
+   * update; the count of its own failures so far is returned (undefined if the lease was lost).
+   */
+  settle(lease: Lease, options: { reopensAt: number; ownFailure: boolean }): Promise<number | undefined>;
+  /** After a call that surely wrote nothing (refused in Spot's envelope, or never sent): opens the order. */
+  release(lease: Lease, options?: { ownFailure: boolean }): Promise<number | undefined>;
+  /** An order the ledger recorded as applied, which Spot therefore has; undefined if none is found. */
+  anAppliedOrder?(): Promise<string | undefined>;
 }
 
 /** No ledger: only the newest-in-batch rule orders updates (see docs/ordering.md). */
 export const noOrderingGuard: OrderingGuard = {
-  admit: async () => ({
+  admit: async (publicId, version) => ({
     kind: "acquired",
-    leaseUntil: Number.POSITIVE_INFINITY,
-    renewed: false,
-    tookOver: false,
+    lease: { publicId, version, token: "", until: Number.POSITIVE_INFINITY },
   }),
-  applied: async () => ({ reassert: false }),
-  release: async () => {},
+  recordApplied: async () => "recorded",
+  settle: async () => undefined,
+  release: async () => undefined,
 };

@@ -18,7 +18,7 @@ export interface Work {
 
 export interface Plan {
   invalid: Array<{ record: SQSRecord; reason: string }>;
-  superseded: Array<{ record: SQSRecord; publicId: string; by: string }>;
+  superseded: Array<{ record: SQSRecord; publicId: string; issuedAt: string; by: string }>;
   /** Updates to send, in batch order; at most one per order. */
   work: Work[];
 }
@@ -82,5 +82,10 @@ function laneKeyOf(record: SQSRecord, message: UpdateMessage): string {
 }
 
 function supersede(older: Work, newer: Work) {
-  return { record: older.record, publicId: older.message.publicId, by: newer.record.messageId };
+  return {
+    record: older.record,
+    publicId: older.message.publicId,
+    issuedAt: new Date(older.version.issuedAt).toISOString(),
+    by: newer.record.messageId,
+  };
 }

@@ -57,7 +57,7 @@ export function reportBatch(
   };
   let oldestHandBackAgeMs: number | undefined;
   const now = Date.now();
-  for (const { record, publicId, metadata, decision, decidedAt } of decided) {
+  for (const { record, publicId, issuedAt, metadata, decision, decidedAt } of decided) {
     const kept = keep.has(record.messageId);
     if (decision.kind === "retry") {
       const ageMs = now - historyOf(record).firstSentAt;
@@ -72,11 +72,10 @@ export function reportBatch(
     if (decision.kind === "deadLetter" && decision.failure.reasonClass === ReasonClass.invalid)
       count(MetricName.invalid);
     if (decision.kind === "applied" && decision.drift.length > 0) count(MetricName.drift);
-    if (decision.kind === "applied" && decision.reassertAfterSeconds !== undefined)
-      count(MetricName.reasserts);
     const line = {
       messageId: record.messageId,
       publicId,
+      issuedAt,
       outcome,
       // The line's own time is the batch's end; this is when Spot answered (or the plan decided).
       decidedAt: new Date(decidedAt).toISOString(),
@@ -96,7 +95,7 @@ type OutcomeName = "applied" | "superseded" | "dead-lettered" | "retry" | "reque
 
 function outcomeName(decision: Decision, kept: boolean): OutcomeName {
   if (decision.kind === "retry") return kept ? "retry" : "requeued";
-  if (decision.kind === "applied") return "applied"; // kept only to re-assert it later
+  if (decision.kind === "applied") return "applied";
   if (kept) return "kept"; // the DLQ could not be written: the queue keeps it
   return decision.kind === "deadLetter" ? "dead-lettered" : decision.kind;
 }
@@ -109,9 +108,6 @@ function detailsOf(decision: Decision): Record<string, unknown> {
         attempts: decision.attempts,
         latencyMs: decision.latencyMs,
         ...(decision.drift.length > 0 ? { drift: decision.drift } : {}),
-        ...(decision.reassertAfterSeconds === undefined
-          ? {}
-          : { reassertAfterSeconds: decision.reassertAfterSeconds }),
       };
     case "superseded":
       return { reason: decision.reason };

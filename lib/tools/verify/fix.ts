@@ -1,9 +1,10 @@
 /**
  * `spot-meta verify --fix`: sends a drifted order's file row again through the normal path, with the
  * import's version, so it can never overtake a newer update. When the ledger holds exactly that
- * version, the handler would skip the copy as superseded; so the ledger is asked to let this one
- * message re-assert it (`reassertBy`, the handler's REASSERTING admission), on condition that the
- * version is still the applied one. The message is delayed so that write lands before it arrives.
+ * version, the handler would skip the copy as superseded; so the ledger is asked to let that update
+ * be sent once more (`reassertOrder`: the right belongs to the update, so any copy of it may use it),
+ * on condition that the version is still the applied one. The message is delayed so that write
+ * lands before it arrives.
  */
 import { ConditionalCheckFailedException, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { LedgerAttribute as A, LEDGER_KEY } from "../../lambda/ledger/table.ts";
@@ -35,16 +36,17 @@ export class Fixer {
   async fix(subject: Subject): Promise<FixResult> {
     const { expected, publicId } = subject;
     if (expected.kind !== "row") return "not-queued";
-    const sent = await this.#send(publicId, expected);
-    if (!sent.ok) return "not-queued";
+    // Absent or older in the ledger, the copy is admitted like any newer update; the applied one
+    // is let through once, asked before the send so the copy cannot arrive first.
     const applied = expected.ledgerVersion;
-    // Absent or older in the ledger, the copy is admitted like any newer update.
-    if (this.#options.ledger === undefined || applied === undefined || expected.version === undefined)
-      return "requeued";
-    if (compareVersions(applied, expected.version) !== 0) return "requeued";
-    return (await this.#allowReassert(publicId, expected, sent.messageId))
-      ? "requeued"
-      : "overtaken-meanwhile";
+    const isApplied =
+      this.#options.ledger !== undefined &&
+      applied !== undefined &&
+      expected.version !== undefined &&
+      compareVersions(applied, expected.version) === 0;
+    if (isApplied && !(await this.#allowReassert(publicId, expected))) return "overtaken-meanwhile";
+    const sent = await this.#send(publicId, expected);
+    return sent.ok ? "requeued" : "not-queued";
   }
 
   async #send(publicId: string, expected: Extract<Expected, { kind: "row" }>): Promise<EnqueueResult> {
@@ -69,21 +71,16 @@ export class Fixer {
   }
 
   /** False when a newer update was applied meanwhile: the copy will be superseded, as it should. */
-  async #allowReassert(
-    publicId: string,
-    expected: Extract<Expected, { kind: "row" }>,
-    messageId: string,
-  ): Promise<boolean> {
+  async #allowReassert(publicId: string, expected: Extract<Expected, { kind: "row" }>): Promise<boolean> {
     const ledger = this.#options.ledger as LedgerTable;
     try {
       await ledger.client.send(
         new UpdateItemCommand({
           TableName: ledger.table,
           Key: { [LEDGER_KEY]: { S: publicId } },
-          UpdateExpression: `SET ${A.reassertBy} = :message`,
+          UpdateExpression: `SET ${A.reassertOrder} = :order`,
           ConditionExpression: `${A.appliedOrder} = :order`,
           ExpressionAttributeValues: {
-            ":message": { S: messageId },
             ":order": { N: versionNumber(expected.version as NonNullable<typeof expected.version>) },
           },
         }),

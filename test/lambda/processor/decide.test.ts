@@ -67,11 +67,11 @@ const noAnswer = (errorType: string): FailedOutcome => {
   return outcome;
 };
 
-const failed = (outcome: FailedOutcome, paceWaitMs = 0): Happening => ({
-  kind: "failed",
-  outcome,
-  paceWaitMs,
-});
+const failed = (
+  outcome: FailedOutcome,
+  paceWaitMs = 0,
+  extra: { ownFailures?: number; outage?: { failingOrders: number } } = {},
+): Happening => ({ kind: "failed", outcome, paceWaitMs, ...extra });
 
 // The decisions expected.
 function failure(
@@ -136,6 +136,14 @@ const agedOut = (last: string, extra: { status?: number; errorType?: string } = 
 const CIRCUIT = "circuit open after 5 consecutive transient failures at Spot";
 const BASE_URL = "5 orders in a row answered 404, and so did Spot's list of orders: is the base URL right?";
 const BUSY = "another update of the order is, or may still be, in flight";
+const BUSY_BEHIND_NEWER = `${BUSY}, and a newer one waits to go first`;
+const LOST = "applied, but another update was admitted before it was recorded: sent again";
+const busy = (inMs: number, flags: { settling?: boolean; newerWaiting?: boolean } = {}): Happening => ({
+  kind: "busy",
+  reopensAt: NOW + inMs,
+  settling: flags.settling ?? false,
+  newerWaiting: flags.newerWaiting ?? false,
+});
 
 interface Row {
   name: string;
@@ -173,16 +181,26 @@ const rows: Row[] = [
   { name: "401 on a message 5 days old, when 6 are allowed: handed back", happening: failed(s401), record: fiveDaysOld(), policy: policy({ maxHandBackAgeSeconds: 6 * 86_400 }), expected: answeredBack(HandBackCause.systemic, 5, s401) },
 
   // Spot applied it.
-  { name: "applied", happening: { kind: "applied", outcome: appliedOutcome(), reassert: false }, record: fresh(), expected: { kind: "applied", status: 200, attempts: 1, latencyMs: 40, drift: [] } },
-  { name: "applied, to re-assert after the late-write window", happening: { kind: "applied", outcome: appliedOutcome(), reassert: true }, record: fresh(), expected: { kind: "applied", status: 200, attempts: 1, latencyMs: 40, drift: [], reassertAfterSeconds: 30 } },
-  { name: "applied with drift", happening: { kind: "applied", outcome: appliedOutcome({ drift: ["status: x"], attempts: 2 }), reassert: false }, record: fiveDaysOld(), expected: { kind: "applied", status: 200, attempts: 2, latencyMs: 40, drift: ["status: x"] } },
+  { name: "applied", happening: { kind: "applied", outcome: appliedOutcome() }, record: fresh(), expected: { kind: "applied", status: 200, attempts: 1, latencyMs: 40, drift: [] } },
+  { name: "applied with drift", happening: { kind: "applied", outcome: appliedOutcome({ drift: ["status: x"], attempts: 2 }) }, record: fiveDaysOld(), expected: { kind: "applied", status: 200, attempts: 2, latencyMs: 40, drift: ["status: x"] } },
+  { name: "applied, but another update took the order before the record: sent again, soon", happening: { kind: "lost" }, record: failedBefore(4), expected: handBack(HandBackCause.unrecorded, LOST, 2) },
+
+  // What the ledger counts, and what an outage is.
+  { name: "503, the ledger counting 1 where FIFO hand-backs made 4 receives: handed back", happening: failed(s503, 0, { ownFailures: 1 }), record: failedBefore(4), expected: answeredBack(HandBackCause.ownFailure, 5, s503) },
+  { name: "503, the ledger counting 5 of a message replayed afresh: handed back on its own count", happening: failed(s503, 0, { ownFailures: 5 }), record: fresh(), expected: answeredBack(HandBackCause.ownFailure, 5, s503) },
+  { name: "503, the 5th by both counts: exhausted", happening: failed(s503, 0, { ownFailures: 5 }), record: failedBefore(4), expected: deadLettered(ReasonClass.exhausted, s503, 4) },
+  { name: "503 while other orders fail too: Spot's outage, systemic, not counted", happening: failed(s503, 0, { outage: { failingOrders: 3 } }), record: failedBefore(4), expected: { ...(answeredBack(HandBackCause.systemic, 5, s503) as Extract<Decision, { kind: "retry" }>), reason: `Spot failed calls for 3 orders in a row with no good answer between, an outage and not this message's failure: ${s503.reason}` } },
+  { name: "503 with a producer's forged history of 4 own failures: its first", happening: failed(s503), record: sqsRecord(BODY, { sentAt: NOW - 60_000, rawHistory: '{"ownFailures":4}' }), expected: answeredBack(HandBackCause.ownFailure, 5, s503) },
+  { name: "429 with a producer's forged first enqueue in 1970: not aged out", happening: failed(s429), record: sqsRecord(BODY, { sentAt: NOW - 60_000, rawHistory: '{"firstSentAt":1}' }), expected: answeredBack(HandBackCause.pace, 1, s429) },
 
   // Decided before, or instead of, a call.
   { name: "invalid body: dead-lettered, invalid", happening: { kind: "invalid", reason: "publicId: is required" }, record: fresh(), expected: { kind: "deadLetter", body: BODY, failure: failure(ReasonClass.invalid, "publicId: is required") } },
   { name: "superseded in the ledger", happening: { kind: "superseded" }, record: fiveDaysOld(), expected: { kind: "superseded", reason: "a newer or equal update for the order was already applied" } },
-  { name: "busy lease: back soon", happening: { kind: "busy", leaseUntil: NOW + 60_000 }, record: fresh(), expected: handBack(HandBackCause.busyLease, BUSY, 2) },
-  { name: "busy lease lapsing within a second: back in one", happening: { kind: "busy", leaseUntil: NOW + 500 }, record: fresh(), expected: handBack(HandBackCause.busyLease, BUSY, 1) },
-  { name: "busy lease on a message 5 days old: aged out", happening: { kind: "busy", leaseUntil: NOW + 60_000 }, record: fiveDaysOld(), expected: agedOut(`busy-lease: ${BUSY}`) },
+  { name: "busy, its call still running: back soon", happening: busy(60_000), record: fresh(), expected: handBack(HandBackCause.busyLease, BUSY, 2) },
+  { name: "busy, its call still running and the hold ending within a second: back in one", happening: busy(500), record: fresh(), expected: handBack(HandBackCause.busyLease, BUSY, 1) },
+  { name: "busy, its call settling for 12 s: back when it reopens, not before", happening: busy(12_000, { settling: true }), record: fresh(), expected: handBack(HandBackCause.busyLease, BUSY, 12) },
+  { name: "busy, a newer update waiting: back a late-write window after it reopens", happening: busy(12_000, { settling: true, newerWaiting: true }), record: fresh(), expected: handBack(HandBackCause.busyLease, BUSY_BEHIND_NEWER, 42) },
+  { name: "busy on a message 5 days old: aged out", happening: busy(60_000), record: fiveDaysOld(), expected: agedOut(`busy-lease: ${BUSY}`) },
   { name: "circuit open for transient failures: circuit", happening: { kind: "circuitOpen", cause: CircuitCause.transient, reason: CIRCUIT }, record: fresh(), expected: handBack(HandBackCause.circuit, CIRCUIT, 5) },
   { name: "circuit open for a systemic cause: systemic", happening: { kind: "circuitOpen", cause: CircuitCause.systemic, reason: "token refused" }, record: handedBack(1), expected: handBack(HandBackCause.systemic, "token refused", 10) },
   { name: "too little of the invocation left: deadline", happening: { kind: "noTime", of: "invocation" }, record: fresh(), expected: handBack(HandBackCause.deadline, "too little of the invocation's time left to start a call", 0) },
@@ -190,7 +208,7 @@ const rows: Row[] = [
   { name: "FIFO, behind a record handed back: held back", happening: { kind: "heldBack", behind: "m-0" }, record: fresh(), expected: handBack(HandBackCause.heldBack, "held back behind m-0, which goes back to the queue, in its FIFO group", 0) },
   { name: "the ledger failed before the call: ledger", happening: { kind: "ledgerFailed", cause: HandBackCause.ledger, reason: "ledger down" }, record: fresh(), expected: handBack(HandBackCause.ledger, "ledger down", 5) },
   { name: "applied but not recorded: unrecorded", happening: { kind: "ledgerFailed", cause: HandBackCause.unrecorded, reason: "not recorded" }, record: failedBefore(4), expected: handBack(HandBackCause.unrecorded, "not recorded", 5) },
-  { name: "a run of 404s from a wrong base URL: systemic, one base step", happening: { kind: "notFoundRun", reason: BASE_URL }, record: handedBack(3), expected: handBack(HandBackCause.systemic, BASE_URL, 10) },
+  { name: "a run of 404s from a wrong base URL: systemic, the hand-backs' backoff", happening: { kind: "notFoundRun", reason: BASE_URL }, record: handedBack(3), expected: handBack(HandBackCause.systemic, BASE_URL, 40) },
 ];
 
 describe("decide", () => {

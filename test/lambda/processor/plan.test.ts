@@ -16,7 +16,9 @@ describe("planning a batch", () => {
     const plan = planBatch([newer, older, other], options);
     // Assess
     expect(plan.work.map((w) => w.record.messageId)).toStrictEqual([newer.messageId, other.messageId]);
-    expect(plan.superseded).toStrictEqual([{ record: older, publicId: "A", by: newer.messageId }]);
+    expect(plan.superseded).toStrictEqual([
+      { record: older, publicId: "A", issuedAt: "2026-11-27T10:00:01.000Z", by: newer.messageId },
+    ]);
     expect(plan.invalid).toStrictEqual([]);
   });
 

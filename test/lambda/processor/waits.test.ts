@@ -46,14 +46,39 @@ describe("a message's history", () => {
     expect(historyOf(record)).toStrictEqual({ firstSentAt: 5_000, ownFailures: 2, handBacks: 0 });
   });
 
-  it("adds what a requeued message carries, and keeps its first enqueue time", () => {
-    const record = sqsRecord({ publicId: "A", metadata: {} }, { receiveCount: 2, sentAt: 9_000 });
-    record.messageAttributes.history = {
-      dataType: "String",
-      stringValue: JSON.stringify({ firstSentAt: 1_000, ownFailures: 1, handBacks: 4 }),
-      stringListValues: [],
-      binaryListValues: [],
-    };
+  it("adds what the handler attached when it requeued the message, and keeps its first enqueue time", () => {
+    const record = sqsRecord(
+      { publicId: "A", metadata: {} },
+      { receiveCount: 2, sentAt: 9_000, history: { firstSentAt: 1_000, ownFailures: 1, handBacks: 4 } },
+    );
     expect(historyOf(record)).toStrictEqual({ firstSentAt: 1_000, ownFailures: 2, handBacks: 4 });
+  });
+
+  // Whatever somebody else wrote starts afresh from what SQS tells: sent at 9 000, received once.
+  const afresh = { firstSentAt: 9_000, ownFailures: 0, handBacks: 0 };
+  it.each([
+    ["a producer's own, without when it was sent", '{"firstSentAt":1}'],
+    ["a producer's own failure count", '{"ownFailures":4}'],
+    [
+      "one copied from another message (sent at another time)",
+      JSON.stringify({ firstSentAt: 1_000, ownFailures: 4, handBacks: 2, requeuedAt: 500_000 }),
+    ],
+    [
+      "a first enqueue after it was sent (in the future)",
+      JSON.stringify({ firstSentAt: 10_000_000, ownFailures: 0, handBacks: 0, requeuedAt: 9_000 }),
+    ],
+    [
+      "negative or fractional counts",
+      JSON.stringify({ firstSentAt: 1_000, ownFailures: -1, handBacks: 0.5, requeuedAt: 9_000 }),
+    ],
+    [
+      "unknown fields",
+      JSON.stringify({ firstSentAt: 1_000, ownFailures: 0, handBacks: 0, requeuedAt: 9_000, extra: 1 }),
+    ],
+    ["not JSON", "not json"],
+    ["JSON that is no object", "[1,2]"],
+  ])("believes no history that is %s", (_name, rawHistory) => {
+    const record = sqsRecord({ publicId: "A", metadata: {} }, { sentAt: 9_000, rawHistory });
+    expect(historyOf(record)).toStrictEqual(afresh);
   });
 });

@@ -80,10 +80,10 @@ async function fillLedger(): Promise<void> {
       issuedAt: Date.parse(applied.issuedAt),
       tieBreak: tieBreakOf(applied.metadata),
     };
-    await ledger.admit(publicId, version, "applier");
-    await ledger.applied(publicId, version, "applier", {
-      reassert: false,
-      keepLease: false,
+    const admission = await ledger.admit(publicId, version, Date.now() + 60_000);
+    if (admission.kind !== "acquired") throw new Error(`seeding ${publicId}: ${admission.kind}`);
+    await ledger.recordApplied(admission.lease, {
+      messageId: "applier",
       digest: metadataDigest(applied.metadata),
     });
   }

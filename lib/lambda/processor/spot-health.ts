@@ -1,0 +1,57 @@
+/**
+ * What this instance has seen of Spot across its invocations, to tell a message's own failure from
+ * Spot's state. A 5xx, a timeout or a reset for one order while Spot answers others is that order's
+ * failure, and counts toward its attempts. Failures for several different orders with no good answer
+ * between are Spot's state (an outage): they count against no message until Spot answers well again,
+ * so an outage of any length dead-letters nothing.
+ *
+ * It also remembers the last order Spot answered 200 for: an order Spot surely has, which tells a
+ * wrong base URL from orders that do not exist when a run of 404s asks.
+ */
+
+/**
+ * How many orders failing in a row make an outage. Two could be two bad messages side by side (their
+ * calls run at once); three is already unlikely to be the messages', and at the start of an outage
+ * at most two messages per instance are counted a failure they did not cause.
+ */
+const OUTAGE_ORDERS = 3;
+
+/** A failure as judged when it happened: the run it belongs to, read again at the invocation's end. */
+export interface FailureMark {
+  run: number;
+}
+
+export class SpotHealth {
+  /** Counts the good answers: a failure belongs to the run of failures since the last of them. */
+  #run = 0;
+  #failingOrders = new Set<string>();
+  #lastApplied: { publicId: string; at: number } | undefined;
+
+  /** Spot answered: a 200 for `publicId`, or its own judgement of a message (400, 404, 422). */
+  answered(publicId: string, applied: boolean, at = Date.now()): void {
+    this.#run += 1;
+    this.#failingOrders.clear();
+    if (applied) this.#lastApplied = { publicId, at };
+  }
+
+  /** Spot failed the call of `publicId` (5xx, timeout, reset). */
+  failed(publicId: string): FailureMark {
+    this.#failingOrders.add(publicId);
+    return { run: this.#run };
+  }
+
+  /** Whether the failure is Spot's state: other orders failed too, and nothing answered well since. */
+  isOutage(mark: FailureMark): boolean {
+    return mark.run === this.#run && this.#failingOrders.size >= OUTAGE_ORDERS;
+  }
+
+  /** How many orders are failing in the current run, for the reason of a hand-back. */
+  get failingOrders(): number {
+    return this.#failingOrders.size;
+  }
+
+  /** The last order Spot answered 200 for, and when. */
+  get lastApplied(): { publicId: string; at: number } | undefined {
+    return this.#lastApplied;
+  }
+}
