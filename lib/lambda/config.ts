@@ -98,13 +98,13 @@ export const handlerConfigSchema = z
     ledgerLeaseSeconds: positive(900)
       .default(120)
       .describe(
-        "How long an order's lease lasts while a call to Spot is, or may still be, in flight: longer than a call with its retries plus the late-write window. The stack sets the function's timeout + the window + 30 s.",
+        "The longest an attempt may hold an order: its call (retries included) ends the late-write window before this, so a holder that crashes keeps others out no longer. An uncertain call reopens the order at its end plus the window, sooner. Longer than a call with its retries plus the window; the stack sets the function's timeout + the window + 30 s.",
       ),
     /** See docs/ordering.md. */
     lateWriteWindowSeconds: positive(600)
       .default(30)
       .describe(
-        "How long after a call without a sure answer its write may still land at Spot. The order's lease outlasts the call by this much, and an update applied after another's lease lapsed is re-asserted once this has passed.",
+        "How long after a call without a sure answer its write may still land at Spot: the order stays closed to other updates until the call's end plus this.",
       ),
     /**
      * Each hand-back is a new message, so the queue's retention does not bound how long a message
