@@ -144,7 +144,12 @@ describe("the pipeline", () => {
 
     expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ v: "new" });
     expect(sandbox.requests.map((r) => r.metadata)).toStrictEqual([{ v: "new" }]);
-    expect(local.logs.entries().filter((e) => e.outcome === "superseded")).toHaveLength(1);
+    // Each outcome line names the update's version, never its metadata: which update was which.
+    const outcomes = local.logs.entries().filter((e) => e.outcome !== undefined);
+    expect(outcomes.map((e) => [e.outcome, e.issuedAt]).sort()).toStrictEqual([
+      ["applied", "2026-11-27T10:00:01.000Z"],
+      ["superseded", "2026-11-27T10:00:00.000Z"],
+    ]);
   });
 
   it("starts no call near the deadline and hands the rest back", async () => {
