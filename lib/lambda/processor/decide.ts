@@ -59,7 +59,7 @@ export type Happening =
   /**
    * Spot's answer was not a 200 for this order. `paceWaitMs`: what the instance's pace needs now.
    * `ownFailures`: the update's own failures as the ledger counts them, this one included.
-   * `outage`: calls for other orders failed too, with no good answer between (`failingOrders`).
+   * `outage`: calls for other orders failed too, with none applied between (`failingOrders`).
    */
   | {
       kind: "failed";
@@ -232,7 +232,7 @@ function decideFailed(
         return retry(
           HandBackCause.systemic,
           nextHandBackSeconds(record, policy, retryAfterMs),
-          `Spot failed calls for ${happening.outage.failingOrders} orders in a row with no good answer between, an outage and not this message's failure: ${reason}`,
+          `Spot failed calls for ${happening.outage.failingOrders} orders in a row with none applied between, an outage and not this message's failure: ${reason}`,
         );
       }
       // The ledger's count cannot be forged by a message, nor inflated by FIFO hand-backs; the

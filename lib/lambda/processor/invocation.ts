@@ -140,7 +140,7 @@ export class Invocation {
     const { publicId } = work.message;
     const messageId = work.record.messageId;
     this.#breaker.recordSuccess();
-    this.#deps.health.answered(publicId, true);
+    this.#deps.health.applied(publicId);
     const at = Date.now();
     let recorded: Awaited<ReturnType<ResolvedDeps["ordering"]["recordApplied"]>>;
     try {
@@ -176,7 +176,6 @@ export class Invocation {
     const { publicId } = work.message;
     const reading = readAnswer(outcome);
     const mark = reading === Reading.own ? this.#deps.health.failed(publicId) : undefined;
-    if (reading === Reading.permanent) this.#deps.health.answered(publicId, false);
     const ownFailure = mark !== undefined && !this.#deps.health.isOutage(mark);
     const ownFailures = await this.#let(lease, () =>
       outcome.mayHaveLanded

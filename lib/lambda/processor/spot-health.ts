@@ -1,9 +1,10 @@
 /**
  * What this instance has seen of Spot across its invocations, to tell a message's own failure from
- * Spot's state. A 5xx, a timeout or a reset for one order while Spot answers others is that order's
- * failure, and counts toward its attempts. Failures for several different orders with no good answer
- * between are Spot's state (an outage): they count against no message until Spot answers well again,
- * so an outage of any length dead-letters nothing.
+ * Spot's state. A 5xx, a timeout or a reset for one order while Spot applies others is that order's
+ * failure, and counts toward its attempts. Failures for several different orders with no 200 between
+ * are Spot's state (an outage): they count against no message until Spot applies one again, so an
+ * outage of any length dead-letters nothing. Only a 200 proves writes work: Spot may still answer
+ * 404 for unknown orders while it cannot store anything.
  *
  * It also remembers the last order Spot answered 200 for: an order Spot surely has, which tells a
  * wrong base URL from orders that do not exist when a run of 404s asks.
@@ -22,16 +23,16 @@ export interface FailureMark {
 }
 
 export class SpotHealth {
-  /** Counts the good answers: a failure belongs to the run of failures since the last of them. */
+  /** Counts the 200s: a failure belongs to the run of failures since the last of them. */
   #run = 0;
   #failingOrders = new Set<string>();
   #lastApplied: { publicId: string; at: number } | undefined;
 
-  /** Spot answered: a 200 for `publicId`, or its own judgement of a message (400, 404, 422). */
-  answered(publicId: string, applied: boolean, at = Date.now()): void {
+  /** Spot answered 200 for `publicId`: it stores metadata. */
+  applied(publicId: string, at = Date.now()): void {
     this.#run += 1;
     this.#failingOrders.clear();
-    if (applied) this.#lastApplied = { publicId, at };
+    this.#lastApplied = { publicId, at };
   }
 
   /** Spot failed the call of `publicId` (5xx, timeout, reset). */
@@ -40,7 +41,7 @@ export class SpotHealth {
     return { run: this.#run };
   }
 
-  /** Whether the failure is Spot's state: other orders failed too, and nothing answered well since. */
+  /** Whether the failure is Spot's state: other orders failed too, and none was applied since. */
   isOutage(mark: FailureMark): boolean {
     return mark.run === this.#run && this.#failingOrders.size >= OUTAGE_ORDERS;
   }
