@@ -17,6 +17,9 @@
  */
 const OUTAGE_ORDERS = 3;
 
+/** How many ended runs are remembered: more than an invocation's calls could end. */
+const KEPT_RUNS = 1_000;
+
 /** A failure as judged when it happened: the run it belongs to, read again at the invocation's end. */
 export interface FailureMark {
   run: number;
@@ -26,10 +29,15 @@ export class SpotHealth {
   /** Counts the 200s: a failure belongs to the run of failures since the last of them. */
   #run = 0;
   #failingOrders = new Set<string>();
+  /** The recent runs that were outages, so a failure is judged by its own run after Spot recovered. */
+  #outageRuns = new Set<number>();
   #lastApplied: { publicId: string; at: number } | undefined;
 
   /** Spot answered 200 for `publicId`: it stores metadata. */
   applied(publicId: string, at = Date.now()): void {
+    if (this.#failingOrders.size >= OUTAGE_ORDERS) this.#outageRuns.add(this.#run);
+    // An invocation reads back only the runs of its own minutes: a few are enough.
+    for (const run of this.#outageRuns) if (run < this.#run - KEPT_RUNS) this.#outageRuns.delete(run);
     this.#run += 1;
     this.#failingOrders.clear();
     this.#lastApplied = { publicId, at };
@@ -43,7 +51,8 @@ export class SpotHealth {
 
   /** Whether the failure is Spot's state: other orders failed too, and none was applied since. */
   isOutage(mark: FailureMark): boolean {
-    return mark.run === this.#run && this.#failingOrders.size >= OUTAGE_ORDERS;
+    if (mark.run !== this.#run) return this.#outageRuns.has(mark.run);
+    return this.#failingOrders.size >= OUTAGE_ORDERS;
   }
 
   /** How many orders are failing in the current run, for the reason of a hand-back. */
