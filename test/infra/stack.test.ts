@@ -172,10 +172,11 @@ describe("the default stack", () => {
     ]);
   });
 
-  it("creates the token secret empty, for an operator to fill", () => {
-    template.hasResourceProperties("AWS::SecretsManager::Secret", {
-      GenerateSecretString: Match.absent(),
-      SecretString: Match.absent(),
+  it("creates the token secret empty, for an operator to fill, and keeps it when the stack is deleted or replaces it", () => {
+    template.hasResource("AWS::SecretsManager::Secret", {
+      DeletionPolicy: "Retain",
+      UpdateReplacePolicy: "Retain",
+      Properties: { GenerateSecretString: Match.absent(), SecretString: Match.absent() },
     });
   });
 
