@@ -17,6 +17,27 @@ export const DLQ_RETENTION_SECONDS = DEFAULT_QUEUE_SETTINGS.dlqRetentionSeconds;
 /** Lambda's SQS event source cannot batch FIFO messages over a window; standard queues wait this long. */
 export const DEFAULT_BATCHING_WINDOW_SECONDS = 5;
 
+/** The `alarmDestination` that deploys with no one told, on purpose. */
+export const NO_ALARM_DESTINATION = "none";
+
+/** Who the alarms reach, as `alarmDestination` says. */
+export type AlarmDestination =
+  | { readonly kind: "email"; readonly address: string }
+  | { readonly kind: "topic"; readonly topicArn: string }
+  | { readonly kind: "none" };
+
+/** A standard topic: CloudWatch alarms cannot publish to a FIFO one (`.fifo`). */
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const EMAIL = z.email();
+
+/** What an `alarmDestination` value means, or undefined when it is none of the three. */
+export function alarmDestinationOf(value: string): AlarmDestination | undefined {
+  if (value === NO_ALARM_DESTINATION) return { kind: "none" };
+  if (SNS_TOPIC_ARN.test(value)) return { kind: "topic", topicArn: value };
+  if (EMAIL.safeParse(value).success) return { kind: "email", address: value };
+  return undefined;
+}
+
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -69,6 +90,9 @@ const alarmsSchema = z.strictObject({
   functionThrottles: alarmCount("Alarm when Lambda throttles the function at least this often in 5 minutes."),
   systemicFailures: alarmCount(
     "Alarm when the handler reports this many systemic failures (any cause but the message) in 5 minutes.",
+  ),
+  drift: alarmCount(
+    "Alarm when Spot's answers drift from its documented order, or hold other metadata than was sent, at least this often in 5 minutes.",
   ),
   dlqOldestMessageAgeSeconds: int(60, 1_123_200)
     .default(259_200)
@@ -126,12 +150,16 @@ export const stackConfigSchema = z.strictObject({
     })
     .default(30)
     .describe("The function's log retention, in days: one of CloudWatch's periods."),
-  alarmEmail: z
-    .email()
+  alarmDestination: z
+    .string()
+    .refine((value) => alarmDestinationOf(value) !== undefined, {
+      message: `must be an e-mail address, a standard SNS topic's ARN (arn:aws:sns:<region>:<account>:<name>), or ${NO_ALARM_DESTINATION}`,
+    })
     .optional()
-    .describe(
-      "Where alarms are e-mailed (confirm the subscription e-mail AWS sends); unset, the topic has no subscription.",
-    ),
+    .meta({
+      description: `Who the alarms reach: an e-mail address (subscribed to the stack's topic; confirm the e-mail AWS sends), an existing SNS topic's ARN (the alarms go to it instead of a topic of the stack's own; its policy must let this account's CloudWatch publish), or \`${NO_ALARM_DESTINATION}\` to deploy with no one told (the synth warns). Unset, the synth refuses.`,
+      defaultText: `— (the synth refuses; \`cdk.json\` sets \`${NO_ALARM_DESTINATION}\`)`,
+    }),
   spotTokenSecret: z
     .string()
     .min(1)

@@ -14,6 +14,7 @@ import { findConflicts } from "./config-conflicts.ts";
 import {
   CONTEXT_KEY,
   DEFAULT_BATCHING_WINDOW_SECONDS,
+  NO_ALARM_DESTINATION,
   type StackConfig,
   stackConfigSchema,
 } from "./config-schema.ts";
@@ -76,10 +77,18 @@ function omit(input: unknown, keys: Set<string>): Record<string, unknown> | unde
   return Object.fromEntries(Object.entries(input).filter(([key]) => !keys.has(key)));
 }
 
+/** Settings that were renamed, with what took their place: not a typo, so the message says so. */
+const RENAMED: Readonly<Record<string, string>> = {
+  alarmEmail: `renamed alarmDestination (an e-mail address, an SNS topic's ARN, or ${NO_ALARM_DESTINATION})`,
+};
+
 function describe(issue: z.core.$ZodIssue, input: unknown): string[] {
   const path = [CONTEXT_KEY, ...issue.path.map(String)].join(".");
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => `${path}.${key}: unknown setting (a typo?)`);
+    const top = issue.path.length === 0;
+    return issue.keys.map(
+      (key) => `${path}.${key}: ${(top ? RENAMED[key] : undefined) ?? "unknown setting (a typo?)"}`,
+    );
   }
   // The token never belongs in the configuration; if someone puts it there, it is not echoed back.
   const got = issue.path.includes("spotToken") ? undefined : valueAt(input, issue.path);

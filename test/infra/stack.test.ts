@@ -1,4 +1,4 @@
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { afterAll, describe, expect, it } from "vitest";
 import { envName, readConfig } from "../../lib/lambda/config.ts";
@@ -288,6 +288,20 @@ describe("the default stack", () => {
       AlarmName: "spot-order-metadata-systemic-failures",
       Namespace: "SpotOrderMetadata",
       MetricName: "SystemicFailures",
+      Dimensions: [{ Name: "Service", Value: FUNCTION_NAME }],
+      Statistic: "Sum",
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      AlarmActions: [{ Ref: Match.stringLikeRegexp("^AlarmsTopic") }],
+    });
+  });
+
+  it("alarms on Spot's answers drifting from its documented order (the handler's Drift metric)", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "spot-order-metadata-spot-drift",
+      Namespace: "SpotOrderMetadata",
+      MetricName: "Drift",
       Dimensions: [{ Name: "Service", Value: FUNCTION_NAME }],
       Statistic: "Sum",
       Period: 300,
@@ -606,7 +620,7 @@ describe("configured variants", () => {
 
   it("subscribes the alarm e-mail address when one is configured", () => {
     // Act
-    const template = templateOf({ alarmEmail: "oncall@example.com" });
+    const template = templateOf({ alarmDestination: "oncall@example.com" });
 
     // Assess
     template.hasResourceProperties("AWS::SNS::Subscription", {
@@ -614,6 +628,60 @@ describe("configured variants", () => {
       Endpoint: "oncall@example.com",
       TopicArn: { Ref: Match.stringLikeRegexp("^AlarmsTopic") },
     });
+  });
+
+  it("sends every alarm to an existing topic instead of a topic of its own", () => {
+    // Prepare
+    const topicArn = "arn:aws:sns:eu-west-1:123456789012:oncall";
+
+    // Act
+    const template = templateOf({ alarmDestination: topicArn });
+
+    // Assess
+    template.resourceCountIs("AWS::SNS::Topic", 0);
+    template.resourceCountIs("AWS::SNS::Subscription", 0);
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) {
+      expect([alarm.Properties.AlarmActions, alarm.Properties.OKActions]).toStrictEqual([
+        [topicArn],
+        [topicArn],
+      ]);
+    }
+    expect(template.findOutputs("AlarmTopicArn").AlarmTopicArn?.Value).toBe(topicArn);
+  });
+
+  it("with alarmDestination none, keeps its topic with no one subscribed and warns on every synth", () => {
+    // Act
+    const { stack } = buildTestApp({ alarmDestination: "none" });
+    const template = withoutCfnValidation(() => Template.fromStack(stack));
+
+    // Assess
+    template.resourceCountIs("AWS::SNS::Topic", 1);
+    template.resourceCountIs("AWS::SNS::Subscription", 0);
+    Annotations.fromStack(stack).hasWarning(
+      "/spot-order-metadata",
+      Match.stringLikeRegexp("^spotOrderMetadata.alarmDestination is none: the alarms reach no one"),
+    );
+  });
+
+  it("refuses a stack whose alarms would reach no one, naming the setting and how to set it", () => {
+    // Act
+    const act = () => buildTestApp({ alarmDestination: undefined });
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(
+      /spotOrderMetadata\.alarmDestination: not set, so the alarms would reach no one\. Set it to an e-mail address \(-c spotOrderMetadata\.alarmDestination=oncall@example\.com\), to an existing SNS topic's ARN, or to none/,
+    );
+  });
+
+  it("names a missing alarm destination with every other problem, at once", () => {
+    // Act
+    const act = () => buildTestApp({ alarmDestination: undefined, batchSize: 20 });
+
+    // Assess
+    expect(act).toThrow(/spotOrderMetadata\.batchSize[\s\S]*spotOrderMetadata\.alarmDestination: not set/);
   });
 
   it("fails the synth with every configuration problem named", () => {
