@@ -118,7 +118,7 @@ export function functionAlarms({ namePrefix, function: fn, functionName, thresho
       id: "FunctionThrottles",
       name: `${namePrefix}-function-throttles`,
       description:
-        "Lambda throttled the function: the account's or the function's concurrency is exhausted. Check other functions' concurrency or lower maxConcurrency.",
+        "Lambda throttled the function: more invocations than its reserved concurrency (reservedConcurrency, at least the event source's maxConcurrency) were started, by something other than the event source, or, with nothing reserved, the account's concurrency is used up by other functions. Check who invokes it (CloudTrail) and the account's concurrency.",
       metric: fn.metricThrottles({ statistic: Stats.SUM, period: FIVE_MINUTES }),
       ...atLeast(thresholds.functionThrottles),
     },

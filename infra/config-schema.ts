@@ -38,6 +38,9 @@ export function alarmDestinationOf(value: string): AlarmDestination | undefined 
   return undefined;
 }
 
+/** The `reservedConcurrency` that reserves none: the function shares the account's unreserved pool. */
+export const UNRESERVED = "none";
+
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -122,6 +125,15 @@ export const stackConfigSchema = z.strictObject({
     .describe(
       "Invocations the event source runs at once (AWS's minimum is 2); × `requestsPerSecond` is the most calls a second Spot sees.",
     ),
+  reservedConcurrency: z
+    .union([z.literal(UNRESERVED), int(1, 1000)], {
+      error: `must be a whole number from 1 to 1000, or ${UNRESERVED}`,
+    })
+    .optional()
+    .meta({
+      description: `Concurrency reserved for the function, so other functions in the account cannot starve it (and it cannot starve them); at least \`maxConcurrency\`, or the event source's invocations are throttled. \`${UNRESERVED}\` reserves nothing: an account whose concurrency quota is still 10 cannot reserve any.`,
+      defaultText: "`maxConcurrency`",
+    }),
   handlerConcurrency: int(1, 100)
     .default(5)
     .describe("Calls to Spot in flight at once within one invocation (the handler's `concurrency`)."),
@@ -234,10 +246,11 @@ export const stackConfigSchema = z.strictObject({
 /** The validated configuration, with the derived defaults filled in. */
 export type StackConfig = Omit<
   z.output<typeof stackConfigSchema>,
-  "maxBatchingWindowSeconds" | "visibilityTimeoutSeconds" | "handler"
+  "maxBatchingWindowSeconds" | "visibilityTimeoutSeconds" | "reservedConcurrency" | "handler"
 > & {
   maxBatchingWindowSeconds: number;
   visibilityTimeoutSeconds: number;
+  reservedConcurrency: number | typeof UNRESERVED;
   handler: Partial<HandlerConfigInput>;
 };
 

@@ -50,12 +50,14 @@ export function resolveStackConfig(input: unknown): StackConfig {
 }
 
 function withDerivedDefaults(parsed: z.output<typeof stackConfigSchema>): StackConfig {
-  const { maxBatchingWindowSeconds, visibilityTimeoutSeconds, ...rest } = parsed;
+  const { maxBatchingWindowSeconds, visibilityTimeoutSeconds, reservedConcurrency, ...rest } = parsed;
   const window = maxBatchingWindowSeconds ?? (rest.fifo ? 0 : DEFAULT_BATCHING_WINDOW_SECONDS);
   return {
     ...rest,
     handler: rest.handler as Partial<HandlerConfigInput>,
     maxBatchingWindowSeconds: window,
+    // What the event source may run at once, and no more: other functions keep the rest.
+    reservedConcurrency: reservedConcurrency ?? rest.maxConcurrency,
     visibilityTimeoutSeconds:
       visibilityTimeoutSeconds ?? minimumVisibilityTimeoutSeconds(rest.timeoutSeconds, window),
   };

@@ -23,6 +23,7 @@ import {
   type StackConfig,
   toHandlerSettings,
   toQueueSettings,
+  UNRESERVED,
 } from "./config.ts";
 import { PipelineDashboard } from "./dashboard.ts";
 import { handlerEnvironment } from "./handler-environment.ts";
@@ -113,6 +114,7 @@ export class SpotOrderMetadataStack extends Stack {
       functionName,
       memorySizeMb: config.memorySizeMb,
       timeoutSeconds: config.timeoutSeconds,
+      reservedConcurrency: config.reservedConcurrency === UNRESERVED ? undefined : config.reservedConcurrency,
       tracing: config.tracing,
       logRetentionDays: config.logRetentionDays,
       environment: handlerEnvironment(

@@ -18,6 +18,7 @@ describe("resolveStackConfig", () => {
       batchSize: 10,
       maxBatchingWindowSeconds: 5,
       maxConcurrency: 2,
+      reservedConcurrency: 2,
       handlerConcurrency: 5,
       requestsPerSecond: 20,
       maxReceiveCount: DEFAULT_QUEUE_SETTINGS.maxReceiveCount,
@@ -208,6 +209,23 @@ describe("resolveStackConfig", () => {
       "spotOrderMetadata.handler.nope: unknown handler setting (a typo?)",
     ]);
     expect(problems.join("\n")).not.toContain("fake-token-for-tests");
+  });
+});
+
+describe("reservedConcurrency", () => {
+  it("reserves what the event source may run at once, unless told otherwise", () => {
+    expect(resolveStackConfig({ maxConcurrency: 8 }).reservedConcurrency).toBe(8);
+    expect(resolveStackConfig({ maxConcurrency: 8, reservedConcurrency: "12" }).reservedConcurrency).toBe(12);
+    expect(resolveStackConfig({ reservedConcurrency: "none" }).reservedConcurrency).toBe("none");
+  });
+
+  it("refuses less than the event source's maxConcurrency, and what is neither a number nor none", () => {
+    expect(problemsOf({ maxConcurrency: 8, reservedConcurrency: 4 })).toStrictEqual([
+      "spotOrderMetadata.reservedConcurrency: must be at least maxConcurrency (8), or Lambda throttles the invocations the event source starts (got 4)",
+    ]);
+    expect(problemsOf({ reservedConcurrency: "all" })).toStrictEqual([
+      'spotOrderMetadata.reservedConcurrency: must be a whole number from 1 to 1000, or none (got "all")',
+    ]);
   });
 });
 

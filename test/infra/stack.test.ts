@@ -75,6 +75,8 @@ describe("the default stack", () => {
       Architectures: ["arm64"],
       MemorySize: 256,
       Timeout: 60,
+      // Other functions cannot starve it: what the event source may run at once is its own.
+      ReservedConcurrentExecutions: 2,
       Handler: "index.handler",
       LoggingConfig: { LogFormat: "JSON", LogGroup: { Ref: Match.stringLikeRegexp("^UpdateMetadataLogs") } },
     });
@@ -455,6 +457,13 @@ describe("configured variants", () => {
     });
   });
 
+  it("reserves no concurrency when told so (an account whose quota is still 10 cannot reserve any)", () => {
+    templateOf({ reservedConcurrency: "none" }).hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: FUNCTION_NAME,
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+  });
+
   it("passes traces through only when tracing is off (it costs about $0.27 a million updates)", () => {
     templateOf({ tracing: false }).hasResourceProperties("AWS::Lambda::Function", {
       TracingConfig: { Mode: "PassThrough" },
@@ -502,6 +511,7 @@ describe("configured variants", () => {
     template.hasResourceProperties("AWS::Lambda::Function", {
       FunctionName: "meta-staging-update-metadata",
       MemorySize: 1024,
+      ReservedConcurrentExecutions: 8,
       Timeout: 120,
       Environment: {
         Variables: Match.objectLike({
