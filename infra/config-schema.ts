@@ -6,7 +6,10 @@ import * as z from "zod";
 import { MAX_VISIBILITY_SECONDS } from "../lib/lambda/backoff.ts";
 import { type HandlerConfig, type HandlerConfigInput, handlerConfigSchema } from "../lib/lambda/config.ts";
 import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../lib/lambda/queue-settings.ts";
+import { alarmDestinationOf, NO_ALARM_DESTINATION } from "./alarm-destination.ts";
 import { producerPrincipalsSchema } from "./producer-principals.ts";
+
+export { type AlarmDestination, alarmDestinationOf, NO_ALARM_DESTINATION } from "./alarm-destination.ts";
 
 /** The CDK context key that holds the configuration object. */
 export const CONTEXT_KEY = "spotOrderMetadata";
@@ -16,27 +19,6 @@ export const DLQ_RETENTION_SECONDS = DEFAULT_QUEUE_SETTINGS.dlqRetentionSeconds;
 
 /** Lambda's SQS event source cannot batch FIFO messages over a window; standard queues wait this long. */
 export const DEFAULT_BATCHING_WINDOW_SECONDS = 5;
-
-/** The `alarmDestination` that deploys with no one told, on purpose. */
-export const NO_ALARM_DESTINATION = "none";
-
-/** Who the alarms reach, as `alarmDestination` says. */
-export type AlarmDestination =
-  | { readonly kind: "email"; readonly address: string }
-  | { readonly kind: "topic"; readonly topicArn: string }
-  | { readonly kind: "none" };
-
-/** A standard topic: CloudWatch alarms cannot publish to a FIFO one (`.fifo`). */
-const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-const EMAIL = z.email();
-
-/** What an `alarmDestination` value means, or undefined when it is none of the three. */
-export function alarmDestinationOf(value: string): AlarmDestination | undefined {
-  if (value === NO_ALARM_DESTINATION) return { kind: "none" };
-  if (SNS_TOPIC_ARN.test(value)) return { kind: "topic", topicArn: value };
-  if (EMAIL.safeParse(value).success) return { kind: "email", address: value };
-  return undefined;
-}
 
 /** The `reservedConcurrency` that reserves none: the function shares the account's unreserved pool. */
 export const UNRESERVED = "none";
