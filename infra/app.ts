@@ -12,9 +12,10 @@ import {
   ACKNOWLEDGE_CONTEXT,
   acknowledgedIds,
   checkStatefulResources,
-  LOCK_FILE,
-  readLock,
-} from "./stateful-lock.ts";
+  discardAssembly,
+  FIRST_DEPLOY_CONTEXT,
+} from "./stateful-check.ts";
+import { LOCK_FILE, readLock, type TargetEnvironment, targetEnvironment } from "./stateful-lock.ts";
 
 /**
  * Builds the app: one environment-agnostic stack (no lookups, no account needed to synthesize).
@@ -36,29 +37,43 @@ export function buildApp(
 
 /**
  * Synthesizes the app, then refuses a template that would replace what holds data as last deployed
- * (`infra/stateful-lock.ts`).
+ * where it is going, or that goes where nothing is recorded (`infra/stateful-check.ts`). A refused
+ * synth leaves no template behind.
  * @throws {ConfigError} naming each such resource and how to acknowledge it.
  */
 export function synthesize(
   built: { app: App; stack: SpotOrderMetadataStack },
-  lockFile: string = LOCK_FILE,
+  options: { lockFile?: string; environment?: TargetEnvironment | undefined } = {},
 ): void {
   const { app, stack } = built;
-  const template = app.synth().getStackByName(stack.stackName).template;
-  checkStatefulResources(
-    stack.stackName,
-    template,
-    readLock(lockFile),
-    acknowledgedIds(app.node.tryGetContext(ACKNOWLEDGE_CONTEXT)),
-  );
+  const lockFile = options.lockFile ?? LOCK_FILE;
+  const assembly = app.synth();
+  try {
+    checkStatefulResources({
+      stackName: stack.stackName,
+      template: assembly.getStackByName(stack.stackName).template,
+      lock: readLock(lockFile),
+      environment: "environment" in options ? options.environment : targetEnvironment(),
+      acknowledged: acknowledgedIds(app.node.tryGetContext(ACKNOWLEDGE_CONTEXT)),
+      firstDeploy: app.node.tryGetContext(FIRST_DEPLOY_CONTEXT),
+      lockFile,
+    });
+  } catch (error) {
+    discardAssembly(assembly.directory);
+    throw error;
+  }
 }
 
 if (import.meta.main) {
+  // Synthesized below or not at all: CDK's automatic synth at exit would write a refused app's assembly.
+  const app = new App({ autoSynth: false });
   try {
-    synthesize(buildApp());
+    synthesize(buildApp(app));
   } catch (error) {
     // A configuration mistake is the operator's to fix: its list of problems, not a stack trace.
     if (!(error instanceof ConfigError)) throw error;
+    // Nor may a template from an earlier synth stand in for the refused one.
+    discardAssembly(app.outdir);
     console.error(error.message);
     process.exitCode = 1;
   }

@@ -48,6 +48,12 @@ export function findConflicts(config: StackConfig): Conflict[] {
       problem: `${setting("visibilityTimeoutSeconds")}: must be at least 6 × timeoutSeconds + maxBatchingWindowSeconds = ${minimumVisibility} (got ${config.visibilityTimeoutSeconds})`,
     });
   }
+  if (typeof config.reservedConcurrency === "number" && config.reservedConcurrency < config.maxConcurrency) {
+    conflicts.push({
+      settings: ["reservedConcurrency", "maxConcurrency"],
+      problem: `${setting("reservedConcurrency")}: must be at least maxConcurrency (${config.maxConcurrency}), or Lambda throttles the invocations the event source starts (got ${config.reservedConcurrency})`,
+    });
+  }
   if (config.fifo && config.maxBatchingWindowSeconds > 0) {
     conflicts.push({
       settings: ["fifo", "maxBatchingWindowSeconds"],

@@ -6,7 +6,10 @@ import * as z from "zod";
 import { MAX_VISIBILITY_SECONDS } from "../lib/lambda/backoff.ts";
 import { type HandlerConfig, type HandlerConfigInput, handlerConfigSchema } from "../lib/lambda/config.ts";
 import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../lib/lambda/queue-settings.ts";
+import { alarmDestinationOf, NO_ALARM_DESTINATION } from "./alarm-destination.ts";
 import { producerPrincipalsSchema } from "./producer-principals.ts";
+
+export { type AlarmDestination, alarmDestinationOf, NO_ALARM_DESTINATION } from "./alarm-destination.ts";
 
 /** The CDK context key that holds the configuration object. */
 export const CONTEXT_KEY = "spotOrderMetadata";
@@ -16,6 +19,9 @@ export const DLQ_RETENTION_SECONDS = DEFAULT_QUEUE_SETTINGS.dlqRetentionSeconds;
 
 /** Lambda's SQS event source cannot batch FIFO messages over a window; standard queues wait this long. */
 export const DEFAULT_BATCHING_WINDOW_SECONDS = 5;
+
+/** The `reservedConcurrency` that reserves none: the function shares the account's unreserved pool. */
+export const UNRESERVED = "none";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -70,6 +76,9 @@ const alarmsSchema = z.strictObject({
   systemicFailures: alarmCount(
     "Alarm when the handler reports this many systemic failures (any cause but the message) in 5 minutes.",
   ),
+  drift: alarmCount(
+    "Alarm when Spot's answers drift from its documented order, or hold other metadata than was sent, at least this often in 5 minutes.",
+  ),
   dlqOldestMessageAgeSeconds: int(60, 1_123_200)
     .default(259_200)
     .describe("Alarm when the oldest message in the DLQ is older than this (it expires after 14 days)."),
@@ -98,6 +107,15 @@ export const stackConfigSchema = z.strictObject({
     .describe(
       "Invocations the event source runs at once (AWS's minimum is 2); × `requestsPerSecond` is the most calls a second Spot sees.",
     ),
+  reservedConcurrency: z
+    .union([z.literal(UNRESERVED), int(1, 1000)], {
+      error: `must be a whole number from 1 to 1000, or ${UNRESERVED}`,
+    })
+    .optional()
+    .meta({
+      description: `Concurrency reserved for the function, so other functions in the account cannot starve it (and it cannot starve them); at least \`maxConcurrency\`, or the event source's invocations are throttled. \`${UNRESERVED}\` reserves nothing: an account whose concurrency quota is still 10 cannot reserve any.`,
+      defaultText: "`maxConcurrency`",
+    }),
   handlerConcurrency: int(1, 100)
     .default(5)
     .describe("Calls to Spot in flight at once within one invocation (the handler's `concurrency`)."),
@@ -126,12 +144,16 @@ export const stackConfigSchema = z.strictObject({
     })
     .default(30)
     .describe("The function's log retention, in days: one of CloudWatch's periods."),
-  alarmEmail: z
-    .email()
+  alarmDestination: z
+    .string()
+    .refine((value) => alarmDestinationOf(value) !== undefined, {
+      message: `must be an e-mail address, a standard SNS topic's ARN (arn:aws:sns:<region>:<account>:<name>), or ${NO_ALARM_DESTINATION}`,
+    })
     .optional()
-    .describe(
-      "Where alarms are e-mailed (confirm the subscription e-mail AWS sends); unset, the topic has no subscription.",
-    ),
+    .meta({
+      description: `Who the alarms reach: an e-mail address (subscribed to the stack's topic; confirm the e-mail AWS sends), an existing SNS topic's ARN (the alarms go to it instead of a topic of the stack's own; its policy must let this account's CloudWatch publish), or \`${NO_ALARM_DESTINATION}\` to deploy with no one told (the synth warns). Unset, the synth refuses.`,
+      defaultText: `— (the synth refuses; \`cdk.json\` sets \`${NO_ALARM_DESTINATION}\`)`,
+    }),
   spotTokenSecret: z
     .string()
     .min(1)
@@ -206,10 +228,11 @@ export const stackConfigSchema = z.strictObject({
 /** The validated configuration, with the derived defaults filled in. */
 export type StackConfig = Omit<
   z.output<typeof stackConfigSchema>,
-  "maxBatchingWindowSeconds" | "visibilityTimeoutSeconds" | "handler"
+  "maxBatchingWindowSeconds" | "visibilityTimeoutSeconds" | "reservedConcurrency" | "handler"
 > & {
   maxBatchingWindowSeconds: number;
   visibilityTimeoutSeconds: number;
+  reservedConcurrency: number | typeof UNRESERVED;
   handler: Partial<HandlerConfigInput>;
 };
 

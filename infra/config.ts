@@ -14,6 +14,7 @@ import { findConflicts } from "./config-conflicts.ts";
 import {
   CONTEXT_KEY,
   DEFAULT_BATCHING_WINDOW_SECONDS,
+  NO_ALARM_DESTINATION,
   type StackConfig,
   stackConfigSchema,
 } from "./config-schema.ts";
@@ -49,12 +50,14 @@ export function resolveStackConfig(input: unknown): StackConfig {
 }
 
 function withDerivedDefaults(parsed: z.output<typeof stackConfigSchema>): StackConfig {
-  const { maxBatchingWindowSeconds, visibilityTimeoutSeconds, ...rest } = parsed;
+  const { maxBatchingWindowSeconds, visibilityTimeoutSeconds, reservedConcurrency, ...rest } = parsed;
   const window = maxBatchingWindowSeconds ?? (rest.fifo ? 0 : DEFAULT_BATCHING_WINDOW_SECONDS);
   return {
     ...rest,
     handler: rest.handler as Partial<HandlerConfigInput>,
     maxBatchingWindowSeconds: window,
+    // What the event source may run at once, and no more: other functions keep the rest.
+    reservedConcurrency: reservedConcurrency ?? rest.maxConcurrency,
     visibilityTimeoutSeconds:
       visibilityTimeoutSeconds ?? minimumVisibilityTimeoutSeconds(rest.timeoutSeconds, window),
   };
@@ -76,10 +79,18 @@ function omit(input: unknown, keys: Set<string>): Record<string, unknown> | unde
   return Object.fromEntries(Object.entries(input).filter(([key]) => !keys.has(key)));
 }
 
+/** Settings that were renamed, with what took their place: not a typo, so the message says so. */
+const RENAMED: Readonly<Record<string, string>> = {
+  alarmEmail: `renamed alarmDestination (an e-mail address, an SNS topic's ARN, or ${NO_ALARM_DESTINATION})`,
+};
+
 function describe(issue: z.core.$ZodIssue, input: unknown): string[] {
   const path = [CONTEXT_KEY, ...issue.path.map(String)].join(".");
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => `${path}.${key}: unknown setting (a typo?)`);
+    const top = issue.path.length === 0;
+    return issue.keys.map(
+      (key) => `${path}.${key}: ${(top ? RENAMED[key] : undefined) ?? "unknown setting (a typo?)"}`,
+    );
   }
   // The token never belongs in the configuration; if someone puts it there, it is not echoed back.
   const got = issue.path.includes("spotToken") ? undefined : valueAt(input, issue.path);

@@ -6,14 +6,29 @@
  */
 import type { Node } from "constructs";
 import { ConfigError } from "../lib/lambda/errors.ts";
-import { CONTEXT_KEY, resolveStackConfig, type StackConfig } from "./config.ts";
+import { CONTEXT_KEY, NO_ALARM_DESTINATION, resolveStackConfig, type StackConfig } from "./config.ts";
+
+/** Why a stack with no `alarmDestination` is refused, and how to set one. */
+export const NO_ALARM_DESTINATION_PROBLEM = `${CONTEXT_KEY}.alarmDestination: not set, so the alarms would reach no one. Set it to an e-mail address (-c ${CONTEXT_KEY}.alarmDestination=oncall@example.com), to an existing SNS topic's ARN, or to ${NO_ALARM_DESTINATION} to deploy with no one told (docs/deploying.md, "Who the alarms reach")`;
 
 /**
- * Reads and validates the configuration from a construct's context (usually the app's).
- * @throws {ConfigError} naming every setting that is wrong, unknown or in conflict with another.
+ * Reads and validates the configuration of a stack to deploy from a construct's context (usually
+ * the app's): besides what `resolveStackConfig` checks, the alarms must reach someone, or the
+ * configuration must say outright that they reach no one.
+ * @throws {ConfigError} naming every setting that is wrong, unknown, in conflict with another, or missing.
  */
 export function readStackConfig(node: Node): StackConfig {
-  return resolveStackConfig(contextInput(node.getAllContext()));
+  const input = contextInput(node.getAllContext());
+  const missing = input.alarmDestination === undefined ? [NO_ALARM_DESTINATION_PROBLEM] : [];
+  let config: StackConfig;
+  try {
+    config = resolveStackConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...missing]);
+    throw error;
+  }
+  if (missing.length > 0) throw new ConfigError(missing);
+  return config;
 }
 
 /**

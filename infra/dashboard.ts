@@ -53,18 +53,7 @@ function alarmStatusRow(alarms: PipelineAlarms): IWidget[] {
       title: "Alarms",
       width: 24,
       height: 3,
-      alarms: [
-        alarms.dlqNotEmpty,
-        alarms.oldestMessageTooOld,
-        alarms.functionErrors,
-        alarms.functionThrottles,
-        alarms.systemicFailures,
-        alarms.handedBackTooLong,
-        alarms.dlqMessageTooOld,
-        alarms.recursiveLoopDropped,
-        ...(alarms.ledgerThrottles ? [alarms.ledgerThrottles] : []),
-        ...(alarms.ledgerErrors ? [alarms.ledgerErrors] : []),
-      ],
+      alarms: [...alarms.all],
     }),
   ];
 }

@@ -2,7 +2,7 @@
  * The deployed pipeline: source queue → Lambda (batches, partial failures) → Spot, with the DLQ, the
  * token secret, the applied-updates ledger, alarms, a dashboard, and a managed policy for producers.
  */
-import { Aws, CfnOutput, Duration, Stack, type StackProps, Tags } from "aws-cdk-lib";
+import { Annotations, Aws, CfnOutput, Duration, Stack, type StackProps, Tags } from "aws-cdk-lib";
 import { type Grant, type IGrantable, ManagedPolicy, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { EventSourceMapping } from "aws-cdk-lib/aws-lambda";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
@@ -15,7 +15,16 @@ import {
   operatorStatements,
   producerStatement,
 } from "./caller-policies.ts";
-import { type StackConfig, toHandlerSettings, toQueueSettings } from "./config.ts";
+import {
+  type AlarmDestination,
+  alarmDestinationOf,
+  CONTEXT_KEY,
+  NO_ALARM_DESTINATION,
+  type StackConfig,
+  toHandlerSettings,
+  toQueueSettings,
+  UNRESERVED,
+} from "./config.ts";
 import { PipelineDashboard } from "./dashboard.ts";
 import { handlerEnvironment } from "./handler-environment.ts";
 import { Ledger } from "./ledger.ts";
@@ -105,6 +114,7 @@ export class SpotOrderMetadataStack extends Stack {
       functionName,
       memorySizeMb: config.memorySizeMb,
       timeoutSeconds: config.timeoutSeconds,
+      reservedConcurrency: config.reservedConcurrency === UNRESERVED ? undefined : config.reservedConcurrency,
       tracing: config.tracing,
       logRetentionDays: config.logRetentionDays,
       environment: handlerEnvironment(
@@ -191,11 +201,26 @@ export class SpotOrderMetadataStack extends Stack {
     };
     const alarms = new PipelineAlarms(this, "Alarms", {
       ...watched,
-      alarmEmail: config.alarmEmail,
+      destination: this.alarmDestination(config.alarmDestination),
       thresholds: config.alarms,
     });
     new PipelineDashboard(this, "Dashboard", { ...watched, alarms });
     return alarms;
+  }
+
+  /**
+   * Who the alarms reach. With `none`, every synth and deploy says so: the stack's topic has no one
+   * subscribed. (Unset is refused before the stack is built: `readStackConfig`.)
+   */
+  private alarmDestination(setting: string | undefined): AlarmDestination {
+    const destination = alarmDestinationOf(setting ?? NO_ALARM_DESTINATION) ?? { kind: "none" };
+    if (destination.kind === "none") {
+      Annotations.of(this).addWarningV2(
+        "spot-order-metadata:no-alarm-destination",
+        `${CONTEXT_KEY}.alarmDestination is ${NO_ALARM_DESTINATION}: the alarms reach no one until someone subscribes to the AlarmTopicArn topic. Set it to an e-mail address or an SNS topic's ARN (docs/deploying.md, "Who the alarms reach").`,
+      );
+    }
+    return destination;
   }
 
   private outputs(namePrefix: string): void {

@@ -5,20 +5,16 @@
  * A synth cannot see what is deployed, so `npm run deploy` records, after each deploy, the
  * properties of these resources whose change makes CloudFormation replace them (a queue's name or
  * FIFO flag, a table's name or keys, a secret's name) in `infra/stateful-resources.lock.json`, one
- * entry per stack. Every synth compares its template with the entry for its stack and refuses a
- * change that would replace or drop one of them (RETAIN keeps the old resource, but the stack would
- * go on without its messages or its ledger) unless each is acknowledged by logical id with
- * `-c acknowledgeReplacement=<id>,<id>`. Commit the lock file: a replacement then also shows in review.
+ * entry per account, region and stack (`<account>/<region>/<stack>`). The entry whose account and
+ * region are `*` is the stack's design, committed with the code: what a synth that knows no AWS
+ * environment (offline, CI) checks against. The check itself is stateful-check.ts. Commit the lock file: a
+ * replacement then also shows in review.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { ConfigError } from "../lib/lambda/errors.ts";
+import { join } from "node:path";
 import { REPO_ROOT } from "./update-function.ts";
 
 export const LOCK_FILE = join(REPO_ROOT, "infra", "stateful-resources.lock.json");
-
-/** The context key that acknowledges replacements, by logical id (comma-separated). */
-export const ACKNOWLEDGE_CONTEXT = "acknowledgeReplacement";
 
 /** For each resource type that holds data, the properties whose change replaces the resource. */
 const REPLACING_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
@@ -26,6 +22,37 @@ const REPLACING_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
   "AWS::DynamoDB::Table": ["TableName", "KeySchema"],
   "AWS::SecretsManager::Secret": ["Name"],
 };
+
+/** An account and region a stack is deployed to. */
+export interface TargetEnvironment {
+  readonly account: string;
+  readonly region: string;
+}
+
+/** The environment part of the design's entry: any account, any region. */
+export const DESIGN = "*/*";
+
+/** The lock's key for a stack in an environment, or for its design when there is none. */
+export function lockKey(stackName: string, environment?: TargetEnvironment): string {
+  return `${environment === undefined ? DESIGN : `${environment.account}/${environment.region}`}/${stackName}`;
+}
+
+/**
+ * The environment a synth's template is for: the account and region the CDK CLI resolved from the
+ * credentials (`CDK_DEFAULT_ACCOUNT`, `CDK_DEFAULT_REGION`), the ones `cdk deploy` deploys an
+ * environment-agnostic stack to; undefined without credentials.
+ */
+export function targetEnvironment(env: NodeJS.ProcessEnv = process.env): TargetEnvironment | undefined {
+  const account = env.CDK_DEFAULT_ACCOUNT;
+  const region = env.CDK_DEFAULT_REGION;
+  return account && region ? { account, region } : undefined;
+}
+
+/** An account id and region from a deployed resource's ARN (the stack's `QueueArn` output). */
+export function environmentOfArn(arn: string): TargetEnvironment | undefined {
+  const [, , , region, account] = arn.split(":");
+  return region && account && /^\d{12}$/.test(account) ? { account, region } : undefined;
+}
 
 export interface LockedResource {
   type: string;
@@ -35,10 +62,10 @@ export interface LockedResource {
   identity: Record<string, unknown>;
 }
 
-/** Per stack name, its data-holding resources by logical id. */
+/** Per `<account>/<region>/<stack>` (the design: account and region `*`), its data-holding resources by logical id. */
 export type StatefulLock = Record<string, Record<string, LockedResource>>;
 
-interface TemplateResource {
+export interface TemplateResource {
   Type: string;
   Properties?: Record<string, unknown>;
   Metadata?: Record<string, unknown>;
@@ -90,57 +117,25 @@ export function replacements(
 
 const shown = (value: unknown): string => (value === undefined ? "(unset)" : JSON.stringify(value));
 
-/** A synth refused because it would replace or drop what holds data. */
-export class ReplacementRefusedError extends ConfigError {
-  override name = "ReplacementRefusedError";
-  constructor(problems: string[]) {
-    super(problems);
-    this.message = `refusing to replace what holds data, as last deployed (${relative(REPO_ROOT, LOCK_FILE)}):\n  - ${problems.join("\n  - ")}`;
-  }
-}
-
 /**
- * Refuses a template that would replace or drop a locked resource that is not acknowledged.
- * @throws {ReplacementRefusedError} naming each such resource, what changes, and how to acknowledge it.
+ * The lock file's records. An entry keyed by a stack's name alone (the lock's first format, which
+ * did not say where the stack was deployed) counts as that stack's design.
  */
-export function checkStatefulResources(
-  stackName: string,
-  template: { Resources?: Record<string, TemplateResource> },
-  lock: StatefulLock,
-  acknowledged: readonly string[],
-): void {
-  const locked = lock[stackName];
-  if (locked === undefined) return;
-  const unacknowledged = replacements(locked, statefulResources(template)).filter(
-    ({ logicalId }) => !acknowledged.includes(logicalId),
-  );
-  if (unacknowledged.length === 0) return;
-  const ids = unacknowledged.map(({ logicalId }) => logicalId).join(",");
-  throw new ReplacementRefusedError([
-    ...unacknowledged.map(({ problem }) => problem),
-    "the old resource is retained with its data, but the stack would go on with a new, empty one: drain the old one " +
-      `first (docs/deploying.md, "What holds data stays"), then acknowledge with -c ${ACKNOWLEDGE_CONTEXT}=${ids}`,
-  ]);
-}
-
-/** The acknowledged logical ids from the context value (`a,b` or a list). */
-export function acknowledgedIds(value: unknown): string[] {
-  const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : [];
-  return items.map((item) => String(item).trim()).filter((item) => item !== "");
-}
-
 export function readLock(file: string = LOCK_FILE): StatefulLock {
   if (!existsSync(file)) return {};
-  return JSON.parse(readFileSync(file, "utf8")) as StatefulLock;
+  const lock = JSON.parse(readFileSync(file, "utf8")) as StatefulLock;
+  return Object.fromEntries(
+    Object.entries(lock).map(([key, record]) => [key.includes("/") ? key : `${DESIGN}/${key}`, record]),
+  );
 }
 
-/** Records a deployed stack's data-holding resources, keeping the other stacks' entries. */
+/** Records a stack's data-holding resources under `key` (`lockKey`), keeping the other entries. */
 export function recordLock(
-  stackName: string,
+  key: string,
   template: { Resources?: Record<string, TemplateResource> },
   file: string = LOCK_FILE,
 ): void {
-  const lock = { ...readLock(file), [stackName]: statefulResources(template) };
+  const lock = { ...readLock(file), [key]: statefulResources(template) };
   const sorted = Object.fromEntries(Object.entries(lock).sort(([a], [b]) => a.localeCompare(b)));
   writeFileSync(file, `${JSON.stringify(sorted, null, 2)}\n`);
 }

@@ -1,8 +1,9 @@
 /**
  * The Secrets Manager secret holding the Spot token: an existing one (by name or ARN), or one the
- * stack creates empty for an operator to fill. The token's value never passes through the stack.
+ * stack creates empty for an operator to fill, and retains when the stack is deleted or replaces it.
+ * The token's value never passes through the stack.
  */
-import { Validations } from "aws-cdk-lib";
+import { RemovalPolicy, Validations } from "aws-cdk-lib";
 import { Key } from "aws-cdk-lib/aws-kms";
 import { type CfnSecret, type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
@@ -33,6 +34,9 @@ export function spotTokenSecret(
   // CDK fills a new secret with a random value by default; an empty secret makes the missing token
   // obvious (the handler reports a systemic failure) instead of sending a random one to Spot.
   (secret.node.defaultChild as CfnSecret).addPropertyDeletionOverride("GenerateSecretString");
+  // It holds data: the token is issued once in Spot's dashboard, and a stack deleted or a change that
+  // replaces the secret must not take it along (docs/deploying.md, "Tear down").
+  secret.applyRemovalPolicy(RemovalPolicy.RETAIN);
   Validations.of(secret).acknowledge({
     id: "AwsSolutions-SMG4",
     reason:

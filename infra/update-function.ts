@@ -27,6 +27,8 @@ export interface UpdateFunctionProps {
   readonly functionName: string;
   readonly memorySizeMb: number;
   readonly timeoutSeconds: number;
+  /** Concurrency reserved for the function; undefined reserves none. */
+  readonly reservedConcurrency?: number | undefined;
   /** X-Ray active tracing of the function and its AWS calls; off, traces pass through only. */
   readonly tracing: boolean;
   readonly logRetentionDays: number;
@@ -64,6 +66,9 @@ export class UpdateFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySizeMb,
       timeout: Duration.seconds(props.timeoutSeconds),
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveStackConfig, toQueueSettings } from "../../infra/config.ts";
+import { alarmDestinationOf, resolveStackConfig, toQueueSettings } from "../../infra/config.ts";
 import { contextInput } from "../../infra/context.ts";
 import { ConfigError } from "../../lib/lambda/errors.ts";
 import { DEFAULT_QUEUE_SETTINGS } from "../../lib/lambda/queue-settings.ts";
@@ -18,6 +18,7 @@ describe("resolveStackConfig", () => {
       batchSize: 10,
       maxBatchingWindowSeconds: 5,
       maxConcurrency: 2,
+      reservedConcurrency: 2,
       handlerConcurrency: 5,
       requestsPerSecond: 20,
       maxReceiveCount: DEFAULT_QUEUE_SETTINGS.maxReceiveCount,
@@ -37,6 +38,7 @@ describe("resolveStackConfig", () => {
         functionErrors: 1,
         functionThrottles: 1,
         systemicFailures: 1,
+        drift: 1,
         dlqOldestMessageAgeSeconds: 259_200,
       },
       handler: {},
@@ -85,7 +87,7 @@ describe("resolveStackConfig", () => {
       maxConcurrency: 1,
       maxReceiveCount: 3,
       logRetentionDays: 31,
-      alarmEmail: "not-an-address",
+      alarmDestination: "not-an-address",
       spotBaseUrl: "http://app.spotdx.com",
       namePrefix: "has spaces",
     });
@@ -97,7 +99,7 @@ describe("resolveStackConfig", () => {
       "spotOrderMetadata.maxConcurrency",
       "spotOrderMetadata.maxReceiveCount",
       "spotOrderMetadata.logRetentionDays",
-      "spotOrderMetadata.alarmEmail",
+      "spotOrderMetadata.alarmDestination",
       "spotOrderMetadata.spotBaseUrl",
     ]);
     expect(problems[1]).toBe("spotOrderMetadata.batchSize: Too big: expected number to be <=10 (got 11)");
@@ -207,6 +209,63 @@ describe("resolveStackConfig", () => {
       "spotOrderMetadata.handler.nope: unknown handler setting (a typo?)",
     ]);
     expect(problems.join("\n")).not.toContain("fake-token-for-tests");
+  });
+});
+
+describe("reservedConcurrency", () => {
+  it("reserves what the event source may run at once, unless told otherwise", () => {
+    expect(resolveStackConfig({ maxConcurrency: 8 }).reservedConcurrency).toBe(8);
+    expect(resolveStackConfig({ maxConcurrency: 8, reservedConcurrency: "12" }).reservedConcurrency).toBe(12);
+    expect(resolveStackConfig({ reservedConcurrency: "none" }).reservedConcurrency).toBe("none");
+  });
+
+  it("refuses less than the event source's maxConcurrency, and what is neither a number nor none", () => {
+    expect(problemsOf({ maxConcurrency: 8, reservedConcurrency: 4 })).toStrictEqual([
+      "spotOrderMetadata.reservedConcurrency: must be at least maxConcurrency (8), or Lambda throttles the invocations the event source starts (got 4)",
+    ]);
+    expect(problemsOf({ reservedConcurrency: "all" })).toStrictEqual([
+      'spotOrderMetadata.reservedConcurrency: must be a whole number from 1 to 1000, or none (got "all")',
+    ]);
+  });
+});
+
+describe("alarmDestination", () => {
+  it.each([
+    ["an e-mail address", "oncall@example.com", { kind: "email", address: "oncall@example.com" }],
+    [
+      "a standard SNS topic's ARN",
+      "arn:aws:sns:eu-west-1:123456789012:oncall",
+      { kind: "topic", topicArn: "arn:aws:sns:eu-west-1:123456789012:oncall" },
+    ],
+    ["none, said outright", "none", { kind: "none" }],
+  ])("takes %s", (_what, value, destination) => {
+    // Act
+    const config = resolveStackConfig({ alarmDestination: value });
+
+    // Assess
+    expect(config.alarmDestination).toBe(value);
+    expect(alarmDestinationOf(value)).toStrictEqual(destination);
+  });
+
+  it.each([
+    ["a word", "pager"],
+    ["a FIFO topic (CloudWatch cannot publish to one)", "arn:aws:sns:eu-west-1:123456789012:oncall.fifo"],
+    ["a queue's ARN", "arn:aws:sqs:eu-west-1:123456789012:oncall"],
+    ["nothing", ""],
+  ])("refuses %s, naming the setting and what it takes", (_what, value) => {
+    // Act
+    const problems = problemsOf({ alarmDestination: value });
+
+    // Assess
+    expect(problems).toStrictEqual([
+      `spotOrderMetadata.alarmDestination: must be an e-mail address, a standard SNS topic's ARN (arn:aws:sns:<region>:<account>:<name>), or none (got ${JSON.stringify(value)})`,
+    ]);
+  });
+
+  it("says alarmEmail was renamed, not that it is a typo", () => {
+    expect(problemsOf({ alarmEmail: "oncall@example.com" })).toStrictEqual([
+      "spotOrderMetadata.alarmEmail: renamed alarmDestination (an e-mail address, an SNS topic's ARN, or none)",
+    ]);
   });
 });
 

@@ -7,26 +7,30 @@ import { buildTestApp, cleanUp, withoutCfnValidation } from "./synth.ts";
 
 afterAll(cleanUp);
 
+/** The warning a stack deployed with `alarmDestination: none` carries on every synth and deploy. */
+const NO_ALARM_DESTINATION = "Annotation::spot-order-metadata:no-alarm-destination";
+
 /** Synthesizes as `cdk synth` does (cdk-nag's AWS Solutions rules run as a validation plugin). */
 function synthesize(settings: Record<string, unknown>) {
   const built = buildTestApp(settings);
   withoutCfnValidation(() => built.app.synth());
   const report = JSON.parse(readFileSync(join(built.outdir, "validation-report.json"), "utf8")) as {
-    pluginReports: { violations: unknown[] }[];
+    pluginReports: { violations: { ruleName: string; severity: string }[] }[];
   };
-  return { ...built, report };
+  const violations = report.pluginReports.flatMap((r) => r.violations);
+  return { ...built, violations };
 }
 
 describe("cdk-nag AwsSolutionsChecks", () => {
   it.each([
     ["the defaults", {}],
     [
-      "FIFO, existing secret by name, no ledger, alarm e-mail",
+      "FIFO, existing secret by name, no ledger, an existing alarm topic",
       {
         fifo: true,
         spotTokenSecret: "prod/spot-token",
         ledger: false,
-        alarmEmail: "oncall@example.com",
+        alarmDestination: "arn:aws:sns:eu-west-1:123456789012:oncall",
       },
     ],
     [
@@ -41,10 +45,20 @@ describe("cdk-nag AwsSolutionsChecks", () => {
     ],
   ])("reports nothing unacknowledged for %s", (_name, settings) => {
     // Act
-    const { report } = synthesize(settings);
+    const { violations } = synthesize({ alarmDestination: "oncall@example.com", ...settings });
 
     // Assess
-    expect(report.pluginReports.flatMap((r) => r.violations)).toStrictEqual([]);
+    expect(violations).toStrictEqual([]);
+  });
+
+  it("warns, and only warns, when the alarms reach no one on purpose (cdk.json's alarmDestination: none)", () => {
+    // Act
+    const { violations } = synthesize({});
+
+    // Assess
+    expect(violations.map(({ ruleName, severity }) => ({ ruleName, severity }))).toStrictEqual([
+      { ruleName: NO_ALARM_DESTINATION, severity: "warning" },
+    ]);
   });
 
   it("acknowledges findings only with a reason a reviewer can check", () => {

@@ -1,4 +1,4 @@
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { afterAll, describe, expect, it } from "vitest";
 import { envName, readConfig } from "../../lib/lambda/config.ts";
@@ -75,6 +75,8 @@ describe("the default stack", () => {
       Architectures: ["arm64"],
       MemorySize: 256,
       Timeout: 60,
+      // Other functions cannot starve it: what the event source may run at once is its own.
+      ReservedConcurrentExecutions: 2,
       Handler: "index.handler",
       LoggingConfig: { LogFormat: "JSON", LogGroup: { Ref: Match.stringLikeRegexp("^UpdateMetadataLogs") } },
     });
@@ -172,10 +174,11 @@ describe("the default stack", () => {
     ]);
   });
 
-  it("creates the token secret empty, for an operator to fill", () => {
-    template.hasResourceProperties("AWS::SecretsManager::Secret", {
-      GenerateSecretString: Match.absent(),
-      SecretString: Match.absent(),
+  it("creates the token secret empty, for an operator to fill, and keeps it when the stack is deleted or replaces it", () => {
+    template.hasResource("AWS::SecretsManager::Secret", {
+      DeletionPolicy: "Retain",
+      UpdateReplacePolicy: "Retain",
+      Properties: { GenerateSecretString: Match.absent(), SecretString: Match.absent() },
     });
   });
 
@@ -287,6 +290,20 @@ describe("the default stack", () => {
       AlarmName: "spot-order-metadata-systemic-failures",
       Namespace: "SpotOrderMetadata",
       MetricName: "SystemicFailures",
+      Dimensions: [{ Name: "Service", Value: FUNCTION_NAME }],
+      Statistic: "Sum",
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      AlarmActions: [{ Ref: Match.stringLikeRegexp("^AlarmsTopic") }],
+    });
+  });
+
+  it("alarms on Spot's answers drifting from its documented order (the handler's Drift metric)", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "spot-order-metadata-spot-drift",
+      Namespace: "SpotOrderMetadata",
+      MetricName: "Drift",
       Dimensions: [{ Name: "Service", Value: FUNCTION_NAME }],
       Statistic: "Sum",
       Period: 300,
@@ -440,6 +457,13 @@ describe("configured variants", () => {
     });
   });
 
+  it("reserves no concurrency when told so (an account whose quota is still 10 cannot reserve any)", () => {
+    templateOf({ reservedConcurrency: "none" }).hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: FUNCTION_NAME,
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+  });
+
   it("passes traces through only when tracing is off (it costs about $0.27 a million updates)", () => {
     templateOf({ tracing: false }).hasResourceProperties("AWS::Lambda::Function", {
       TracingConfig: { Mode: "PassThrough" },
@@ -487,6 +511,7 @@ describe("configured variants", () => {
     template.hasResourceProperties("AWS::Lambda::Function", {
       FunctionName: "meta-staging-update-metadata",
       MemorySize: 1024,
+      ReservedConcurrentExecutions: 8,
       Timeout: 120,
       Environment: {
         Variables: Match.objectLike({
@@ -605,7 +630,7 @@ describe("configured variants", () => {
 
   it("subscribes the alarm e-mail address when one is configured", () => {
     // Act
-    const template = templateOf({ alarmEmail: "oncall@example.com" });
+    const template = templateOf({ alarmDestination: "oncall@example.com" });
 
     // Assess
     template.hasResourceProperties("AWS::SNS::Subscription", {
@@ -613,6 +638,60 @@ describe("configured variants", () => {
       Endpoint: "oncall@example.com",
       TopicArn: { Ref: Match.stringLikeRegexp("^AlarmsTopic") },
     });
+  });
+
+  it("sends every alarm to an existing topic instead of a topic of its own", () => {
+    // Prepare
+    const topicArn = "arn:aws:sns:eu-west-1:123456789012:oncall";
+
+    // Act
+    const template = templateOf({ alarmDestination: topicArn });
+
+    // Assess
+    template.resourceCountIs("AWS::SNS::Topic", 0);
+    template.resourceCountIs("AWS::SNS::Subscription", 0);
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) {
+      expect([alarm.Properties.AlarmActions, alarm.Properties.OKActions]).toStrictEqual([
+        [topicArn],
+        [topicArn],
+      ]);
+    }
+    expect(template.findOutputs("AlarmTopicArn").AlarmTopicArn?.Value).toBe(topicArn);
+  });
+
+  it("with alarmDestination none, keeps its topic with no one subscribed and warns on every synth", () => {
+    // Act
+    const { stack } = buildTestApp({ alarmDestination: "none" });
+    const template = withoutCfnValidation(() => Template.fromStack(stack));
+
+    // Assess
+    template.resourceCountIs("AWS::SNS::Topic", 1);
+    template.resourceCountIs("AWS::SNS::Subscription", 0);
+    Annotations.fromStack(stack).hasWarning(
+      "/spot-order-metadata",
+      Match.stringLikeRegexp("^spotOrderMetadata.alarmDestination is none: the alarms reach no one"),
+    );
+  });
+
+  it("refuses a stack whose alarms would reach no one, naming the setting and how to set it", () => {
+    // Act
+    const act = () => buildTestApp({ alarmDestination: undefined });
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(
+      /spotOrderMetadata\.alarmDestination: not set, so the alarms would reach no one\. Set it to an e-mail address \(-c spotOrderMetadata\.alarmDestination=oncall@example\.com\), to an existing SNS topic's ARN, or to none/,
+    );
+  });
+
+  it("names a missing alarm destination with every other problem, at once", () => {
+    // Act
+    const act = () => buildTestApp({ alarmDestination: undefined, batchSize: 20 });
+
+    // Assess
+    expect(act).toThrow(/spotOrderMetadata\.batchSize[\s\S]*spotOrderMetadata\.alarmDestination: not set/);
   });
 
   it("fails the synth with every configuration problem named", () => {

@@ -1,7 +1,7 @@
 /**
- * Test support for the stack: a CDK app with the project's own `cdk.json` context (feature flags
- * included), bundling skipped and the handler stood in by a fixture, synthesized into a temporary
- * directory that `cleanUp` removes.
+ * Test support for the stack: a CDK app with the project's own `cdk.json` context (feature flags and
+ * the committed settings included), bundling skipped and the handler stood in by a fixture,
+ * synthesized into a temporary directory that `cleanUp` removes.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,8 +26,12 @@ export interface TestApp {
   outdir: string;
 }
 
+/** The `spotOrderMetadata` settings committed in `cdk.json` (`alarmDestination: "none"`). */
+export const COMMITTED_SETTINGS = cdkJson.context.spotOrderMetadata as Record<string, unknown>;
+
 /**
- * Builds the app as `cdk synth` would, with `settings` as the `spotOrderMetadata` context.
+ * Builds the app as `cdk synth` would, with `settings` over the committed `spotOrderMetadata`
+ * settings (a setting given as `undefined` takes a committed one away).
  * @param extraContext more context, e.g. `-c` style `spotOrderMetadata.<key>` overrides.
  */
 export function buildTestApp(
@@ -40,13 +44,17 @@ export function buildTestApp(
     outdir,
     context: {
       ...cdkJson.context,
-      spotOrderMetadata: settings,
+      spotOrderMetadata: withoutUndefined({ ...COMMITTED_SETTINGS, ...settings }),
       ...(options.bundle ? {} : { "aws:cdk:bundling-stacks": [] }),
       ...options.extraContext,
     },
   });
   const { stack } = buildApp(app, { entry: options.entry ?? FIXTURE_ENTRY });
   return { app, stack, outdir };
+}
+
+function withoutUndefined(settings: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }
 
 /** The stack's template (synthesizing skips CDK's CloudFormation validation: the CI synth runs it). */
