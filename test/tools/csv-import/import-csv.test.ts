@@ -213,6 +213,30 @@ describe("importCsv, dry run and duplicates", () => {
   });
 });
 
+describe("importCsv, a rejected row after a valid one of the same order", () => {
+  it("sends the valid row, rejects the later one, and claims no row was superseded", async () => {
+    // Prepare: line 2 is valid for O1; line 4, for O1 too, has an extra column (rejected)
+    const { sqs, dir, target } = await setUp();
+    const file = dir.write("late-bad.csv", "public_id,clinic\nO1,north\nO2,south\nO1,east,extra\n");
+
+    // Act
+    const summary = await importCsv({ file, target, now });
+
+    // Assess
+    expect(summary).toMatchObject({ rows: 3, queued: 2, rejected: 1, superseded: 0 });
+    expect(summary.supersededExamples).toStrictEqual([]);
+    expect(formatSummary(summary)).not.toMatch(/superseded by line/);
+    expect(dir.read("late-bad.csv.rejects.csv")).toBe(
+      'line,public_id,reason\n4,O1,"a value in column 3, which has no header"\n',
+    );
+    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    expect(received.map((m) => [m.update.publicId, m.update.metadata, m.source]).sort()).toStrictEqual([
+      ["O1", { clinic: "north" }, `csv:late-bad.csv:2@${summary.importId}`],
+      ["O2", { clinic: "south" }, `csv:late-bad.csv:3@${summary.importId}`],
+    ]);
+  });
+});
+
 describe("importCsv, ids with spaces around them", () => {
   it("rejects them as the queue's contract would, and says so in the summary with the commonest reasons", async () => {
     // Prepare
