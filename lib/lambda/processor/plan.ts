@@ -3,7 +3,7 @@
  * a newer update for the same order in the same batch, and which updates to send (one per order).
  */
 import type { SQSRecord } from "aws-lambda";
-import { type ParseResult, parseUpdate, type UpdateMessage } from "../contract.ts";
+import { issuedAtEpochMs, type ParseResult, parseUpdate, type UpdateMessage } from "../contract.ts";
 import { isFifoRecord, sentAt } from "../sqs/records.ts";
 import { compareVersions, tieBreakOf, type Version } from "./version.ts";
 
@@ -72,7 +72,7 @@ function checkBody(body: string): ParseResult {
 
 /** The version of an update: its `issuedAt` (else its first enqueue time) and its tie-break. */
 export function versionOf(message: UpdateMessage, record: SQSRecord): Version {
-  const issuedAt = message.issuedAt === undefined ? sentAt(record) : Date.parse(message.issuedAt);
+  const issuedAt = message.issuedAt === undefined ? sentAt(record) : issuedAtEpochMs(message.issuedAt);
   return { issuedAt, tieBreak: tieBreakOf(message.metadata) };
 }
 
