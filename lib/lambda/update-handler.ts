@@ -10,6 +10,7 @@ import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { BatchIds } from "./batch-ids.ts";
 import type { HandlerConfig } from "./config.ts";
 import { DynamoLedger } from "./ledger/dynamo-ledger.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -72,16 +73,18 @@ export function createBatchHandler(config: HandlerConfig, overrides: HandlerOver
     retryLimit: config.retryLimit,
     retryMaxDelayMs: config.retryMaxDelayMs,
   });
+  const ids = new BatchIds();
   const processor = new BatchProcessor({
     config,
     spot,
     sqs: overrides.sqs ?? new SQSClient({}),
-    logger: overrides.logger ?? createLogger({ level: config.logLevel }),
+    logger: ids.logger(overrides.logger ?? createLogger({ level: config.logLevel })),
     onSystemicFailure: () => token.invalidate(),
     ordering: overrides.ordering ?? ledgerFrom(config, overrides.dynamoDb),
     sqsEndpoint: overrides.sqsEndpoint,
   });
-  return (event, context, metrics) => processor.process(event, context, metrics);
+  return (event, context, metrics) =>
+    ids.during(event.Records, () => processor.process(event, context, metrics));
 }
 
 function tokenFrom(config: HandlerConfig, client?: SecretsManagerClient): TokenProvider {
