@@ -125,7 +125,7 @@ describe("spot-meta verify", () => {
     expect(reportRows(report("file.csv"))).toStrictEqual([
       `${orderId(1)},drift,~clinic,line 2 of orders.csv`,
       "Z404,missing-at-spot,,line 6 of orders.csv",
-      `${orderId(2)},drift,+extra,line 7 of orders.csv`,
+      `${orderId(2)},drift,"'+extra",line 7 of orders.csv`,
     ]);
     expect(statSync(report("file.csv")).mode & 0o777).toBe(0o600);
     expect(byFile.stdout + byFile.stderr).not.toContain("changed");
@@ -136,7 +136,7 @@ describe("spot-meta verify", () => {
     const ledgerRows = reportRows(report("ledger.csv")).sort();
     expect(ledgerRows.map((row) => row.split(",").slice(0, 3).join(","))).toStrictEqual([
       `${orderId(1)},drift,~clinic`,
-      `${orderId(2)},drift,+extra`,
+      `${orderId(2)},drift,"'+extra"`,
     ]);
     expect(ledgerRows[0]).toMatch(/,applied \d{4}-\d\d-\d\dT[\d:.]+Z \(message [\w-]+\)$/);
 
