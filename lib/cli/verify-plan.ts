@@ -134,7 +134,7 @@ async function fileRun(
   // a FIFO queue refuses a message's own delay.
   if (target.queueUrl.endsWith(".fifo"))
     throw new VerifyError(
-      `--fix: ${target.queueUrl} is a FIFO queue, which refuses the per-message delay a fix needs; import the report's drifted rows again instead (a new import is newer)`,
+      `--fix: ${target.queueUrl} is a FIFO queue, which refuses the per-message delay a fix needs; import the drifted orders' rows of the file again instead (a new import is newer)`,
     );
   const sqs = sqsClientFor(target);
   closers.push(() => sqs.destroy());

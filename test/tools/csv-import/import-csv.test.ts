@@ -166,6 +166,32 @@ describe("importCsv, whole-file problems", () => {
     expect(await drainQueue(sqs.client(), sqs.queueUrl)).toStrictEqual([]);
   });
 
+  it("refuses its own rejects file and verify's report, which hold no metadata, before sending anything", async () => {
+    // Prepare: a run that rejects a row (a valid id, an extra column), then its rejects file imported
+    const { sqs, dir, target } = await setUp();
+    const file = dir.write("o.csv", "public_id,clinic\nO1,a\nO2,b,extra\n");
+    await importCsv({ file, target, dryRun: true });
+    const report = dir.write(
+      "verify.csv",
+      "public_id,status,keys,should_have_won\nO1,drift,~clinic,line 2 of o.csv\n",
+    );
+
+    // Act
+    const rejects = importCsv({ file: `${file}.rejects.csv`, target });
+    const verifyReport = importCsv({ file: report, target });
+
+    // Assess
+    await expect(rejects).rejects.toThrow(
+      new CsvFormatError(
+        "this is the rejects file of an import (columns line,public_id,reason): it holds no metadata, and importing it would replace each order's metadata with its other columns; fix those rows in the file you imported (its line column finds them) and import that",
+      ),
+    );
+    await expect(verifyReport).rejects.toThrow(
+      /^this is a report of spot-meta verify \(columns public_id,status,keys,should_have_won\)/,
+    );
+    expect(await drainQueue(sqs.client(), sqs.queueUrl)).toStrictEqual([]);
+  });
+
   it("says the queue is unreachable before reading the file", async () => {
     const { sqs, dir } = await setUp();
     const file = dir.write("u.csv", keyColumnCsv(3));
@@ -189,6 +215,29 @@ describe("importCsv, dry run and duplicates", () => {
       "line,public_id,reason\n3,bad id,\"publicId: may hold only letters, digits, '_' and '-'\"\n",
     );
     expect(await drainQueue(sqs.client(), sqs.queueUrl)).toStrictEqual([]);
+  });
+
+  it("writes a rejected cell a spreadsheet would run as a formula behind a single quote (CSV injection)", async () => {
+    // Prepare: an id cell that is a live link in Excel or Google Sheets, and an id that begins with '-'
+    const { dir, target } = await setUp();
+    const file = dir.write(
+      "evil.csv",
+      'public_id,clinic\n"=HYPERLINK(""http://evil.example"",""x"")",a\n-O1,b,extra\nO2,c\n',
+    );
+
+    // Act
+    const summary = await importCsv({ file, target, dryRun: true });
+
+    // Assess
+    expect(summary).toMatchObject({ queued: 1, rejected: 2 });
+    expect(dir.read("evil.csv.rejects.csv")).toBe(
+      [
+        "line,public_id,reason",
+        `2,"'=HYPERLINK(""http://evil.example"",""x"")","publicId: may hold only letters, digits, '_' and '-'"`,
+        `3,"'-O1","a value in column 3, which has no header"`,
+        "",
+      ].join("\n"),
+    );
   });
 
   it("sends only the last row for an order and reports the others as superseded, not rejected", async () => {
