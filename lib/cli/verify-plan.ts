@@ -4,7 +4,7 @@
  * the drifted ones again), or the ledger's orders (all of them, or those of `--ids`), resumed from the
  * report's checkpoint when asked.
  */
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { appliedVersions } from "../tools/applied-versions.ts";
 import { fingerprint } from "../tools/csv-import/checkpoint.ts";
 import { findReceipt, type ImportReceipt } from "../tools/csv-import/receipt.ts";
@@ -67,7 +67,8 @@ export async function planRun(
     .toISOString()
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
-  const reportPath = resolve(flags.report ?? `verify-${stamp}.csv`);
+  // Beside the import receipts, git-ignored: a report names orders and belongs in no checkout.
+  const reportPath = resolve(flags.report ?? join(".spot-meta", "verify", `verify-${stamp}.csv`));
   const resumed = flags.resume ? readCheckpoint(reportPath, against) : undefined;
   const common = {
     against,

@@ -3,7 +3,17 @@
  * as orders are checked. A resumed run cuts it back to what its checkpoint counted, so a row
  * written after the last checkpoint is not written twice.
  */
-import { closeSync, fchmodSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { dirname } from "node:path";
 import { csvLine } from "../csv-cell.ts";
 import type { ReportStatus } from "./types.ts";
 
@@ -30,6 +40,7 @@ export class ReportFile {
   constructor(path: string, resumeAt?: number) {
     this.path = path;
     if (resumeAt === undefined) {
+      mkdirSync(dirname(path), { recursive: true });
       rmSync(path, { force: true });
       this.#fd = openSync(path, "wx", 0o600);
       this.#bytes = 0;
