@@ -34,11 +34,14 @@ export function registerVerifyCommand(program: Command): void {
   program
     .command("verify")
     .description("Read orders back from Spot and compare them with a CSV's rows or with the ledger")
-    .option("--file <csv>", "compare with the file's last row of each order")
+    .option("--file <csv>", "compare with the file's last valid row of each order")
     .option("--ledger", "compare with what the ledger says was applied last (every order it holds)")
-    .option("--ids <file>", "with --ledger: only these orders (one id a line)")
+    .option(
+      "--ids <file>",
+      "with --ledger: only these orders (one id a line; blank lines and # comments skipped)",
+    )
     .option("--rate <n>", "reads per second at most", positiveNumber, 10)
-    .option("--report <path>", "the drift report (default verify-<timestamp>.csv)")
+    .option("--report <path>", "the drift report (default .spot-meta/verify/verify-<timestamp>.csv)")
     .option("--resume", "go on with an interrupted run of the same report")
     .option("--fix", "with --file: re-enqueue each drifted order's row with the import's version")
     .option("--json", "print the summary as JSON")

@@ -4,7 +4,7 @@
  * the drifted ones again), or the ledger's orders (all of them, or those of `--ids`), resumed from the
  * report's checkpoint when asked.
  */
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { appliedVersions } from "../tools/applied-versions.ts";
 import { fingerprint } from "../tools/csv-import/checkpoint.ts";
 import { findReceipt, type ImportReceipt } from "../tools/csv-import/receipt.ts";
@@ -67,7 +67,8 @@ export async function planRun(
     .toISOString()
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
-  const reportPath = resolve(flags.report ?? `verify-${stamp}.csv`);
+  // Beside the import receipts, git-ignored: a report names orders and belongs in no checkout.
+  const reportPath = resolve(flags.report ?? join(".spot-meta", "verify", `verify-${stamp}.csv`));
   const resumed = flags.resume ? readCheckpoint(reportPath, against) : undefined;
   const common = {
     against,
@@ -134,7 +135,7 @@ async function fileRun(
   // a FIFO queue refuses a message's own delay.
   if (target.queueUrl.endsWith(".fifo"))
     throw new VerifyError(
-      `--fix: ${target.queueUrl} is a FIFO queue, which refuses the per-message delay a fix needs; import the report's drifted rows again instead (a new import is newer)`,
+      `--fix: ${target.queueUrl} is a FIFO queue, which refuses the per-message delay a fix needs; import the drifted orders' rows of the file again instead (a new import is newer)`,
     );
   const sqs = sqsClientFor(target);
   closers.push(() => sqs.destroy());

@@ -5,6 +5,8 @@
  */
 
 import * as z from "zod";
+import { InvalidInputError } from "./errors.ts";
+import { parseRfc3339, RFC3339_DATE_TIME, RFC3339_EXAMPLES } from "./rfc3339.ts";
 import { isMissing } from "./zod-issues.ts";
 
 /** Spot's order ids are short; anything longer is a mistake, not an order. */
@@ -62,9 +64,18 @@ const metadataSchema = z
     `The order's new metadata, replaced as a whole ({} clears it); at most ${METADATA_MAX_BYTES} bytes as JSON`,
   );
 
-const issuedAtSchema = z.iso
-  .datetime({ message: "must be an ISO 8601 UTC time such as 2026-11-27T10:15:00.000Z" })
-  .describe("When the producer decided this metadata; orders updates for the same order (newest wins)");
+const issuedAtSchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    const parsed = parseRfc3339(value);
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.reason });
+  })
+  // For other languages' validators: the grammar as a pattern; the calendar and leap-second checks
+  // above are what `format: date-time` asks of a validator that checks formats.
+  .meta({ format: "date-time", pattern: RFC3339_DATE_TIME.source })
+  .describe(
+    `When the producer decided this metadata; orders updates for the same order (newest wins). An RFC 3339 date-time with an offset (Z or ±HH:MM; T, t or a space between date and time; Z or z; any number of fraction digits), e.g. ${RFC3339_EXAMPLES}. Its version is the instant in epoch milliseconds, UTC, digits past the millisecond truncated`,
+  );
 
 export const updateMessageSchema = z
   .strictObject({
@@ -100,6 +111,20 @@ export function parseUpdate(body: string): ParseResult {
     return { ok: false, reason: `body is not valid JSON (${Buffer.byteLength(body)} bytes)` };
   }
   return validateUpdate(value);
+}
+
+/**
+ * The version time of an `issuedAt` the contract accepts, in epoch milliseconds: the instant in UTC
+ * (its offset applied), with fraction digits past the millisecond truncated (`.827100` and `.8279`
+ * are both 827 ms: two updates in one millisecond tie, and the metadata's tie-break decides), and a
+ * leap second (`23:59:60.5Z`) read as 23:59:59.999. The handler, the ledger and the DLQ tools order
+ * updates by it.
+ * @throws InvalidInputError when `issuedAt` is not an RFC 3339 date-time ({@link validateUpdate} refuses such a message)
+ */
+export function issuedAtEpochMs(issuedAt: string): number {
+  const parsed = parseRfc3339(issuedAt);
+  if (!parsed.ok) throw new InvalidInputError(`issuedAt: ${parsed.reason}`);
+  return parsed.epochMs;
 }
 
 /** The body to put on the queue: the same JSON for every producer. */
@@ -151,4 +176,20 @@ function findForbiddenKey(value: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The body's `publicId` when it is a valid one, whatever else in the body is wrong: a message that
+ * breaks the contract is still named by its order, and an invalid id is never taken for one.
+ */
+export function validPublicIdIn(body: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== "object") return undefined;
+  const checked = publicIdSchema.safeParse((value as Record<string, unknown>).publicId);
+  return checked.success ? checked.data : undefined;
 }

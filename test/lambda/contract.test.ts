@@ -52,7 +52,7 @@ describe("the message contract", () => {
     ['{"publicId":"O1","metadata":{},"extra":1}', "body: unknown field(s) extra"],
     [
       '{"publicId":"O1","metadata":{},"issuedAt":"yesterday"}',
-      "issuedAt: must be an ISO 8601 UTC time such as 2026-11-27T10:15:00.000Z",
+      "issuedAt: must be an RFC 3339 date-time with an offset, such as 2026-11-27T10:15:00.000Z or 2026-11-27T11:15:00.827100+01:00",
     ],
     ['{"publicId":"O1","metadata":{"__proto__":{"x":1}}}', 'metadata: holds the reserved key "__proto__"'],
     [

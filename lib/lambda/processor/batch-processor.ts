@@ -93,8 +93,9 @@ export class BatchProcessor {
 /** What the plan decided before any call: the invalid records, and those a newer one in the batch supersedes. */
 function decidedByPlan(plan: Plan, run: Invocation, at: number): Decided[] {
   return [
-    ...plan.invalid.map(({ record, reason }) => ({
+    ...plan.invalid.map(({ record, reason, publicId }) => ({
       record,
+      ...(publicId === undefined ? {} : { publicId }),
       decision: run.invalid(record, reason),
       decidedAt: at,
     })),

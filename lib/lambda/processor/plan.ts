@@ -3,7 +3,13 @@
  * a newer update for the same order in the same batch, and which updates to send (one per order).
  */
 import type { SQSRecord } from "aws-lambda";
-import { type ParseResult, parseUpdate, type UpdateMessage } from "../contract.ts";
+import {
+  issuedAtEpochMs,
+  type ParseResult,
+  parseUpdate,
+  type UpdateMessage,
+  validPublicIdIn,
+} from "../contract.ts";
 import { isFifoRecord, sentAt } from "../sqs/records.ts";
 import { compareVersions, tieBreakOf, type Version } from "./version.ts";
 
@@ -17,7 +23,8 @@ export interface Work {
 }
 
 export interface Plan {
-  invalid: Array<{ record: SQSRecord; reason: string }>;
+  /** `publicId`: the body's, when it is a valid id (whatever else is wrong). */
+  invalid: Array<{ record: SQSRecord; reason: string; publicId?: string }>;
   superseded: Array<{ record: SQSRecord; publicId: string; issuedAt: string; by: string }>;
   /** Updates to send, in batch order; at most one per order. */
   work: Work[];
@@ -35,7 +42,8 @@ export function planBatch(records: SQSRecord[], options: PlanOptions): Plan {
   for (const record of records) {
     const parsed = checkBody(record.body);
     if (!parsed.ok) {
-      plan.invalid.push({ record, reason: parsed.reason });
+      const publicId = validPublicIdIn(record.body);
+      plan.invalid.push({ record, reason: parsed.reason, ...(publicId === undefined ? {} : { publicId }) });
       continue;
     }
     const { message } = parsed;
@@ -43,7 +51,7 @@ export function planBatch(records: SQSRecord[], options: PlanOptions): Plan {
     const aheadMs = version.issuedAt - options.now;
     if (aheadMs > options.maxClockSkewMs) {
       const reason = `issuedAt: is ${Math.round(aheadMs / 1000)} s in the future, more than the allowed clock skew of ${options.maxClockSkewMs / 1000} s`;
-      plan.invalid.push({ record, reason });
+      plan.invalid.push({ record, reason, publicId: message.publicId });
       continue;
     }
     const work: Work = { record, message, version, laneKey: laneKeyOf(record, message) };
@@ -72,7 +80,7 @@ function checkBody(body: string): ParseResult {
 
 /** The version of an update: its `issuedAt` (else its first enqueue time) and its tie-break. */
 export function versionOf(message: UpdateMessage, record: SQSRecord): Version {
-  const issuedAt = message.issuedAt === undefined ? sentAt(record) : Date.parse(message.issuedAt);
+  const issuedAt = message.issuedAt === undefined ? sentAt(record) : issuedAtEpochMs(message.issuedAt);
   return { issuedAt, tieBreak: tieBreakOf(message.metadata) };
 }
 

@@ -1,9 +1,10 @@
 /**
- * Finds, before anything is sent, which rows a later row for the same order supersedes: only the
- * last row for an order is sent. Memory stays small for millions of distinct ids: the first pass
- * keeps a 32-bit hash per row (4 bytes a row, not a Map entry of ~100 bytes), sorting them shows
- * which hashes occur more than once, and only the rows behind those (true duplicates, plus rare hash
- * collisions) are resolved exactly, by id, in a second pass.
+ * Finds, before anything is sent, which valid rows a later valid row for the same order supersedes:
+ * only the last valid row for an order is sent. A row the import rejects supersedes nothing, so a bad
+ * later row never costs an earlier good one. Memory stays small for millions of distinct ids: the
+ * first pass keeps a 32-bit hash per row (4 bytes a row, not a Map entry of ~100 bytes), sorting them
+ * shows which hashes occur more than once, and only the rows behind those (true duplicates, plus rare
+ * hash collisions) are checked and resolved exactly, by id, in a second pass.
  */
 import { fnv1a } from "../../lambda/fnv1a.ts";
 import { openCsv } from "./csv-rows.ts";
@@ -12,7 +13,10 @@ import { createRowMapper } from "./row-mapper.ts";
 export interface DuplicateIndex {
   /** Data rows in the file. */
   rows: number;
-  /** The line of the row that supersedes this one, or undefined when this is the order's last row. */
+  /**
+   * For a valid row: the line of the order's last valid row when that is a later one, else undefined.
+   * Ask only for rows that map to an update; a rejected row is rejected, never superseded.
+   */
   supersededBy(publicId: string, line: number): number | undefined;
 }
 
@@ -41,7 +45,8 @@ export async function indexDuplicates(path: string): Promise<DuplicateIndex> {
   const mapper = createRowMapper(csv.header);
   for await (const row of csv.rows) {
     const id = mapper.publicIdOf(row.cells);
-    if (id !== "" && candidates.has(fnv1a(id))) lastLine.set(id, row.line);
+    // Only rows behind a repeated hash are mapped here: checking every row twice would slow the import.
+    if (id !== "" && candidates.has(fnv1a(id)) && mapper.map(row.cells).ok) lastLine.set(id, row.line);
   }
   return {
     rows,

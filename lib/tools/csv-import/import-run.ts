@@ -81,13 +81,11 @@ export class ImportRun {
       }
       const publicId = mapper.publicIdOf(row.cells);
       const ref: RowRef = { index: row.index, line: row.line, publicId };
-      const supersededBy = publicId === "" ? undefined : duplicates.supersededBy(publicId, row.line);
-      if (supersededBy !== undefined) {
-        this.#superseded(ref, supersededBy);
-        continue;
-      }
+      // Checked before duplicates: only valid rows supersede one another.
       const mapped = mapper.map(row.cells);
+      const supersededBy = mapped.ok ? duplicates.supersededBy(publicId, row.line) : undefined;
       if (!mapped.ok) this.#reject(ref, mapped.reason);
+      else if (supersededBy !== undefined) this.#superseded(ref, supersededBy);
       else if (dryRun) this.#queued(ref);
       // The row mapper checked it against the contract (and gave a bad row its reason).
       else {

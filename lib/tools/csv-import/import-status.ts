@@ -90,9 +90,9 @@ export async function importStatus(receipt: ImportReceipt, sources: StatusSource
   for await (const row of csv.rows) {
     const publicId = mapper.publicIdOf(row.cells);
     const mapped = mapper.map(row.cells);
-    if (publicId !== "" && duplicates.supersededBy(publicId, row.line) !== undefined)
-      tally.count(RowFate.supersededInFile);
-    else if (!mapped.ok) tally.count(RowFate.rejected);
+    // As the import decided: a rejected row is rejected, and only valid rows supersede one another.
+    if (!mapped.ok) tally.count(RowFate.rejected);
+    else if (duplicates.supersededBy(publicId, row.line) !== undefined) tally.count(RowFate.supersededInFile);
     else if (unfinished !== undefined && !unfinished.isDone(row.index)) tally.count(RowFate.notQueued);
     else {
       const version = { issuedAt, tieBreak: tieBreakOf(mapped.metadata) };

@@ -4,8 +4,10 @@
  * synchronously so that what the checkpoint counts as done is on disk too.
  */
 import { closeSync, existsSync, openSync, rmSync, statSync, truncateSync, writeSync } from "node:fs";
+import { csvLine } from "../csv-cell.ts";
 
-const HEADER = "line,public_id,reason\n";
+/** The rejects file's columns: `createRowMapper` refuses a file with this header (it holds no metadata). */
+export const REJECTS_COLUMNS = ["line", "public_id", "reason"] as const;
 /** An id this long is garbage; the line number is what finds the row. */
 const MAX_ID_CHARS = 100;
 
@@ -37,10 +39,10 @@ export class RejectsFile {
   add(line: number, publicId: string, reason: string): void {
     if (this.#fd === undefined) {
       this.#fd = openSync(this.path, "a");
-      if (this.#bytes === 0) this.#write(HEADER);
+      if (this.#bytes === 0) this.#write(csvLine(REJECTS_COLUMNS));
     }
     const id = publicId.length > MAX_ID_CHARS ? `${publicId.slice(0, MAX_ID_CHARS)}…` : publicId;
-    this.#write(`${line},${csvField(id)},${csvField(reason)}\n`);
+    this.#write(csvLine([String(line), id, reason]));
   }
 
   #write(text: string): void {
@@ -51,9 +53,4 @@ export class RejectsFile {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
   }
-}
-
-/** Quotes a field when it holds a separator, a quote, a line break or edge spaces. */
-function csvField(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }

@@ -6,7 +6,9 @@
  * ignored as long as their cells are empty (spreadsheets leave trailing empty columns).
  */
 import { type Metadata, validateUpdate } from "../../lambda/contract.ts";
+import { REPORT_COLUMNS } from "../verify/report-file.ts";
 import { CsvFormatError } from "./errors.ts";
+import { REJECTS_COLUMNS } from "./rejects-file.ts";
 
 export const LAYOUTS = { jsonColumn: "json-column", keyColumns: "key-columns" } as const;
 type Layout = (typeof LAYOUTS)[keyof typeof LAYOUTS];
@@ -26,12 +28,35 @@ export interface RowMapper {
 }
 
 /**
+ * The CSV files the tools write, which name orders but hold no metadata: imported, each row's other
+ * cells would become the order's metadata (`{"line": "4", "reason": "…"}`), replacing what it holds.
+ */
+const OWN_OUTPUTS = [
+  {
+    columns: REJECTS_COLUMNS,
+    what: "the rejects file of an import",
+    instead: "fix those rows in the file you imported (its line column finds them) and import that",
+  },
+  {
+    columns: REPORT_COLUMNS,
+    what: "a report of spot-meta verify",
+    instead: "import the drifted orders' rows from the file they came from",
+  },
+];
+
+/**
  * Reads the header and returns the mapper for its layout.
- * @throws CsvFormatError when there is no `public_id` column, or a column name appears twice
+ * @throws CsvFormatError when there is no `public_id` column, a column name appears twice, or the
+ *   file is one the tools wrote (a rejects file, a verify report), which holds no metadata
  */
 export function createRowMapper(header: string[]): RowMapper {
   const names = header.map((name) => name.trim());
   const lower = names.map((name) => name.toLowerCase());
+  const own = OWN_OUTPUTS.find(({ columns }) => columns.join(",") === lower.join(","));
+  if (own !== undefined)
+    throw new CsvFormatError(
+      `this is ${own.what} (columns ${own.columns.join(",")}): it holds no metadata, and importing it would replace each order's metadata with its other columns; ${own.instead}`,
+    );
   const idColumn = lower.indexOf("public_id");
   if (idColumn === -1) {
     const found = names.filter((name) => name !== "");

@@ -3,7 +3,7 @@
  * invalid body still shows its publicId when it has one), its failure and the attributes it keeps.
  */
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
-import { parseUpdate, serializeUpdate } from "../../lambda/contract.ts";
+import { issuedAtEpochMs, parseUpdate, serializeUpdate } from "../../lambda/contract.ts";
 import {
   type Failure,
   FailureAttribute,
@@ -134,14 +134,23 @@ function parseBodyLeniently(body: string): Pick<DlqMessage, "publicId" | "versio
     return { publicId: undefined, version: undefined, metadata: undefined };
   }
   const record = value as Record<string, unknown>;
-  const version = typeof record.issuedAt === "string" ? Date.parse(record.issuedAt) : Number.NaN;
   const metadata = record.metadata;
   return {
     publicId: typeof record.publicId === "string" ? record.publicId : undefined,
-    version: Number.isFinite(version) ? version : undefined,
+    version: versionIn(record.issuedAt),
     metadata:
       metadata !== null && typeof metadata === "object" && !Array.isArray(metadata)
         ? (metadata as Record<string, unknown>)
         : undefined,
   };
+}
+
+/** The handler's version of an `issuedAt` (see {@link issuedAtEpochMs}), or undefined when it is not one the contract takes. */
+function versionIn(issuedAt: unknown): number | undefined {
+  if (typeof issuedAt !== "string") return undefined;
+  try {
+    return issuedAtEpochMs(issuedAt);
+  } catch {
+    return undefined;
+  }
 }

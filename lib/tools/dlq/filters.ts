@@ -4,6 +4,7 @@
  */
 
 import { ReasonClass } from "../../lambda/sqs/failure-attributes.ts";
+import { idLines } from "../id-file.ts";
 import { type DlqMessage, type DlqReasonClass, lastFailureOf, UNCLASSIFIED } from "./dlq-message.ts";
 import { DlqArgumentError } from "./errors.ts";
 
@@ -84,14 +85,12 @@ export function parseReasonClass(text: string): DlqReasonClass {
 }
 
 /**
- * The publicIds of a file, one a line; blank lines and `#` comments are skipped.
+ * The publicIds of a file, one a line, read as {@link idLines} reads them (blank lines and `#`
+ * comments skipped, a spreadsheet guard quote dropped).
  * @throws DlqArgumentError when the file holds no id
  */
 export function parsePublicIdList(text: string, fileName: string): string[] {
-  const ids = text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"));
+  const ids = idLines(text).filter((id) => id !== undefined);
   if (ids.length === 0) throw new DlqArgumentError(`${fileName} holds no publicId (one per line expected)`);
   return ids;
 }

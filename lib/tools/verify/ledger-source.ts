@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { LedgerAttribute as A, LEDGER_KEY } from "../../lambda/ledger/table.ts";
 import { parseVersionNumber } from "../../lambda/processor/version.ts";
+import { idLines } from "../id-file.ts";
 import type { Expected, Step } from "./types.ts";
 
 /** Items a Scan page reads: small pages keep a resumed run close to where it stopped. */
@@ -63,12 +64,15 @@ export async function* scanSteps(
   } while (start !== undefined);
 }
 
-/** The orders of a file of ids (one a line), from line index `from` on, each read from the ledger. */
+/**
+ * The orders of a file of ids (one a line; blank lines and `#` comments skipped, as `idLines` reads
+ * them), from line index `from` on, each read from the ledger.
+ */
 export async function* idSteps(ledger: LedgerTable, file: string, from: number): AsyncGenerator<Step> {
-  const ids = (await readFile(file, "utf8")).split(/\r?\n/).map((line) => line.trim());
+  const ids = idLines(await readFile(file, "utf8"));
   for (let index = from; index < ids.length; index++) {
-    const publicId = ids[index] as string;
-    if (publicId === "") {
+    const publicId = ids[index];
+    if (publicId === undefined) {
       yield { after: index + 1 };
       continue;
     }

@@ -3,10 +3,22 @@
  * as orders are checked. A resumed run cuts it back to what its checkpoint counted, so a row
  * written after the last checkpoint is not written twice.
  */
-import { closeSync, fchmodSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { dirname } from "node:path";
+import { csvLine } from "../csv-cell.ts";
 import type { ReportStatus } from "./types.ts";
 
-const REPORT_HEADER = "public_id,status,keys,should_have_won";
+/** The report's columns: `createRowMapper` refuses a file with this header (it holds no metadata). */
+export const REPORT_COLUMNS = ["public_id", "status", "keys", "should_have_won"] as const;
 
 export interface ReportRow {
   publicId: string;
@@ -28,10 +40,11 @@ export class ReportFile {
   constructor(path: string, resumeAt?: number) {
     this.path = path;
     if (resumeAt === undefined) {
+      mkdirSync(dirname(path), { recursive: true });
       rmSync(path, { force: true });
       this.#fd = openSync(path, "wx", 0o600);
       this.#bytes = 0;
-      this.#write(`${REPORT_HEADER}\n`);
+      this.#write(csvLine(REPORT_COLUMNS));
     } else {
       this.#fd = openSync(path, "r+");
       fchmodSync(this.#fd, 0o600);
@@ -46,8 +59,8 @@ export class ReportFile {
   }
 
   append(row: ReportRow): void {
-    const cells = [row.publicId, row.status, row.keys.join(" "), row.shouldHaveWon];
-    this.#write(`${cells.map(csvCell).join(",")}\n`);
+    // Through csvLine, like every CSV the project writes: a keys cell "+a -b" would be a formula.
+    this.#write(csvLine([row.publicId, row.status, row.keys.join(" "), row.shouldHaveWon]));
   }
 
   /** Flushes to disk, before a checkpoint names the size. */
@@ -64,9 +77,4 @@ export class ReportFile {
     writeSync(this.#fd, buffer, 0, buffer.length, this.#bytes);
     this.#bytes += buffer.length;
   }
-}
-
-/** RFC 4180: a cell holding a comma, a quote or a line break is quoted, its quotes doubled. */
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }

@@ -22,6 +22,20 @@ describe("indexDuplicates", () => {
     expect(index.supersededBy("O3", 9)).toBeUndefined();
   });
 
+  it("decides among valid rows only: a rejected later row supersedes nothing", async () => {
+    // Prepare: O1's line 4 has a value in a column without a header, O2's line 5 a bad id character
+    dir = tempDir();
+    const file = dir.write("r.csv", "public_id,c\nO1,a\nO2,a\nO1,b,extra\nO1,c\nO1,d,extra\n");
+
+    // Act
+    const index = await indexDuplicates(file);
+
+    // Assess: line 5 is O1's last valid row; line 6 (rejected) takes nothing from it
+    expect(index.supersededBy("O1", 2)).toBe(5);
+    expect(index.supersededBy("O1", 5)).toBeUndefined();
+    expect(index.supersededBy("O2", 3)).toBeUndefined();
+  });
+
   it("tells apart ids whose 32-bit hashes collide", async () => {
     // Prepare: two different ids with the same FNV-1a hash (found by search, see below)
     const [a, b] = findCollision();

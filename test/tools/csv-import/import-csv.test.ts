@@ -166,6 +166,32 @@ describe("importCsv, whole-file problems", () => {
     expect(await drainQueue(sqs.client(), sqs.queueUrl)).toStrictEqual([]);
   });
 
+  it("refuses its own rejects file and verify's report, which hold no metadata, before sending anything", async () => {
+    // Prepare: a run that rejects a row (a valid id, an extra column), then its rejects file imported
+    const { sqs, dir, target } = await setUp();
+    const file = dir.write("o.csv", "public_id,clinic\nO1,a\nO2,b,extra\n");
+    await importCsv({ file, target, dryRun: true });
+    const report = dir.write(
+      "verify.csv",
+      "public_id,status,keys,should_have_won\nO1,drift,~clinic,line 2 of o.csv\n",
+    );
+
+    // Act
+    const rejects = importCsv({ file: `${file}.rejects.csv`, target });
+    const verifyReport = importCsv({ file: report, target });
+
+    // Assess
+    await expect(rejects).rejects.toThrow(
+      new CsvFormatError(
+        "this is the rejects file of an import (columns line,public_id,reason): it holds no metadata, and importing it would replace each order's metadata with its other columns; fix those rows in the file you imported (its line column finds them) and import that",
+      ),
+    );
+    await expect(verifyReport).rejects.toThrow(
+      /^this is a report of spot-meta verify \(columns public_id,status,keys,should_have_won\)/,
+    );
+    expect(await drainQueue(sqs.client(), sqs.queueUrl)).toStrictEqual([]);
+  });
+
   it("says the queue is unreachable before reading the file", async () => {
     const { sqs, dir } = await setUp();
     const file = dir.write("u.csv", keyColumnCsv(3));
@@ -191,6 +217,29 @@ describe("importCsv, dry run and duplicates", () => {
     expect(await drainQueue(sqs.client(), sqs.queueUrl)).toStrictEqual([]);
   });
 
+  it("writes a rejected cell a spreadsheet would run as a formula behind a single quote (CSV injection)", async () => {
+    // Prepare: an id cell that is a live link in Excel or Google Sheets, and an id that begins with '-'
+    const { dir, target } = await setUp();
+    const file = dir.write(
+      "evil.csv",
+      'public_id,clinic\n"=HYPERLINK(""http://evil.example"",""x"")",a\n-O1,b,extra\nO2,c\n',
+    );
+
+    // Act
+    const summary = await importCsv({ file, target, dryRun: true });
+
+    // Assess
+    expect(summary).toMatchObject({ queued: 1, rejected: 2 });
+    expect(dir.read("evil.csv.rejects.csv")).toBe(
+      [
+        "line,public_id,reason",
+        `2,"'=HYPERLINK(""http://evil.example"",""x"")","publicId: may hold only letters, digits, '_' and '-'"`,
+        `3,"'-O1","a value in column 3, which has no header"`,
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("sends only the last row for an order and reports the others as superseded, not rejected", async () => {
     // Prepare
     const { sqs, dir, target } = await setUp();
@@ -210,6 +259,30 @@ describe("importCsv, dry run and duplicates", () => {
     expect(
       received.map((m) => m.update.metadata).sort((a, b) => String(a.v).localeCompare(String(b.v))),
     ).toStrictEqual([{ v: "last" }, { v: "only" }]);
+  });
+});
+
+describe("importCsv, a rejected row after a valid one of the same order", () => {
+  it("sends the valid row, rejects the later one, and claims no row was superseded", async () => {
+    // Prepare: line 2 is valid for O1; line 4, for O1 too, has an extra column (rejected)
+    const { sqs, dir, target } = await setUp();
+    const file = dir.write("late-bad.csv", "public_id,clinic\nO1,north\nO2,south\nO1,east,extra\n");
+
+    // Act
+    const summary = await importCsv({ file, target, now });
+
+    // Assess
+    expect(summary).toMatchObject({ rows: 3, queued: 2, rejected: 1, superseded: 0 });
+    expect(summary.supersededExamples).toStrictEqual([]);
+    expect(formatSummary(summary)).not.toMatch(/superseded by line/);
+    expect(dir.read("late-bad.csv.rejects.csv")).toBe(
+      'line,public_id,reason\n4,O1,"a value in column 3, which has no header"\n',
+    );
+    const received = await drainQueue(sqs.client(), sqs.queueUrl);
+    expect(received.map((m) => [m.update.publicId, m.update.metadata, m.source]).sort()).toStrictEqual([
+      ["O1", { clinic: "north" }, `csv:late-bad.csv:2@${summary.importId}`],
+      ["O2", { clinic: "south" }, `csv:late-bad.csv:3@${summary.importId}`],
+    ]);
   });
 });
 

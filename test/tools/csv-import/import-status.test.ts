@@ -1,7 +1,7 @@
 /**
  * `spot-meta import-status` on the local stack: an import followed to Spot through the ledger and
  * the DLQ, with an order overtaken by a service's newer update, one Spot does not know, a row
- * superseded in the file and a rejected one.
+ * superseded in the file and two rejected ones (one after a valid row of its order, which still counts).
  */
 import { describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../lib/local/local-stack.ts";
@@ -22,6 +22,8 @@ const CSV = [
   "Z404,d",
   `${orderId(2)},e`,
   "bad/id,f",
+  // Rejected (a value without a header): it must not cost order 1's valid line 2 its place
+  `${orderId(1)},g,extra`,
   "",
 ].join("\n");
 
@@ -52,7 +54,7 @@ describe("spot-meta import-status", () => {
     expect(waiting.code).toBe(3);
     expect(waiting.status.counts).toMatchObject({
       onTheWay: 4,
-      rejected: 1,
+      rejected: 2,
       supersededInFile: 1,
       applied: 0,
     });
@@ -63,7 +65,7 @@ describe("spot-meta import-status", () => {
     });
     expect(watchedToTheEnd.stderr).toMatch(/rows reached an end/);
     expect(done.code).toBe(2);
-    expect(done.status).toMatchObject({ importId, rows: 6, settled: true });
+    expect(done.status).toMatchObject({ importId, rows: 7, settled: true });
     expect(done.status.counts).toStrictEqual({
       [RowFate.applied]: 2,
       [RowFate.overtaken]: 1,
@@ -71,7 +73,7 @@ describe("spot-meta import-status", () => {
       [RowFate.onTheWay]: 0,
       [RowFate.queued]: 0,
       [RowFate.notQueued]: 0,
-      [RowFate.rejected]: 1,
+      [RowFate.rejected]: 2,
       [RowFate.supersededInFile]: 1,
     });
     expect(done.status.deadLettered).toStrictEqual([

@@ -4,7 +4,7 @@
  * know, and one overtaken by a service's newer update. Compared with the file and with the ledger,
  * fixed through the queue, and stopped and resumed.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../lib/local/local-stack.ts";
@@ -101,6 +101,12 @@ describe("spot-meta verify", () => {
       report("ledger.csv"),
       "--json",
     ]);
+    // An id file with a comment and blank lines (as dlq --public-ids takes), and no --report
+    writeFileSync(
+      report("ids.txt"),
+      `# the orders to check\n\n${orderId(1)}\n  # not this one\n${orderId(4)}\n`,
+    );
+    const byIds = await verifyCli(stack, dir.path, ["--ledger", "--ids", "ids.txt", "--json"]);
     const fixed = await verifyCli(stack, dir.path, [
       "--file",
       file,
@@ -125,7 +131,7 @@ describe("spot-meta verify", () => {
     expect(reportRows(report("file.csv"))).toStrictEqual([
       `${orderId(1)},drift,~clinic,line 2 of orders.csv`,
       "Z404,missing-at-spot,,line 6 of orders.csv",
-      `${orderId(2)},drift,+extra,line 7 of orders.csv`,
+      `${orderId(2)},drift,"'+extra",line 7 of orders.csv`,
     ]);
     expect(statSync(report("file.csv")).mode & 0o777).toBe(0o600);
     expect(byFile.stdout + byFile.stderr).not.toContain("changed");
@@ -136,9 +142,19 @@ describe("spot-meta verify", () => {
     const ledgerRows = reportRows(report("ledger.csv")).sort();
     expect(ledgerRows.map((row) => row.split(",").slice(0, 3).join(","))).toStrictEqual([
       `${orderId(1)},drift,~clinic`,
-      `${orderId(2)},drift,+extra`,
+      `${orderId(2)},drift,"'+extra"`,
     ]);
     expect(ledgerRows[0]).toMatch(/,applied \d{4}-\d\d-\d\dT[\d:.]+Z \(message [\w-]+\)$/);
+
+    expect(byIds.code, byIds.stderr).toBe(2);
+    const idsSummary = JSON.parse(byIds.stdout);
+    expect(idsSummary.counts).toMatchObject({ checked: 2, drift: 1, matching: 1 });
+    // The report lands beside the import receipts (git-ignored), not in the directory it ran from.
+    expect(idsSummary.report).toMatch(/\/\.spot-meta\/verify\/verify-\d{8}T\d{6}Z\.csv$/);
+    expect(idsSummary.report.startsWith(realpathSync(dir.path))).toBe(true);
+    expect(reportRows(idsSummary.report).map((row) => row.split(",").slice(0, 3).join(","))).toStrictEqual([
+      `${orderId(1)},drift,~clinic`,
+    ]);
 
     expect(fixed.code, fixed.stderr).toBe(2);
     expect(JSON.parse(fixed.stdout).counts).toMatchObject({ drift: 2, requeued: 2, overtaken: 1 });
