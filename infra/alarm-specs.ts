@@ -146,7 +146,7 @@ export function handlerAlarms({ namePrefix, metricsNamespace, functionName, thre
       id: "SystemicFailures",
       name: `${namePrefix}-systemic-failures`,
       description:
-        "Messages go back to the queue for a cause that is not theirs: the token (Spot refused it, or its secret is empty or unreadable), a redirect, answers that are not Spot's (a gateway), 404s for every order at a wrong base URL, or the ledger. Nothing is dead-lettered for it. The function's error line (alarm: SystemicFailures) names the cause; fix it (the SecretArn output for the token).",
+        "Messages go back to the queue for a cause that is not theirs: the token (Spot refused it, or its secret is empty or unreadable), a redirect, answers that are not Spot's (a gateway), 404s for every order at a wrong base URL, Spot failing calls for several orders in a row (an outage), or the ledger. Nothing is dead-lettered for it. The function's error line (alarm: SystemicFailures) names the cause; fix it (the SecretArn output for the token).",
       metric: handlerMetric(metricsNamespace, functionName, MetricName.systemicFailures),
       ...atLeast(thresholds.systemicFailures),
     },
