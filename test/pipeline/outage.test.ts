@@ -1,0 +1,136 @@
+/**
+ * Spot failing for a while, or failing to vouch for its base URL, must not cost good updates, nor keep
+ * real 404s going round for ever (issue 21). Played end to end: fauxqs queues, the ledger on dynalite,
+ * the real handler under the poller, and Spot (the sandbox, or a scripted fake) over HTTP. Each test
+ * checks only the end state: what Spot holds, what the DLQ holds and why, what the source queue holds.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { seededDice } from "../../lib/local/sandbox/fault-plan.ts";
+import { orderId, sendBodies, type TestUpdate, waitFor } from "../support/queues.ts";
+import { testStackPerTest } from "../support/test-stack.ts";
+import { deadLetterSummaries, messageCount, scriptedStackPerTest } from "./scripted-stack.ts";
+
+const at = (second: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, second)).toISOString();
+
+describe("a Spot outage", () => {
+  const local = testStackPerTest();
+
+  it("dead-letters no good update: each order ends holding its newest, and updates for unknown orders are dead-lettered as 404 once Spot is back", async () => {
+    // Prepare: 30 orders with two updates each and 4 updates for orders Spot does not have, shuffled;
+    // two pollers; Spot answers 500 in its envelope to every request for 15 s.
+    const known = Array.from({ length: 30 }, (_, i) => orderId(i + 1));
+    const unknown = [901, 902, 903, 904].map(orderId);
+    const updates: TestUpdate[] = [
+      ...known.flatMap((id) =>
+        [1, 2].map((k) => ({ publicId: id, metadata: { v: `${id}.${k}` }, issuedAt: at(k) })),
+      ),
+      ...unknown.map((id) => ({ publicId: id, metadata: { v: `${id}.1` }, issuedAt: at(1) })),
+    ];
+    const dice = seededDice(21);
+    updates.sort(() => dice() - 0.5);
+    const { sqs, queues, sandbox } = await local.start({
+      sandbox: {
+        seedCount: known.length,
+        faults: { random: [{ fault: { kind: "status", status: 500 }, rate: 1 }] },
+      },
+      handler: {
+        backoffBaseSeconds: 1,
+        backoffMaxSeconds: 1,
+        ledgerLeaseSeconds: 2,
+        lateWriteWindowSeconds: 1,
+      },
+      eventSource: { pollers: 2 },
+    });
+
+    // Act: the outage, then a healthy Spot.
+    await sendBodies(sqs, queues.queueUrl, updates);
+    await sleep(OUTAGE_MS);
+    sandbox.setFaults({});
+    const drained = await local.stack?.waitUntilDrained({ timeoutMs: 20_000 }).then(
+      () => true,
+      () => false,
+    );
+    await sandbox.settled();
+
+    // Assess
+    const deadLetters = await deadLetterSummaries(sqs, queues.dlqUrl);
+    expect({
+      drained,
+      held: Object.fromEntries(known.map((id) => [id, sandbox.metadataOf(id)])),
+      deadLetters: deadLetters.map(({ publicId, reasonClass, status }) => ({
+        publicId,
+        reasonClass,
+        status,
+      })),
+    }).toStrictEqual({
+      drained: true,
+      held: Object.fromEntries(known.map((id) => [id, { v: `${id}.2` }])),
+      deadLetters: unknown.map((publicId) => ({ publicId, reasonClass: "permanent", status: 404 })),
+    });
+  }, 60_000);
+});
+
+/** How long Spot answers 500 to everything. */
+const OUTAGE_MS = 15_000;
+
+describe("a run of 404s for orders Spot does not have", () => {
+  const scripted = scriptedStackPerTest();
+  /** How long the unknown orders' updates may take to reach the DLQ, at 1-2 s backoffs. */
+  const BOUND_MS = 10_000;
+
+  it.each([404, 403, 500])(
+    "is dead-lettered as 404 within a bounded time while Spot's list of orders answers %i, when Spot applies a known order",
+    async (listStatus) => {
+      // Prepare: one known order; Spot's list of orders (read after a run of 404s) answers listStatus.
+      // The batching window gathers the six updates back into one batch each time they come back.
+      const knownOrder = orderId(1);
+      const unknown = [901, 902, 903, 904, 905, 906].map(orderId);
+      const { stack, spot } = await scripted.start(
+        { orders: [knownOrder], listStatus },
+        {
+          handler: {
+            backoffBaseSeconds: 1,
+            backoffMaxSeconds: 2,
+            ledgerLeaseSeconds: 3,
+            lateWriteWindowSeconds: 1,
+          },
+          eventSource: { batchingWindowMs: 1_500 },
+        },
+      );
+      const { sqs, queues } = stack;
+      await sendBodies(sqs, queues.queueUrl, [
+        { publicId: knownOrder, metadata: { v: "known" }, issuedAt: at(1) },
+      ]);
+      await waitFor(() => spot.metadataOf(knownOrder) !== null, 10_000, "the known order applied");
+
+      // Act: six updates for unknown orders, together.
+      await sendBodies(
+        sqs,
+        queues.queueUrl,
+        unknown.map((publicId) => ({ publicId, metadata: { v: "unknown" }, issuedAt: at(1) })),
+      );
+      const settled = async () =>
+        (await messageCount(sqs, queues.dlqUrl)) >= unknown.length &&
+        (await messageCount(sqs, queues.queueUrl)) === 0;
+      const deadline = Date.now() + BOUND_MS;
+      while (Date.now() < deadline && !(await settled())) await sleep(100);
+
+      // Assess
+      const deadLetters = await deadLetterSummaries(sqs, queues.dlqUrl);
+      expect({
+        sourceQueue: await messageCount(sqs, queues.queueUrl),
+        held: spot.metadataOf(knownOrder),
+        deadLetters: deadLetters.map(({ publicId, reasonClass, status }) => ({
+          publicId,
+          reasonClass,
+          status,
+        })),
+      }).toStrictEqual({
+        sourceQueue: 0,
+        held: { v: "known" },
+        deadLetters: unknown.map((publicId) => ({ publicId, reasonClass: "permanent", status: 404 })),
+      });
+    },
+  );
+});
