@@ -24,7 +24,7 @@ import {
 } from "./scripted-stack.ts";
 
 /** The ordering guard's method that records an applied update (after the rewrite: `recordApplied`). */
-const RECORD_METHOD = "applied";
+const RECORD_METHOD = "recordApplied";
 
 const scripted = scriptedStackPerTest();
 
@@ -261,7 +261,7 @@ describe("a producer's `history` attribute is not trusted", () => {
       const now = Date.now();
       const record = sqsRecord(
         { publicId: ORDER, metadata: { v: "B" } },
-        { sentAt: now - 5 * 86_400_000, history: { firstSentAt: now + 86_400_000 } },
+        { sentAt: now - 5 * 86_400_000, rawHistory: JSON.stringify({ firstSentAt: now + 86_400_000 }) },
       );
 
       // Act

@@ -117,7 +117,8 @@ function decidedByPlan(plan: Plan, run: Invocation, at: number): Decided[] {
  * SQS's receive count counts its attempts. Any other hand-back is sent again as a new message
  * carrying its history, so that it never reaches the redrive policy's count (only its own failures
  * may dead-letter it); on FIFO queues, where a new message would lose its place in its group, it
- * goes back with a visibility timeout too, and is sent anew only on its last receive.
+ * goes back with a visibility timeout too. On its last receive nothing goes back by visibility (SQS
+ * would move it to the DLQ with no reason): what the handler did not dead-letter is sent anew.
  */
 function toSettlement(decided: Decided[], fifo: boolean, maxReceiveCount: number): Settlement {
   const settlement: Settlement = { deadLetters: [], handBacks: [], requeues: [] };
@@ -126,7 +127,8 @@ function toSettlement(decided: Decided[], fifo: boolean, maxReceiveCount: number
       settlement.deadLetters.push({ record, body: decision.body, failure: decision.failure });
     } else if (decision.kind === "retry") {
       const own = decision.cause === HandBackCause.ownFailure;
-      if (own || (fifo && receiveCount(record) < maxReceiveCount)) {
+      const lastReceive = receiveCount(record) >= maxReceiveCount;
+      if ((own || fifo) && !lastReceive) {
         settlement.handBacks.push({ record, visibilitySeconds: decision.waitSeconds });
       } else {
         const history = historyOf(record);
@@ -134,7 +136,9 @@ function toSettlement(decided: Decided[], fifo: boolean, maxReceiveCount: number
           record,
           body: decision.body,
           delaySeconds: decision.waitSeconds,
-          history: { ...history, handBacks: history.handBacks + 1 },
+          history: own
+            ? { ...history, ownFailures: history.ownFailures + 1 }
+            : { ...history, handBacks: history.handBacks + 1 },
         });
       }
     }
