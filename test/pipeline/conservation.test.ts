@@ -45,7 +45,9 @@ it("applies or dead-letters every message, with faults, crashes and three poller
       },
     },
     handler: {
-      requestTimeoutMs: 300,
+      // Long enough that a loaded machine's slow 200 is not taken for a hang: a write that landed
+      // after the client gave up, five times over, would be dead-lettered though Spot holds it.
+      requestTimeoutMs: 1_500,
       retryLimit: 1,
       retryMaxDelayMs: 100,
       backoffBaseSeconds: 1,

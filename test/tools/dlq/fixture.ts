@@ -36,7 +36,10 @@ export async function startDeadLetteredStack(
     onMetrics: () => {},
     queues: { maxReceiveCount: 2, ...(options.fifo ? { fifo: true } : {}) },
     sandbox: { seedCount: 20 },
-    handler: { requestTimeoutMs: 300, retryLimit: 0, backoffBaseSeconds: 1, backoffMaxSeconds: 1 },
+    // No call here hangs: a timeout long enough that a loaded machine's slow answer is not one (a
+    // timed-out 404 would be a failure, and three orders failing with nothing applied is an outage,
+    // which dead-letters nothing).
+    handler: { requestTimeoutMs: 5_000, retryLimit: 0, backoffBaseSeconds: 1, backoffMaxSeconds: 1 },
     eventSource: { batchingWindowMs: 50 },
   });
   stack.sandbox.setFaults({
