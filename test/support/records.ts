@@ -50,7 +50,9 @@ export function sqsRecord(
 
 /** A failed call to Spot: a 503 in Spot's envelope on its only attempt, unless overridden. */
 export function failedOutcome(overrides: Partial<FailedOutcome> = {}): FailedOutcome {
+  const reason = overrides.reason ?? "Spot answered 503 server_error: down";
   return {
+    logReason: reason,
     kind: "transient",
     status: 503,
     errorType: "server_error",

@@ -195,6 +195,7 @@ function decideFailed(
   const deadLetter = (reasonClass: ReasonClass, ownFailures?: number): Decision => ({
     kind: "deadLetter",
     body,
+    logReason: outcome.logReason,
     failure: failureOf(
       record,
       reasonClass,
@@ -205,7 +206,8 @@ function decideFailed(
     attempts,
     latencyMs,
   });
-  const retry = (cause: HandBackCause, waitSeconds: number, why = reason): Decision => ({
+  // A hand-back's reason goes to logs only: Spot's words stay out (outcome.ts, logReason).
+  const retry = (cause: HandBackCause, waitSeconds: number, why = outcome.logReason): Decision => ({
     kind: "retry",
     cause,
     reason: why,
@@ -232,7 +234,7 @@ function decideFailed(
         return retry(
           HandBackCause.systemic,
           nextHandBackSeconds(record, policy, retryAfterMs),
-          `Spot failed calls for ${happening.outage.failingOrders} orders in a row with none applied between, an outage and not this message's failure: ${reason}`,
+          `Spot failed calls for ${happening.outage.failingOrders} orders in a row with none applied between, an outage and not this message's failure: ${outcome.logReason}`,
         );
       }
       // The ledger's count cannot be forged by a message, nor inflated by FIFO hand-backs; the

@@ -41,7 +41,16 @@ export type Decision =
       drift: string[];
     }
   | { kind: "superseded"; reason: string }
-  | { kind: "deadLetter"; body: string; failure: Failure; latencyMs?: number; attempts?: number }
+  | {
+      kind: "deadLetter";
+      body: string;
+      /** What the DLQ keeps: Spot's own words included (docs/on-call.md). */
+      failure: Failure;
+      /** The reason for log lines, without Spot's free text, when it differs from the failure's. */
+      logReason?: string;
+      latencyMs?: number;
+      attempts?: number;
+    }
   | {
       kind: "retry";
       cause: HandBackCause;

@@ -193,10 +193,10 @@ export class Invocation {
         if (outcome.status === 404 && this.#breaker.recordNotFound()) await this.#checkBaseUrl();
         break;
       case Reading.systemic: {
-        const { status, errorType, details, reason } = outcome;
-        this.#breaker.open(reason);
+        const { status, errorType, logReason } = outcome;
+        this.#breaker.open(logReason);
         this.#deps.onSystemicFailure?.();
-        this.#reportSystemic(reason, { status, errorType, details });
+        this.#reportSystemic(logReason, { status, errorType });
         break;
       }
       case Reading.foreign:

@@ -115,7 +115,7 @@ function detailsOf(decision: Decision): Record<string, unknown> {
       const { reasonClass, reason, status, errorType } = decision.failure;
       return {
         reasonClass,
-        reason,
+        reason: decision.logReason ?? reason,
         status,
         errorType,
         attempts: decision.attempts,

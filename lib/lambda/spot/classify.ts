@@ -44,10 +44,13 @@ export function classifyHttpFailure(
     ...(type === undefined ? {} : { errorType: type }),
     details,
     reason: truncate(reason),
+    logReason: truncate(reason.replace(said, saidForLogs)),
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     mayHaveLanded: !refused,
   });
   const said = `${status}${errorType === undefined ? "" : ` ${errorType}`}: ${details.join("; ")}`;
+  const fields = spotError === undefined ? [] : fieldsNamedIn(spotError.details);
+  const saidForLogs = `${status}${errorType === undefined ? "" : ` ${errorType}`}${spotError === undefined ? `: ${details.join("; ")}` : fields.length > 0 ? ` (fields: ${fields.join(", ")})` : ""}`;
 
   if (status >= 300 && status < 400) {
     // Not followed (see the client), so the write never reached the endpoint.
@@ -88,13 +91,8 @@ export function classifyNoAnswer(
   errorType: "timeout" | "network" | "aborted" | "deadline",
   detail: string,
 ): SpotFailure {
-  return {
-    kind: "transient",
-    errorType,
-    details: [detail],
-    reason: truncate(`no answer from Spot: ${detail}`),
-    mayHaveLanded: true,
-  };
+  const reason = truncate(`no answer from Spot: ${detail}`);
+  return { kind: "transient", errorType, details: [detail], reason, logReason: reason, mayHaveLanded: true };
 }
 
 /** A failure found before any request was sent (an invalid publicId, no token, no time left). */
@@ -103,7 +101,8 @@ export function classifyBeforeRequest(
   errorType: string,
   detail: string,
 ): SpotFailure {
-  return { kind, errorType, details: [detail], reason: truncate(detail), mayHaveLanded: false };
+  const reason = truncate(detail);
+  return { kind, errorType, details: [detail], reason, logReason: reason, mayHaveLanded: false };
 }
 
 /**
@@ -208,6 +207,7 @@ function uncertain(errorType: string, reason: string, issues: string[]): Success
       errorType,
       details: issues.length > 0 ? issues : [reason],
       reason: truncate(reason),
+      logReason: truncate(reason),
       mayHaveLanded: true,
       foreign: true,
     },
@@ -226,6 +226,15 @@ function describeBody(body: unknown, isJson: boolean): string {
   const text = String(body);
   const title = /<title>([^<]{1,100})<\/title>/i.exec(text)?.[1];
   return title === undefined ? `a non-JSON body (${text.length} chars)` : `an HTML page: "${title.trim()}"`;
+}
+
+/**
+ * The fields Spot's details name (`"first_name: Field is required"` names `first_name`), without
+ * what it said of them: its words may quote the value it refused.
+ */
+export function fieldsNamedIn(details: string[]): string[] {
+  const names = details.flatMap((detail) => /^\s*([A-Za-z_][\w.[\]-]{0,63})\s*:/.exec(detail)?.[1] ?? []);
+  return [...new Set(names)];
 }
 
 function isJsonValue(body: unknown): boolean {

@@ -208,5 +208,10 @@ export class SpotClient {
 /** Defence in depth: should Spot ever echo the token in its details, it goes no further. */
 function redact(failure: SpotFailure, token: string): SpotFailure {
   const scrub = (text: string) => text.replaceAll(token, "[redacted]");
-  return { ...failure, reason: scrub(failure.reason), details: failure.details.map(scrub) };
+  return {
+    ...failure,
+    reason: scrub(failure.reason),
+    logReason: scrub(failure.logReason),
+    details: failure.details.map(scrub),
+  };
 }

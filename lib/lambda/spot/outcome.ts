@@ -46,8 +46,13 @@ export interface FailedOutcome {
   errorType?: string;
   /** Spot's `details`, or what was wrong with the response; never the token or metadata values. */
   details: string[];
-  /** One line for logs and the DLQ's reason attribute. */
+  /** One line for the DLQ's reason attribute: Spot's own words included. */
   reason: string;
+  /**
+   * The same for log lines: Spot's status, its error type and the names of the fields it complains
+   * about, never its free text (a 400 may echo the value it refused, which can be health information).
+   */
+  logReason: string;
   /** What the last response's `Retry-After` asked for, in milliseconds. */
   retryAfterMs?: number;
   /**

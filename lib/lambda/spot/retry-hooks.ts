@@ -71,10 +71,12 @@ export class RetryHooks {
 
   /** The call's last failure as the client reports it: uncertain if any attempt was, and why no retry. */
   finalFailure(failure: SpotFailure): SpotFailure {
+    const note = noRetryNote(this.#lastDecision, this.#policy);
     return {
       ...failure,
       mayHaveLanded: failure.mayHaveLanded || this.#earlierMayHaveLanded,
-      reason: failure.reason + noRetryNote(this.#lastDecision, this.#policy),
+      reason: failure.reason + note,
+      logReason: failure.logReason + note,
     };
   }
 }

@@ -97,6 +97,7 @@ function deadLettered(reasonClass: ReasonClass, outcome: FailedOutcome, ownFailu
   return {
     kind: "deadLetter",
     body: BODY,
+    logReason: outcome.logReason,
     failure: failure(reasonClass, reason, { status, errorType, details, ownFailures }),
     attempts,
     latencyMs,

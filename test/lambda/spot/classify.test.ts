@@ -12,6 +12,32 @@ const NOW = Date.parse("2026-11-27T10:00:00.000Z");
 const envelope = (code: number, type: string, details: string[]) => ({ error: { code, type, details } });
 const NGINX_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
 
+describe("what a log line may say of Spot's refusal", () => {
+  it("names the fields Spot complains about and its error type, never its words, which may quote a value", () => {
+    const failure = classifyHttpFailure(
+      400,
+      envelope(400, "bad_request", [
+        'metadata.dob: "1990-02-31" is not a valid date',
+        "first_name: Field is required",
+      ]),
+      null,
+      NOW,
+    );
+    expect(failure.logReason).toBe("Spot answered 400 bad_request (fields: metadata.dob, first_name)");
+    expect(failure.reason).toContain("1990-02-31"); // the DLQ keeps them, beside the metadata it holds
+  });
+
+  it("names no field when Spot's details name none", () => {
+    const failure = classifyHttpFailure(
+      422,
+      envelope(422, "bad_request", ["Something about 1990-02-31"]),
+      null,
+      NOW,
+    );
+    expect(failure.logReason).toBe("Spot answered 422 bad_request");
+  });
+});
+
 describe("classifyHttpFailure", () => {
   // A 4xx in Spot's own envelope proves Spot refused the write; a 5xx may come after it landed.
   it.each([
@@ -39,6 +65,7 @@ describe("classifyHttpFailure", () => {
         errorType: type,
         details: ["why"],
         reason: expect.stringContaining(`${status} ${type}: why`),
+        logReason: expect.any(String),
         mayHaveLanded,
       });
     },
@@ -65,6 +92,7 @@ describe("classifyHttpFailure", () => {
       errorType: "non_json_error",
       details: ['an HTML page: "502 Bad Gateway"'],
       reason: 'Spot answered 502: an HTML page: "502 Bad Gateway"',
+      logReason: expect.any(String),
       mayHaveLanded: true,
     });
     expect([proxy404.kind, proxy404.errorType, proxy404.mayHaveLanded, proxy404.foreign]).toStrictEqual([
@@ -102,6 +130,7 @@ describe("classifyHttpFailure", () => {
       errorType: "not_spot_envelope",
       details: ["a JSON body that is not Spot's error envelope"],
       reason: "404: a JSON body that is not Spot's error envelope (not Spot's error envelope: a gateway?)",
+      logReason: expect.any(String),
       mayHaveLanded: true,
       foreign: true,
     });
@@ -155,6 +184,7 @@ describe("checkUpdateResponse", () => {
         errorType: "wrong_order",
         details: ["Spot answered 200 for another order (O2)"],
         reason: "Spot answered 200 for another order (O2)",
+        logReason: expect.any(String),
         mayHaveLanded: true,
         foreign: true,
       },

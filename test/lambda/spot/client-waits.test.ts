@@ -171,6 +171,8 @@ describe("no wait", () => {
       details: ["Request was throttled."],
       reason:
         "Spot answered 429 rate_limit_exceeded: Request was throttled.; Retry-After is beyond the in-process ceiling of 2000 ms, left to the queue",
+      logReason:
+        "Spot answered 429 rate_limit_exceeded; Retry-After is beyond the in-process ceiling of 2000 ms, left to the queue",
       retryAfterMs: 120_000,
       mayHaveLanded: false,
       attempts: 1,
@@ -196,6 +198,7 @@ describe("no wait", () => {
       details: ["Service unavailable"],
       reason:
         "Spot answered 503 server_error: Service unavailable; no retry: it would not fit before the deadline",
+      logReason: "Spot answered 503 server_error; no retry: it would not fit before the deadline",
       retryAfterMs: 2_000,
       mayHaveLanded: true,
       attempts: 1,

@@ -97,6 +97,7 @@ describe("RetryHooks", () => {
       ...throttled("1"),
       reason:
         "Spot answered 429 rate_limit_exceeded: rate_limit_exceeded; no retry: it would not fit before the deadline",
+      logReason: "Spot answered 429 rate_limit_exceeded; no retry: it would not fit before the deadline",
     });
   });
 
