@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { LocalStackOptions } from "../../lib/local/local-stack.ts";
-import { orderId, sendBodies, waitFor } from "../support/queues.ts";
+import { orderId, sendBodies } from "../support/queues.ts";
 import { testStackPerTest } from "../support/test-stack.ts";
 import { logLines, newer, older } from "./two-updates.ts";
 
