@@ -4,9 +4,13 @@
  * bench:pace's figures per phase for 2, 6 and 12 instances; seeded, so a run is reproducible.
  *
  *   npx node bench/pace-sim.ts [--instances 2,6,12] [--limit 40] [--ceiling 250] [--concurrency 5]
- *     [--ledger-ms 15] [--latency 20] [--retries 2] [--seed 1] [--trace]
+ *     [--ledger-ms 15] [--latency 20] [--retries 2] [--random-429 0] [--seed 1] [--shared] [--trace]
+ *
+ * `--shared`: the instances share one pace through a record answered in 10 ms (in memory, as the
+ * ledger's DynamoDB item would), as instances with the ledger do.
  */
 import { createAdaptivePacer } from "../lib/lambda/processor/pacer.ts";
+import { MemoryPaceStore } from "./support/memory-pace-store.ts";
 import { acceptedPerSecond, percent, phasesOf, seconds } from "./support/pace-figures.ts";
 import { simulatePace } from "./support/pace-sim-run.ts";
 import { fmt, listFlag, numberFlag } from "./support/pipeline-run.ts";
@@ -28,6 +32,7 @@ const OPTIONS = {
   retries: numberFlag("retries", 2),
   batchGapMs: 30,
   startSpreadMs: 1500,
+  random429: numberFlag("random-429", 0),
 };
 
 seedRandom(numberFlag("seed", 1));
@@ -38,12 +43,19 @@ console.log(
   "| instances | phase | limit | accepted ÷ limit | refused ÷ calls | settled after | steady ÷ limit | steady refused | paces at the phase's end |",
 );
 console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+const SHARED = process.argv.includes("--shared");
 for (const instances of INSTANCES) {
+  const store = new MemoryPaceStore(10);
   const trace = await simulatePace({
     ...OPTIONS,
     instances,
     phases: PHASES,
-    makePacer: (_instance, clock) => createAdaptivePacer({ ceiling: CEILING, floor: 1 }, clock),
+    makePacer: (instance, clock) =>
+      createAdaptivePacer(
+        { ceiling: CEILING, floor: 1 },
+        clock,
+        SHARED ? { store, instance: `instance-${instance}` } : undefined,
+      ),
   });
   for (const p of phasesOf(trace, PHASES, instances)) {
     const paces = p.paces.map((pace) => (pace === undefined ? "–" : fmt(pace, 1))).join(" / ");
@@ -52,4 +64,8 @@ for (const instances of INSTANCES) {
     );
   }
   if (process.argv.includes("--trace")) console.log(`  accepted per second: ${acceptedPerSecond(trace, 70)}`);
+  if (SHARED)
+    console.log(
+      `  writes to the shared record: ${store.writes} (${fmt(store.writes / trace.requests.length, 2)} per call)`,
+    );
 }
