@@ -18,6 +18,8 @@ import type { FleetView } from "./pace-store.ts";
 const REFUSALS_IN_A_ROW = 2;
 /** How long an instance learns alone before it measures the fleet's limit, when none is known. */
 const WARM_UP_MS = 2_000;
+/** Above the limit measured, a measure below this share of it says the limit fell. */
+const FELL_BELOW = 0.5;
 /** A refusal on the plateau lowers the limit by a tenth at least, by half at most. */
 const LOWER_AT_LEAST = 0.9;
 const LOWER_AT_MOST = 0.5;
@@ -79,7 +81,8 @@ export class FleetLimit {
    *   not the limit (the plateau's share), no more than the schedule put in the second before the
    *   call, and no less than the limit measured last (or its plateau, when Spot refused calls on
    *   the plateau: it was a little high);
-   * - not above it, the limit measured last was too high: lowered by the share of the fleet's calls
+   * - not above it (or the measure far below it), the limit measured last was too high (or the
+   *   limit fell): lowered by the share of the fleet's calls
    *   Spot refused in the last second (a share holds while instances stall on refusals, where a
    *   count sinks), a tenth at least and half at most; refusals a second later cut again;
    * - with no limit known, the measure.
@@ -91,16 +94,18 @@ export class FleetLimit {
     const { limit, cutAt } = view;
     if (limit === undefined || cutAt === undefined) return Math.max(floor, accepted);
     const since = sentAt - cutAt;
-    if (fleetRate(limit, since) <= limit) {
+    const plateau = this.#plateauOf(cutAt);
+    const noise = plateau.sent === 0 ? 0 : plateau.refused / plateau.sent;
+    const measured = accepted / (1 - noise);
+    // Far below the limit measured, even above it: the limit fell (while the fleet was probing).
+    if (fleetRate(limit, since) <= limit || measured < FELL_BELOW * limit) {
       const fleet = this.#answers.fleet(view, now);
       const passed = fleet.sent === 0 ? 1 : fleet.accepted / fleet.sent;
       return Math.max(floor, limit * Math.min(LOWER_AT_LEAST, Math.max(LOWER_AT_MOST, passed)));
     }
-    const plateau = this.#plateauOf(cutAt);
-    const noise = plateau.sent === 0 ? 0 : plateau.refused / plateau.sent;
     const scheduled = fleetCalls(limit, since) - fleetCalls(limit, since - SECOND_MS);
     const atLeast = plateau.refused > 0 ? PLATEAU_SHARE * limit : limit;
-    return Math.max(floor, atLeast, Math.min(scheduled, accepted / (1 - noise)));
+    return Math.max(floor, atLeast, Math.min(scheduled, measured));
   }
 
   #plateauOf(cutAt: number): { sent: number; refused: number } {

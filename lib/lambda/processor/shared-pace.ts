@@ -32,6 +32,13 @@ const FORGET_MS = 60_000;
 const RESTART_AFTER_MS = 10 * 60_000;
 /** A new instance waits this long at most for the fleet's view before its first call. */
 const FIRST_VIEW_WAIT_MS = 500;
+/**
+ * An instance reports after this many answers (at most every {@link REPORT_AT_MOST_MS}), and a
+ * second after its last report at the latest: a fast instance's report is never a second old, so
+ * one that is has had no answer lately (it stalls on a refusal, or sits between invocations).
+ */
+const REPORT_EVERY_CALLS = 10;
+const REPORT_AT_MOST_MS = 250;
 /** Refusals of calls sent within this long before the one that cut are answered by the cut. */
 const ANSWERED_BY_CUT_MS = 1_000;
 
@@ -46,6 +53,8 @@ export class SharedPace {
   readonly #limit: FleetLimit;
   #view: FleetView = { reports: [] };
   #lastReportAt = Number.NEGATIVE_INFINITY;
+  /** Answers since the last report. */
+  #sinceReport = 0;
   #reporting = false;
   /** This instance's cuts whose write is under way: until the record answers, its cut stands. */
   #cutting = 0;
@@ -104,7 +113,10 @@ export class SharedPace {
     this.#answers.add(answer.sentAt, !refused);
     const limit = this.#limit.answered(this.#view, answer.sentAt, refused, now);
     if (limit !== undefined) this.#record(limit, now, answer.sentAt - ANSWERED_BY_CUT_MS);
-    if (now - this.#lastReportAt >= REPORT_EVERY_MS) void this.#report(now);
+    this.#sinceReport++;
+    const due = now - this.#lastReportAt >= REPORT_EVERY_MS;
+    if (due || (this.#sinceReport >= REPORT_EVERY_CALLS && now - this.#lastReportAt >= REPORT_AT_MOST_MS))
+      void this.#report(now);
   }
 
   /** The schedule, once the fleet knows a limit: its cut, and this instance's rank among those calling. */
@@ -139,6 +151,7 @@ export class SharedPace {
     if (this.#reporting) return;
     this.#reporting = true;
     this.#lastReportAt = now;
+    this.#sinceReport = 0;
     this.#limit.countReports(this.#view, now);
     const own = this.#answers.own(now);
     const forget = this.#view.reports.filter((r) => now - r.at > FORGET_MS).map((r) => r.instance);
