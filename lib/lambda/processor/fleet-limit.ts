@@ -81,10 +81,11 @@ export class FleetLimit {
    *   not the limit (the plateau's share), no more than the schedule put in the second before the
    *   call, and no less than the limit measured last (or its plateau, when Spot refused calls on
    *   the plateau: it was a little high);
-   * - not above it (or the measure far below it), the limit measured last was too high (or the
-   *   limit fell): lowered by the share of the fleet's calls
-   *   Spot refused in the last second (a share holds while instances stall on refusals, where a
-   *   count sinks), a tenth at least and half at most; refusals a second later cut again;
+   * - not above it (or the measure under half of it), the limit measured last was too high (or the
+   *   limit fell): lowered by the share of the fleet's calls Spot refused in the last second (a
+   *   share holds while instances stall on refusals, where a count sinks), or to the measure when
+   *   that is under half of what the share says (the limit fell far); a tenth at least and half at
+   *   most, and refusals a second later cut again;
    * - with no limit known, the measure.
    * Never below the floor of each instance calling.
    */
@@ -101,7 +102,9 @@ export class FleetLimit {
     if (fleetRate(limit, since) <= limit || measured < FELL_BELOW * limit) {
       const fleet = this.#answers.fleet(view, now);
       const passed = fleet.sent === 0 ? 1 : fleet.accepted / fleet.sent;
-      return Math.max(floor, limit * Math.min(LOWER_AT_LEAST, Math.max(LOWER_AT_MOST, passed)));
+      // What Spot accepted, when it is far below what the share alone says: the limit fell far.
+      const lowered = accepted < FELL_BELOW * limit * passed ? accepted : limit * passed;
+      return Math.max(floor, Math.min(LOWER_AT_LEAST * limit, Math.max(LOWER_AT_MOST * limit, lowered)));
     }
     const scheduled = fleetCalls(limit, since) - fleetCalls(limit, since - SECOND_MS);
     const atLeast = plateau.refused > 0 ? PLATEAU_SHARE * limit : limit;
