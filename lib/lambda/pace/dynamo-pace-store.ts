@@ -7,12 +7,12 @@
  * | --- | --- |
  * | `paceLimit` | Spot's limit as last measured, calls per second, all instances together |
  * | `paceCutAt` | when it was measured (epoch ms) |
- * | `paceReport_<instance>` | an instance's last report: `{at, sent, accepted}` (epoch ms; its calls answered in the second before, and those Spot accepted) |
+ * | `paceReport_<instance>` | an instance's last report: `{at, sent, accepted, answered}` (epoch ms; its calls answered in the second before, those Spot accepted, and all it answered since it started) |
  * | `expiresAt` | the table's TTL: a day after the last write |
  *
  * Each instance that calls Spot writes its report about once a second, and reads the whole item
  * back with the same write (`ReturnValues: ALL_NEW`): one write unit each, since the item stays
- * under 1 KB for a dozen instances (about 70 bytes each; an instance silent for a minute is removed
+ * under 1 KB for a dozen instances (about 90 bytes each; an instance silent for a minute is removed
  * by the next report). A cut is one conditional write more, and a read when another instance's cut
  * came first.
  */
@@ -71,6 +71,7 @@ export class DynamoPaceStore implements PaceStore {
               at: { N: String(report.at) },
               sent: { N: String(report.sent) },
               accepted: { N: String(report.accepted) },
+              answered: { N: String(report.answered) },
             },
           },
           ":ttl": { N: String(ttl(report.at)) },
@@ -127,9 +128,11 @@ function viewOf(item: Item): FleetView {
   const reports: FleetView["reports"] = [];
   for (const [name, value] of Object.entries(item)) {
     if (!name.startsWith(REPORT_PREFIX) || value.M === undefined) continue;
-    const [at, sent, accepted] = [value.M.at, value.M.sent, value.M.accepted].map(numberOf);
-    if (at !== undefined && sent !== undefined && accepted !== undefined)
-      reports.push({ instance: name.slice(REPORT_PREFIX.length), at, sent, accepted });
+    const [at, sent, accepted, answered] = [value.M.at, value.M.sent, value.M.accepted, value.M.answered].map(
+      numberOf,
+    );
+    if (at !== undefined && sent !== undefined && accepted !== undefined && answered !== undefined)
+      reports.push({ instance: name.slice(REPORT_PREFIX.length), at, sent, accepted, answered });
   }
   return {
     ...(limit === undefined ? {} : { limit }),

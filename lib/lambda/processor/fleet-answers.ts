@@ -11,8 +11,11 @@ export const SECOND_MS = 1_000;
 export const REPORT_EVERY_MS = 1_000;
 /** An instance with no report for this long is not counted (it stopped calling, or is gone). */
 const ACTIVE_MS = 3_000;
-/** A report this recent counts for the last second. */
-export const FRESH_MS = REPORT_EVERY_MS + SECOND_MS / 2;
+/**
+ * A report this recent counts for the last second: an instance that calls Spot reports at most a
+ * second after its last report, at its first answer after that.
+ */
+export const FRESH_MS = 2 * REPORT_EVERY_MS;
 
 export interface Answers {
   sent: number;
@@ -28,8 +31,12 @@ export class FleetAnswers {
     this.#instance = instance;
   }
 
+  /** Answers since this instance started. */
+  answered = 0;
+
   add(sentAt: number, accepted: boolean): void {
     this.#answers.push({ sentAt, accepted });
+    this.answered++;
   }
 
   /** This instance's calls answered, and accepted, sent in the last second. */
@@ -69,7 +76,9 @@ export class FleetAnswers {
 
   /** The reports of the other instances calling Spot lately, within `withinMs`. */
   others(view: FleetView, now: number, withinMs = ACTIVE_MS): FleetView["reports"] {
-    return view.reports.filter((r) => r.instance !== this.#instance && now - r.at < withinMs && r.sent > 0);
+    return view.reports.filter(
+      (r) => r.instance !== this.#instance && now - r.at < withinMs && r.answered > 0,
+    );
   }
 
   /** The instances calling Spot: this one, and the others that reported calls lately. */

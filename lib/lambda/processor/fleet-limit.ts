@@ -6,7 +6,8 @@
  * - Above the limit measured last (the fleet probing past its plateau), a refusal is the limit,
  *   unless Spot also refused calls on the plateau before (429s that are not the limit: a gateway's,
  *   an order's): then only a run of two of this instance's calls is.
- * - On the plateau, only a run is: the limit fell, or was measured a little high.
+ * - On the plateau, only a run is, and only among many refusals or with Spot accepting far less
+ *   than the limit: the limit fell. A limit measured a little high is lowered by the next probe.
  * - With no limit known, each instance learns alone for its first seconds: a measure taken before
  *   the others have reported their calls says little of the fleet's.
  */
@@ -18,6 +19,12 @@ import type { FleetView } from "./pace-store.ts";
 const REFUSALS_IN_A_ROW = 2;
 /** How long an instance learns alone before it measures the fleet's limit, when none is known. */
 const WARM_UP_MS = 2_000;
+/**
+ * On the plateau, a run of refusals says the limit fell when the fleet's share of calls refused in
+ * the last second is at least this, or what Spot accepted from it is under this share of the limit.
+ */
+const FELL_SHARE = 0.15;
+const FELL_ACCEPTED = 0.7;
 /** Above the limit measured, a measure below this share of it says the limit fell. */
 const FELL_BELOW = 0.5;
 /** A refusal on the plateau lowers the limit by a tenth at least, by half at most. */
@@ -40,9 +47,9 @@ export class FleetLimit {
 
   /**
    * Learns from one answer of this instance's (already added to its answers).
-   * @returns the limit to record, when the answer is a refusal that cuts
+   * @returns whether it is a refusal that cuts: {@link measure} the limit then
    */
-  answered(view: FleetView, sentAt: number, refused: boolean, now: number): number | undefined {
+  answered(view: FleetView, sentAt: number, refused: boolean, now: number): boolean {
     this.#firstAnswerAt ??= now;
     this.#refusedInARow = refused ? this.#refusedInARow + 1 : 0;
     const { limit, cutAt } = view;
@@ -50,7 +57,7 @@ export class FleetLimit {
       this.#plateauOf(cutAt).sent++;
       if (refused) this.#plateauOf(cutAt).refused++;
     }
-    return refused && this.#cuts(view, sentAt, now) ? this.#measure(view, sentAt, now) : undefined;
+    return refused && this.#cuts(view, sentAt, now);
   }
 
   /** Counts the other instances' calls on the plateau, from their reports (about once a second). */
@@ -71,7 +78,13 @@ export class FleetLimit {
       return inARow && now - (this.#firstAnswerAt ?? now) >= WARM_UP_MS;
     if (sentAt < cutAt + SECOND_MS) return false;
     if (fleetRate(limit, sentAt - cutAt) > limit) return inARow || this.#plateauOf(cutAt).refused === 0;
-    return inARow;
+    if (!inARow) return false;
+    // A run among many refusals, or with Spot accepting far less than the limit (instances that
+    // stall on refusals send little, so their share refused stays low): not the chance of a few
+    // 429s that are not the limit (a run of two comes every few seconds somewhere in a big fleet).
+    const fleet = this.#answers.fleet(view, now);
+    const refusedShare = fleet.sent === 0 ? 0 : 1 - fleet.accepted / fleet.sent;
+    return refusedShare >= FELL_SHARE || this.#answers.accepted(view, now) < FELL_ACCEPTED * limit;
   }
 
   /**
@@ -89,7 +102,7 @@ export class FleetLimit {
    * - with no limit known, the measure.
    * Never below the floor of each instance calling.
    */
-  #measure(view: FleetView, sentAt: number, now: number): number {
+  measure(view: FleetView, sentAt: number, now: number): number {
     const floor = this.#floor * this.#answers.instances(view, now);
     const accepted = this.#answers.accepted(view, now);
     const { limit, cutAt } = view;

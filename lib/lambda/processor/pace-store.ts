@@ -14,11 +14,16 @@ export interface FleetView {
   reports: Array<{ instance: string } & PaceReport>;
 }
 
-/** An instance's report: when, its calls answered in the second before, and those Spot accepted. */
+/**
+ * An instance's report: when, its calls answered in the second before and those Spot accepted, and
+ * all it had answered since it started (an instance that has called Spot counts among those that
+ * share its limit, even in a second it had no answer).
+ */
 export interface PaceReport {
   at: number;
   sent: number;
   accepted: number;
+  answered: number;
 }
 
 /** Where the fleet's view lives. */

@@ -55,7 +55,9 @@ export class SharedPace {
   #lastReportAt = Number.NEGATIVE_INFINITY;
   /** Answers since the last report. */
   #sinceReport = 0;
-  #reporting = false;
+  #reporting: Promise<void> | undefined;
+  /** A cut being measured: refusals meanwhile are the same ones. */
+  #measuring = false;
   /** This instance's cuts whose write is under way: until the record answers, its cut stands. */
   #cutting = 0;
   /** The last call of the schedule this instance started, and the one it plans next. */
@@ -111,8 +113,7 @@ export class SharedPace {
     this.#alone.observe(answer, now, bound);
     const refused = answer.status === 429;
     this.#answers.add(answer.sentAt, !refused);
-    const limit = this.#limit.answered(this.#view, answer.sentAt, refused, now);
-    if (limit !== undefined) this.#record(limit, now, answer.sentAt - ANSWERED_BY_CUT_MS);
+    if (this.#limit.answered(this.#view, answer.sentAt, refused, now)) void this.#cut(answer.sentAt);
     this.#sinceReport++;
     const due = now - this.#lastReportAt >= REPORT_EVERY_MS;
     if (due || (this.#sinceReport >= REPORT_EVERY_CALLS && now - this.#lastReportAt >= REPORT_AT_MOST_MS))
@@ -132,6 +133,22 @@ export class SharedPace {
     };
   }
 
+  /**
+   * Measures Spot's limit from the fleet's reports, read afresh with this instance's own (the view
+   * of its last report may be a second or two old), and records it for the fleet.
+   */
+  async #cut(sentAt: number): Promise<void> {
+    if (this.#measuring) return;
+    this.#measuring = true;
+    try {
+      await this.#report(this.#now());
+      const now = this.#now();
+      this.#record(this.#limit.measure(this.#view, sentAt, now), now, sentAt - ANSWERED_BY_CUT_MS);
+    } finally {
+      this.#measuring = false;
+    }
+  }
+
   /** Records a cut here at once, and in the record; the record's answer is the fleet's cut. */
   #record(limit: number, at: number, after: number): void {
     this.#view = { ...this.#view, limit, cutAt: at };
@@ -147,20 +164,25 @@ export class SharedPace {
       .finally(() => this.#cutting--);
   }
 
-  async #report(now: number): Promise<void> {
-    if (this.#reporting) return;
-    this.#reporting = true;
+  /** Writes this instance's report and reads the fleet's view; joins the one under way, if any. */
+  #report(now: number): Promise<void> {
+    this.#reporting ??= this.#reportNow(now).finally(() => {
+      this.#reporting = undefined;
+    });
+    return this.#reporting;
+  }
+
+  async #reportNow(now: number): Promise<void> {
     this.#lastReportAt = now;
     this.#sinceReport = 0;
     this.#limit.countReports(this.#view, now);
     const own = this.#answers.own(now);
     const forget = this.#view.reports.filter((r) => now - r.at > FORGET_MS).map((r) => r.instance);
     try {
-      this.#adopt(await this.#store.report(this.#instance, { at: now, ...own }, forget), this.#now());
+      const report = { at: now, ...own, answered: this.#answers.answered };
+      this.#adopt(await this.#store.report(this.#instance, report, forget), this.#now());
     } catch {
       // The fleet's view is a help, not a need: without it the instance goes on with what it knows.
-    } finally {
-      this.#reporting = false;
     }
   }
 

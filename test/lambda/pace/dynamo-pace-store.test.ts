@@ -17,17 +17,17 @@ afterEach(() => db.stop());
 describe("the shared pace's record", () => {
   it("keeps each instance's last report and answers with all of them", async () => {
     // Prepare
-    await store.report("a", { at: 1_000, sent: 10, accepted: 9 }, []);
+    await store.report("a", { at: 1_000, sent: 10, accepted: 9, answered: 10 }, []);
 
     // Act
-    const view = await store.report("b", { at: 1_100, sent: 12, accepted: 12 }, []);
-    const again = await store.report("a", { at: 2_000, sent: 11, accepted: 11 }, []);
+    const view = await store.report("b", { at: 1_100, sent: 12, accepted: 12, answered: 12 }, []);
+    const again = await store.report("a", { at: 2_000, sent: 11, accepted: 11, answered: 11 }, []);
 
     // Assess
     expect(view).toStrictEqual({
       reports: [
-        { instance: "a", at: 1_000, sent: 10, accepted: 9 },
-        { instance: "b", at: 1_100, sent: 12, accepted: 12 },
+        { instance: "a", at: 1_000, sent: 10, accepted: 9, answered: 10 },
+        { instance: "b", at: 1_100, sent: 12, accepted: 12, answered: 12 },
       ],
     });
     expect(again.reports.find((r) => r.instance === "a")).toStrictEqual({
@@ -35,15 +35,16 @@ describe("the shared pace's record", () => {
       at: 2_000,
       sent: 11,
       accepted: 11,
+      answered: 11,
     });
   });
 
   it("forgets the instances it is told are gone", async () => {
     // Prepare
-    await store.report("gone", { at: 1_000, sent: 1, accepted: 1 }, []);
+    await store.report("gone", { at: 1_000, sent: 1, accepted: 1, answered: 1 }, []);
 
     // Act
-    const view = await store.report("here", { at: 70_000, sent: 1, accepted: 1 }, ["gone"]);
+    const view = await store.report("here", { at: 70_000, sent: 1, accepted: 1, answered: 1 }, ["gone"]);
 
     // Assess
     expect(view.reports.map((r) => r.instance)).toStrictEqual(["here"]);
@@ -66,7 +67,7 @@ describe("the shared pace's record", () => {
   it("is no order to the ledger's readers", async () => {
     // Prepare
     await store.cut(40, 10_000, 9_000);
-    await store.report("a", { at: 10_000, sent: 1, accepted: 1 }, []);
+    await store.report("a", { at: 10_000, sent: 1, accepted: 1, answered: 1 }, []);
 
     // Act
     const applied = await new DynamoLedger({ client: db.client(), table: db.table }).anAppliedOrder();

@@ -42,7 +42,13 @@ class RecordInMemory implements PaceStore {
 
 /** Reports of `count` other instances calling Spot, each with `accepted` calls accepted, at `at`. */
 function others(count: number, at: number, accepted: number): FleetView["reports"] {
-  return Array.from({ length: count }, (_, i) => ({ instance: `other-${i}`, at, sent: accepted, accepted }));
+  return Array.from({ length: count }, (_, i) => ({
+    instance: `other-${i}`,
+    at,
+    sent: accepted,
+    accepted,
+    answered: 100,
+  }));
 }
 
 /** Answers from Spot to calls sent at `times`, each told `latency` ms after it was sent. */
@@ -52,6 +58,9 @@ function answer(pace: SharedPace, times: number[], status: number, clock: { now:
     pace.observe({ status, sentAt }, clock.now, true);
   }
 }
+
+/** Lets the record's answers come in: a cut reads the fleet's reports afresh before it measures. */
+const answersIn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 async function started(store: RecordInMemory, clock: { now: number }): Promise<SharedPace> {
   const pace = new SharedPace(SETTINGS, store, "me", () => clock.now);
@@ -104,6 +113,7 @@ describe("Spot's refusals", () => {
     // Act
     const sentAt = clock.now;
     answer(pace, [sentAt], 429, clock);
+    await answersIn();
 
     // Assess: above the limit of before (the two instances' 60 calls, the other's grown with the
     // schedule since its report), at most what the schedule put in the second before; and refusals
@@ -123,6 +133,7 @@ describe("Spot's refusals", () => {
 
     // Act
     answer(pace, [T0, T0 + 10, T0 + 20], 429, clock);
+    await answersIn();
 
     // Assess
     expect(store.cuts).toStrictEqual([]);
@@ -138,8 +149,10 @@ describe("Spot's refusals", () => {
     answer(pace, [T0, T0 + 50], 200, clock);
     answer(pace, [T0 + 100], 429, clock);
     answer(pace, [T0 + 150], 200, clock);
+    await answersIn();
     const afterLone = store.cuts.length;
     answer(pace, [T0 + 200, T0 + 250], 429, clock);
+    await answersIn();
 
     // Assess
     expect(afterLone).toBe(0);
