@@ -12,8 +12,8 @@
  * them (call j when the rate's integral reaches j), and the instance of rank k among n takes the
  * calls j ≡ k (mod n). Together the instances then start their calls evenly spaced at the fleet's
  * rate, however many there are: independent paces would each be even, but their sum would bunch
- * (twelve instances at 1.6 calls a second put 19 calls in one second on average and 22 in some),
- * and a limit counted over any second refuses the bunches.
+ * (twelve instances each at 1.6 calls a second, from random starts, put 21–24 calls in some second
+ * where 19 were due), and a limit counted over any second refuses the bunches.
  */
 
 /** The plateau, as a share of the limit measured. */

@@ -6,6 +6,9 @@
  * past the limit as one (twelve instances probe no harder than two), and a new instance starts at
  * its share instead of re-learning from a tenth of its ceiling.
  *
+ * The instances report only while the fleet meets Spot's limit (a refusal or a cut in the last
+ * minute): below it, where most traffic is, the record costs nothing.
+ *
  * When Spot refuses a call, the instance that met it judges whether that is the limit and measures
  * it (fleet-limit.ts), and records the cut for the fleet; the others take it up at their next report,
  * within a second. Why few refusals matter more than a pace right at the limit: a refused call waits
@@ -39,6 +42,8 @@ const FIRST_VIEW_WAIT_MS = 500;
  */
 const REPORT_EVERY_CALLS = 10;
 const REPORT_AT_MOST_MS = 250;
+/** The fleet is below Spot's limit once nothing was refused and nothing cut for this long. */
+const QUIET_AFTER_MS = 60_000;
 /** Refusals of calls sent within this long before the one that cut are answered by the cut. */
 const ANSWERED_BY_CUT_MS = 1_000;
 
@@ -53,6 +58,7 @@ export class SharedPace {
   readonly #limit: FleetLimit;
   #view: FleetView = { reports: [] };
   #lastReportAt = Number.NEGATIVE_INFINITY;
+  #lastRefusalAt = Number.NEGATIVE_INFINITY;
   /** Answers since the last report. */
   #sinceReport = 0;
   #reporting: Promise<void> | undefined;
@@ -113,11 +119,28 @@ export class SharedPace {
     this.#alone.observe(answer, now, bound);
     const refused = answer.status === 429;
     this.#answers.add(answer.sentAt, !refused);
+    if (refused) this.#lastRefusalAt = now;
     if (this.#limit.answered(this.#view, answer.sentAt, refused, now)) void this.#cut(answer.sentAt);
     this.#sinceReport++;
+    if (!this.#atTheLimit(now)) return;
     const due = now - this.#lastReportAt >= REPORT_EVERY_MS;
     if (due || (this.#sinceReport >= REPORT_EVERY_CALLS && now - this.#lastReportAt >= REPORT_AT_MOST_MS))
       void this.#report(now);
+  }
+
+  /**
+   * Whether the fleet has met Spot's limit lately (this instance was refused, or the record holds a
+   * recent cut): only then do the instances need each other's reports. Below the limit they write
+   * nothing, and each keeps its share as its last view had it.
+   */
+  #atTheLimit(now: number): boolean {
+    const lastMet = Math.max(this.#lastRefusalAt, this.#view.cutAt ?? Number.NEGATIVE_INFINITY);
+    return now - lastMet < QUIET_AFTER_MS;
+  }
+
+  /** When the instances are counted: now, or, while the fleet is below the limit, at the last report. */
+  #countedAt(now: number): number {
+    return this.#atTheLimit(now) ? now : Math.min(now, this.#lastReportAt);
   }
 
   /** The schedule, once the fleet knows a limit: its cut, and this instance's rank among those calling. */
@@ -128,8 +151,8 @@ export class SharedPace {
     return {
       limit,
       cutAt,
-      rank: this.#answers.rank(view, now),
-      instances: this.#answers.instances(view, now),
+      rank: this.#answers.rank(view, this.#countedAt(now)),
+      instances: this.#answers.instances(view, this.#countedAt(now)),
     };
   }
 

@@ -18,6 +18,7 @@ const T0 = 1_000_000;
 class RecordInMemory implements PaceStore {
   view: FleetView;
   readonly cuts: Array<{ limit: number; at: number; after: number }> = [];
+  reports = 0;
   failing = false;
 
   constructor(view: FleetView = { reports: [] }) {
@@ -26,6 +27,7 @@ class RecordInMemory implements PaceStore {
 
   async report(instance: string, report: PaceReport): Promise<FleetView> {
     if (this.failing) throw new Error("throttled");
+    this.reports++;
     const reports = [...this.view.reports.filter((r) => r.instance !== instance), { instance, ...report }];
     this.view = { ...this.view, reports };
     return this.view;
@@ -159,6 +161,44 @@ describe("Spot's refusals", () => {
     expect(store.cuts).toHaveLength(1);
     expect(store.cuts[0]?.limit).toBeLessThanOrEqual(0.9 * 40);
     expect(store.cuts[0]?.limit).toBeGreaterThanOrEqual(0.5 * 40);
+  });
+});
+
+describe("the record's writes", () => {
+  it("stop below Spot's limit: no refusal and no cut for a minute, no report", async () => {
+    // Prepare: no limit known; Spot accepts every call.
+    const clock = { now: T0 };
+    const store = new RecordInMemory();
+    const pace = await started(store, clock);
+
+    // Act: 30 s of calls, 20 a second, all accepted.
+    answer(
+      pace,
+      Array.from({ length: 600 }, (_, i) => T0 + i * 50),
+      200,
+      clock,
+    );
+    await answersIn();
+
+    // Assess: the first view's read only.
+    expect(store.reports).toBe(1);
+  });
+
+  it("come about once a second, or every 10 answers, while the fleet meets the limit", async () => {
+    // Prepare: a cut 5 s ago.
+    const clock = { now: T0 };
+    const store = new RecordInMemory({ limit: 40, cutAt: T0 - 5_000, reports: [] });
+    const pace = await started(store, clock);
+
+    // Act: 10 s of calls, 20 a second.
+    for (let i = 0; i < 200; i++) {
+      answer(pace, [T0 + i * 50], 200, clock);
+      await answersIn();
+    }
+
+    // Assess: every 10 answers (half a second), and the first read.
+    expect(store.reports).toBeGreaterThanOrEqual(19);
+    expect(store.reports).toBeLessThanOrEqual(22);
   });
 });
 
