@@ -10,11 +10,12 @@
  * | `paceReport_<instance>` | an instance's last report: `{at, sent, accepted, answered}` (epoch ms; its calls answered in the second before, those Spot accepted, and all it answered since it started) |
  * | `expiresAt` | the table's TTL: a day after the last write |
  *
- * Each instance that calls Spot writes its report about once a second, and reads the whole item
- * back with the same write (`ReturnValues: ALL_NEW`): one write unit each, since the item stays
- * under 1 KB for a dozen instances (about 90 bytes each; an instance silent for a minute is removed
- * by the next report). A cut is one conditional write more, and a read when another instance's cut
- * came first.
+ * While the fleet meets Spot's limit, each instance that calls Spot writes its report about once a
+ * second (every 10 answers when it is faster) and reads the whole item back with the same write
+ * (`ReturnValues: ALL_NEW`); below the limit, nothing. The item is about 65 bytes and 65 more per
+ * instance (an instance silent for a minute is removed by the next report): one write unit for up
+ * to 15 instances. A cut is one conditional write more, and a read when another instance's cut for
+ * the same refusals measured more.
  */
 import {
   type AttributeValue,
