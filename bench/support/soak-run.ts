@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { LocalStack } from "../../lib/local/local-stack.ts";
 import { Producer } from "../../lib/tools/producer.ts";
 import { drainQueue } from "../../test/support/queues.ts";
-import { type EndState, judge, OrderingWatch } from "./soak-checks.ts";
+import { appliedOutOfOrder, type EndState, judge, OrderingWatch } from "./soak-checks.ts";
 import { type Observed, startSoakStack } from "./soak-stack.ts";
 import { planWorkload, type SoakUpdate, type Workload } from "./soak-workload.ts";
 
@@ -156,7 +156,7 @@ async function reportOn(run: SoakRun, seconds: number): Promise<SoakReport> {
   ordering.fold(stack);
   const dead = await drainQueue(stack.sqs, stack.queues.dlqUrl);
   const report = judge(workload, run.observed.outcomes, dead, stack, problems);
-  problems.push(...ordering.problems);
+  problems.push(...appliedOutOfOrder(run.observed.applied));
   sampleMemory(run, "end");
   return {
     ...report,
