@@ -4,7 +4,7 @@
  * that are no order or drift from the schema, errors, hangs, resets), some updates fail for good, and
  * the handler crashes now and then. At the end, once no late write is pending, it checks that nothing
  * was lost, that every dead letter has the right reason, that no order is stale (Spot holds the
- * newest valid update of each), and that no older update was acknowledged after a newer one.
+ * newest valid update of each), and that no older update was applied after a newer one was recorded.
  * `bench/soak.ts` runs it for minutes; `test/soak/soak.test.ts` runs a short one in CI.
  */
 import { setTimeout as sleep } from "node:timers/promises";
