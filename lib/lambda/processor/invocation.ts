@@ -246,8 +246,8 @@ export class Invocation {
     const run = this.#deps.config.circuitBreakerThreshold;
     this.#breaker.openOnNotFound(
       probe === "not_found"
-        ? `${run} orders in a row answered 404, and so did an order Spot answered for before: is the base URL right?`
-        : `${run} orders in a row answered 404, and no order Spot surely has could be read back to tell a wrong base URL from missing orders`,
+        ? `${run} orders in a row answered 404, and so did what Spot surely has (an order applied before, or its list of orders): is the base URL right?`
+        : `${run} orders in a row answered 404, and neither an order Spot surely has nor Spot's list of orders could be read to tell a wrong base URL from missing orders`,
     );
     this.#reportSystemic(this.#breaker.reason);
   }
