@@ -49,7 +49,7 @@ export function registerImportCommand(program: Command): void {
       "--queue-url <url>",
       "the target queue (else SPOT_META_QUEUE_URL, --outputs, or the running `spot-meta dev`)",
     )
-    .option("--endpoint-url <url>", "a non-AWS SQS endpoint for --queue-url")
+    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
     .option("--region <region>", "the queue's region (default: from the queue URL or the AWS configuration)")
     .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`, with a QueueUrl output")
     .option("--rejects <path>", "where rejected rows go (default: <file>.rejects.csv)")

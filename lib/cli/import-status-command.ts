@@ -50,7 +50,7 @@ export function registerImportStatusCommand(program: Command): void {
       "the source queue (else SPOT_META_QUEUE_URL, --outputs, or the running `spot-meta dev`)",
     )
     .option("--dlq-url <url>", "the DLQ (else found from the source queue)")
-    .option("--endpoint-url <url>", "a non-AWS SQS endpoint")
+    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
     .option("--region <region>", "the queues' and the ledger's region")
     .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`")
     .option("--ledger-table <name>", "the applied-updates ledger (else the running `spot-meta dev`'s)")

@@ -49,7 +49,7 @@ export function registerVerifyCommand(program: Command): void {
       "--queue-url <url>",
       "for --fix: the source queue (else SPOT_META_QUEUE_URL, --outputs, or `spot-meta dev`)",
     )
-    .option("--endpoint-url <url>", "a non-AWS SQS endpoint")
+    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
     .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`")
     .option("--region <region>", "the queue's and the ledger's region")
     .option("--ledger-table <name>", "the applied-updates ledger (else the running `spot-meta dev`'s)")
