@@ -19,6 +19,7 @@ import { findReceipt, type ImportReceipt, importIdOfSource } from "../tools/csv-
 import { MAX_READ, withDlqReader } from "../tools/dlq/dlq-reader.ts";
 import { positiveNumber } from "./arguments.ts";
 import { describeFailure } from "./aws-failures.ts";
+import { CTRL_C_EXIT_CODE, onCtrlC } from "./ctrl-c.ts";
 import { devLedgerFlags, type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
 import { type DlqTarget, resolveDlqTarget } from "./dlq-target.ts";
 import { createStatusProgress, formatStatus } from "./import-status-format.ts";
@@ -127,8 +128,11 @@ async function deadLettersOf(importId: string, target: DlqTarget): Promise<Map<s
 async function watch(look: () => Promise<ImportStatus>, intervalSeconds: number): Promise<ImportStatus> {
   const progress = createStatusProgress(process.stderr);
   const stop = new AbortController();
-  const onSigint = () => stop.abort();
-  process.once("SIGINT", onSigint);
+  const offCtrlC = onCtrlC((press) => {
+    if (press > 1) process.exit(CTRL_C_EXIT_CODE);
+    progress.stop();
+    stop.abort();
+  });
   try {
     for (;;) {
       const status = await look();
@@ -137,7 +141,7 @@ async function watch(look: () => Promise<ImportStatus>, intervalSeconds: number)
       await sleep(intervalSeconds * 1000, undefined, { signal: stop.signal }).catch(() => undefined);
     }
   } finally {
-    process.off("SIGINT", onSigint);
+    offCtrlC();
     progress.stop();
   }
 }
