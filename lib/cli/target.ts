@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { SpotMetaError } from "../lambda/errors.ts";
 import { isLoopbackUrl } from "../lambda/loopback.ts";
-import { DEV_STATE_FILE, readDevState } from "../local/dev-state.ts";
+import { readDevState } from "../local/dev-state.ts";
 import { ownEndpointOf } from "./queue-endpoint.ts";
 
 export interface TargetOptions {
@@ -21,7 +21,7 @@ export interface TargetOptions {
   outputs?: string;
   /** @default process.env */
   env?: Record<string, string | undefined>;
-  /** @default DEV_STATE_FILE */
+  /** @default the nearest DEV_STATE_FILE of a running dev stack, here or above */
   devStateFile?: string;
 }
 
@@ -82,7 +82,7 @@ export function resolveTarget(options: TargetOptions = {}): QueueTarget {
       dlqOrigin: found?.origin,
     };
   }
-  const dev = readDevState(options.devStateFile ?? DEV_STATE_FILE);
+  const dev = readDevState(options.devStateFile);
   if (dev !== undefined) {
     return {
       queueUrl: dev.queueUrl,
@@ -100,7 +100,7 @@ export function resolveTarget(options: TargetOptions = {}): QueueTarget {
       "  --queue-url URL (plus --endpoint-url URL and --region for a non-AWS endpoint),",
       "  the SPOT_META_QUEUE_URL environment variable,",
       "  --outputs FILE (the JSON of `cdk deploy --outputs-file FILE`, with a QueueUrl output),",
-      "  or start the local stack with `spot-meta dev` in another terminal.",
+      "  or start the local stack with `spot-meta dev` in another terminal, here or in a directory above.",
     ].join("\n"),
   );
 }
