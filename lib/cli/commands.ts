@@ -24,3 +24,13 @@ export async function registerCommands(program: Command, name: string | undefine
   const loaders = only === undefined ? Object.values(COMMANDS) : [only];
   for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
 }
+
+/**
+ * A usage error prints its one line and where to read more (`(see spot-meta dlq peek --help)`), not
+ * the whole help: commander's `showHelpAfterError` with a hint, set on every command, since each
+ * names its own help. Call it once every command is registered.
+ */
+export function hintHelpOnUsageErrors(command: Command, path = command.name()): void {
+  command.showHelpAfterError(`(see ${path} --help)`);
+  for (const sub of command.commands) hintHelpOnUsageErrors(sub, `${path} ${sub.name()}`);
+}

@@ -15,11 +15,12 @@ import { ReportFile } from "../tools/verify/report-file.ts";
 import { verifyOrders } from "../tools/verify/verify-orders.ts";
 import { positiveNumber } from "./arguments.ts";
 import { describeFailure } from "./aws-failures.ts";
+import { CTRL_C_EXIT_CODE, onCtrlC } from "./ctrl-c.ts";
 import { type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
-import { createVerifyProgress, formatSummary } from "./verify-format.ts";
+import { createVerifyProgress, formatSummary, type VerifyProgress } from "./verify-format.ts";
 import { type PlanFlags, planRun } from "./verify-plan.ts";
 
-export const VERIFY_EXIT_CODES = { clean: 0, drift: 2, failed: 1, stopped: 130 } as const;
+export const VERIFY_EXIT_CODES = { clean: 0, drift: 2, failed: 1, stopped: CTRL_C_EXIT_CODE } as const;
 
 /** Reads in flight at once: enough to keep the pace at Spot's latency, few enough to stop quickly. */
 const CONCURRENCY = 8;
@@ -49,7 +50,7 @@ export function registerVerifyCommand(program: Command): void {
       "--queue-url <url>",
       "for --fix: the source queue (else SPOT_META_QUEUE_URL, --outputs, or `spot-meta dev`)",
     )
-    .option("--endpoint-url <url>", "a non-AWS SQS endpoint")
+    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
     .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`")
     .option("--region <region>", "the queue's and the ledger's region")
     .option("--ledger-table <name>", "the applied-updates ledger (else the running `spot-meta dev`'s)")
@@ -61,14 +62,16 @@ export function registerVerifyCommand(program: Command): void {
 
 async function runVerify(flags: VerifyFlags): Promise<number> {
   const stop = new AbortController();
-  const onSigint = () => {
-    if (stop.signal.aborted) process.exit(VERIFY_EXIT_CODES.stopped);
+  let progress: VerifyProgress = { update() {}, stop() {} };
+  const offCtrlC = onCtrlC((press) => {
+    if (press > 1) process.exit(VERIFY_EXIT_CODES.stopped);
+    // The bar first: drawn again after the line, it would land over it and over the summary.
+    progress.stop();
     process.stderr.write(
       "\nstopping: the checkpoint is written, --resume goes on (Ctrl-C again to quit now)\n",
     );
     stop.abort();
-  };
-  process.on("SIGINT", onSigint);
+  });
   const closers: (() => void)[] = [];
   try {
     checkFlags(flags);
@@ -78,9 +81,7 @@ async function runVerify(flags: VerifyFlags): Promise<number> {
     const report = new ReportFile(plan.reportPath, plan.resumeAt);
     closers.push(() => report.close());
     const reader = new OrderReader({ ...spotOf(), ceiling: flags.rate });
-    const progress = flags.json
-      ? { update() {}, stop() {} }
-      : createVerifyProgress(process.stderr, plan.total, () => reader.perSecond);
+    if (!flags.json) progress = createVerifyProgress(process.stderr, plan.total, () => reader.perSecond);
     const started = performance.now();
     const { completed } = await verifyOrders({
       ...plan,
@@ -109,7 +110,7 @@ async function runVerify(flags: VerifyFlags): Promise<number> {
     process.stderr.write(`spot-meta verify: ${line}\n`);
     return VERIFY_EXIT_CODES.failed;
   } finally {
-    process.off("SIGINT", onSigint);
+    offCtrlC();
     for (const close of closers.reverse()) close();
   }
 }
