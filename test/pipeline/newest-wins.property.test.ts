@@ -1,10 +1,13 @@
 /**
  * The headline promise, tested adversarially: whatever the producers, the pollers, Spot's edge, the
- * ledger and the crashes do, each order ends holding its newest valid update, the ledger knows it,
- * and nothing is lost (bench/support/adversary.ts plays each scenario on the local stack).
+ * ledger and the crashes do, each order ends holding its greatest valid update, the ledger knows it,
+ * and nothing is lost (bench/support/adversary.ts plays each scenario on the local stack). Valid is
+ * what Spot does not refuse and the handler must accept: refused updates, updates past the clock-skew
+ * limit and those of unknown orders are dead-lettered with their reason, and nothing else, whatever
+ * a producer's forged `history`, a systemic answer of Spot's, an outage or a slow ledger.
  *
- * A fixed seed in CI; `npm run property -- --runs 40` draws more, and a failure prints the seed and
- * the shrunk scenario to replay with `--seed N --path P`.
+ * A fixed seed in CI, three scenarios (about 12 s); `npm run property -- --runs 40` draws more, and a
+ * failure prints the seed and the shrunk scenario to replay with `--seed N --path P`.
  */
 import fc from "fast-check";
 import { expect, it } from "vitest";
