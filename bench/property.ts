@@ -45,7 +45,9 @@ const result = await fc.check(
     for (const problem of problems.slice(0, 6)) console.log(`    - ${problem}`);
     for (const line of trace) console.log(`      ${line}`);
     if (!keepGoing) return false;
-    failures.push({ index: played - 1, scenario, problems });
+    // With --path, the runs start at the path's first step.
+    const first = values.path === undefined ? 0 : Number(values.path.split(":")[0]);
+    failures.push({ index: first + played - 1, scenario, problems });
     return true;
   }),
   { seed, numRuns: runs, ...(values.path === undefined ? {} : { path: values.path }) },

@@ -34,8 +34,8 @@ export interface Observed {
   replayed: Letter[];
   /** Letters in the DLQ at the end. */
   final: Letter[];
-  /** Per update (see {@link updateKey}), receives whose invocation crashed or timed out. */
-  lostReceives: Map<string, number>;
+  /** Per update (see {@link updateKey}), when its receives' invocations crashed or timed out (epoch ms). */
+  lostReceives: Map<string, number[]>;
 }
 
 /** One key per update: its order and its metadata's JSON text (every copy of it alike). */
@@ -242,12 +242,15 @@ function judgeEveryLetter(
   stack: LocalStack,
 ): string[] {
   const problems: string[] = [];
-  const failedAtSpot = new Map<string, number>();
+  /** Per update, when Spot failed it: a POST answered with a fault or not 200 (epoch ms of arrival). */
+  const failedAtSpot = new Map<string, number[]>();
   for (const request of stack.sandbox.requests) {
     if (request.method !== "POST" || (request.fault === undefined && request.status === 200)) continue;
     const key = updateKey(request.publicId, request.metadata);
-    failedAtSpot.set(key, (failedAtSpot.get(key) ?? 0) + 1);
+    failedAtSpot.set(key, [...(failedAtSpot.get(key) ?? []), request.receivedAt]);
   }
+  // Only what came before the letter's last failure counts toward it (a replayed update fails anew).
+  const before = (times: number[] | undefined, at: number) => (times ?? []).filter((t) => t <= at).length;
   for (const l of letters) {
     const { failure } = l.letter;
     if (failure === undefined) continue;
@@ -261,7 +264,8 @@ function judgeEveryLetter(
       problems.push(`${name}: dead-lettered for its age in a run of seconds (${failure.reason})`);
     if (failure.reasonClass !== ReasonClass.exhausted || l.key === undefined || scenario.unreachable)
       continue;
-    const bound = (failedAtSpot.get(l.key) ?? 0) + (observed.lostReceives.get(l.key) ?? 0);
+    const at = failure.lastFailureAt.getTime();
+    const bound = before(failedAtSpot.get(l.key), at) + before(observed.lostReceives.get(l.key), at);
     if (bound < MAX_RECEIVE_COUNT && !/^handed back for/.test(failure.reason))
       problems.push(
         `${name}: dead-lettered as exhausted (attempts ${failure.attempts}: ${failure.reason}) after at most ${bound} failures of its own`,

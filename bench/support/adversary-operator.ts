@@ -40,11 +40,18 @@ export async function replayDuringStorm(stack: LocalStack, observed: Observed): 
 
 /**
  * Once Spot is healthy: every letter that could succeed goes back to the source queue, round after
- * round until none comes back. @returns the letters that cannot succeed, taken out of the DLQ
+ * round until none comes back. Each round starts once the invocations still running are `quiet`.
+ * @returns the letters that cannot succeed, taken out of the DLQ
  */
-export async function replayUntilSettled(stack: LocalStack, observed: Observed): Promise<Letter[]> {
+export async function replayUntilSettled(
+  stack: LocalStack,
+  observed: Observed,
+  quiet: () => Promise<void>,
+): Promise<Letter[]> {
   const kept: Letter[] = [];
   for (let round = 0; round < SETTLING_ROUNDS; round++) {
+    await quiet();
+    await stack.waitUntilDrained({ timeoutMs: DRAIN_TIMEOUT_MS });
     const messages = (await receiveAll(stack.sqs, stack.queues.dlqUrl, { consume: true })).map(toDlqMessage);
     const replayable = messages.filter(
       (m) => m.reasonClass === ReasonClass.exhausted || m.reasonClass === UNCLASSIFIED,

@@ -48,7 +48,8 @@ export async function runScenario(
 ): Promise<string[]> {
   const dice = seededDice(scenario.seed);
   const observed: Observed = { replayed: [], final: [], lostReceives: new Map() };
-  const stack = await startScenarioStack(scenario, dice, observed);
+  const running = new Running();
+  const stack = await startScenarioStack(scenario, { dice, observed, running });
   const folder = await mkdtemp(join(tmpdir(), "spot-meta-adversary-"));
   const problems: string[] = [];
   try {
@@ -61,7 +62,7 @@ export async function runScenario(
     await stack.waitUntilDrained({ timeoutMs: 60_000 });
     stack.sandbox.setFaults({});
     await stack.sandbox.settled();
-    const kept = await replayUntilSettled(stack, observed);
+    const kept = await replayUntilSettled(stack, observed, () => running.quiet());
     await stack.eventSource.stop();
     await stack.sandbox.settled();
     observed.final = [...kept, ...(await readDlq(stack))];
@@ -79,8 +80,42 @@ export async function runScenario(
   return problems;
 }
 
+/**
+ * The handler's invocations still running: the poller's timed-out ones go on in the background here
+ * (Lambda would end them), and may still call Spot, requeue or dead-letter. Those that hang at a
+ * ledger call never end, and do nothing more.
+ */
+class Running {
+  readonly #active = new Set<Promise<unknown>>();
+  hung = 0;
+
+  track<T>(work: Promise<T>): Promise<T> {
+    this.#active.add(work);
+    const done = () => this.#active.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  /** Resolves once every invocation that may still act has ended, or after {@link QUIET_MS}. */
+  async quiet(): Promise<void> {
+    const giveUpAt = Date.now() + QUIET_MS;
+    while (this.#active.size > this.hung && Date.now() < giveUpAt) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** Longer than a slow ledger call and what an invocation does after it. */
+const QUIET_MS = 5_000;
+
+interface Harness {
+  dice: () => number;
+  observed: Observed;
+  running: Running;
+}
+
 /** The local stack as the scenario sets it up, with its crashes, and what the run observes. */
-function startScenarioStack(scenario: Scenario, dice: () => number, observed: Observed): Promise<LocalStack> {
+function startScenarioStack(scenario: Scenario, { dice, observed, running }: Harness): Promise<LocalStack> {
   return startLocalStack({
     logger: silentLogger,
     onMetrics: () => {},
@@ -114,10 +149,10 @@ function startScenarioStack(scenario: Scenario, dice: () => number, observed: Ob
         for (const record of records) countLostReceive(observed, record.body);
       },
     },
-    wrapOrdering: (ledger) => faultyLedger(ledger, scenario, dice),
+    wrapOrdering: (ledger) => faultyLedger(ledger, scenario, { dice, observed, running }),
     wrapHandler: (handler) => async (event, context) => {
       if (dice() < scenario.crashRate / 2) throw new Error("injected crash before the handler");
-      const response = await handler(event, context);
+      const response = await running.track(handler(event, context));
       if (dice() < scenario.crashRate / 2) throw new Error("injected crash after the handler answered");
       return response;
     },
@@ -138,7 +173,7 @@ function countLostReceive(observed: Observed, body: string): void {
   try {
     const { publicId, metadata } = JSON.parse(body) as { publicId?: unknown; metadata?: unknown };
     const key = updateKey(publicId, metadata);
-    observed.lostReceives.set(key, (observed.lostReceives.get(key) ?? 0) + 1);
+    observed.lostReceives.set(key, [...(observed.lostReceives.get(key) ?? []), Date.now()]);
   } catch {
     // An invalid body: no update to count it for.
   }
@@ -151,8 +186,15 @@ function countLostReceive(observed: Observed, body: string): void {
  * before it or after it. A dying invocation never returns; the queue poller times it out, and its
  * records come back.
  */
-function faultyLedger<Ledger extends object>(ledger: Ledger, scenario: Scenario, dice: () => number): Ledger {
-  const hang = () => new Promise<never>(() => {});
+function faultyLedger<Ledger extends object>(
+  ledger: Ledger,
+  scenario: Scenario,
+  { dice, running }: Harness,
+): Ledger {
+  const hang = () => {
+    running.hung++;
+    return new Promise<never>(() => {});
+  };
   const slowly = () => new Promise((resolve) => setTimeout(resolve, SLOW_LEDGER_MS));
   const throttled = () =>
     Object.assign(new Error("Rate of requests exceeds the allowed throughput."), {
