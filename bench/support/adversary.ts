@@ -88,6 +88,7 @@ export async function runScenario(
 class Running {
   readonly #active = new Set<Promise<unknown>>();
   hung = 0;
+  lastHangAt = 0;
 
   track<T>(work: Promise<T>): Promise<T> {
     this.#active.add(work);
@@ -96,17 +97,22 @@ class Running {
     return work;
   }
 
-  /** Resolves once every invocation that may still act has ended, or after {@link QUIET_MS}. */
+  /**
+   * Resolves once every invocation that may still act has ended, or after {@link QUIET_MS}. A hung
+   * invocation's other lanes go on: until {@link HUNG_GRACE_MS} after the last hang.
+   */
   async quiet(): Promise<void> {
     const giveUpAt = Date.now() + QUIET_MS;
-    while (this.#active.size > this.hung && Date.now() < giveUpAt) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    while (this.#active.size > this.hung && Date.now() < giveUpAt) await sleep(50);
+    await sleep(this.lastHangAt + HUNG_GRACE_MS - Date.now());
   }
 }
 
 /** Longer than a slow ledger call and what an invocation does after it. */
 const QUIET_MS = 5_000;
+/** Longer than what a hung invocation's other lanes do: a slow ledger call and a call to Spot. */
+const HUNG_GRACE_MS = 5_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Harness {
   dice: () => number;
@@ -193,6 +199,7 @@ function faultyLedger<Ledger extends object>(
 ): Ledger {
   const hang = () => {
     running.hung++;
+    running.lastHangAt = Date.now();
     return new Promise<never>(() => {});
   };
   const slowly = () => new Promise((resolve) => setTimeout(resolve, SLOW_LEDGER_MS));
