@@ -104,7 +104,7 @@ class Running {
   async quiet(): Promise<void> {
     const giveUpAt = Date.now() + QUIET_MS;
     while (this.#active.size > this.hung && Date.now() < giveUpAt) await sleep(50);
-    await sleep(this.lastHangAt + HUNG_GRACE_MS - Date.now());
+    await sleep(Math.max(0, this.lastHangAt + HUNG_GRACE_MS - Date.now()));
   }
 }
 
