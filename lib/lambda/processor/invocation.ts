@@ -20,7 +20,7 @@ import { type Decided, type Decision, HandBackCause, staysInQueue } from "./deci
 import type { ResolvedDeps } from "./deps.ts";
 import type { Lease } from "./ordering.ts";
 import type { PaceReport, Pacer } from "./pacer.ts";
-import type { Work } from "./plan.ts";
+import type { OrderWork, Work } from "./plan.ts";
 import type { FailureMark } from "./spot-health.ts";
 
 /** Tries of the ledger's record after a 200 (the SDK retries throttles inside each). */
@@ -56,7 +56,7 @@ export class Invocation {
   }
 
   /** Runs the updates: different orders concurrently (bounded), one lane (order or FIFO group) in turn. */
-  async applyAll(work: Work[]): Promise<Decided[]> {
+  async applyAll(work: OrderWork[]): Promise<Decided[]> {
     const limit = pLimit(this.#deps.config.concurrency);
     const lanes = Map.groupBy(work, (item) => item.laneKey);
     const happened = await Promise.all(
@@ -66,10 +66,13 @@ export class Invocation {
         for (const item of lane) {
           const next =
             heldBack === undefined
-              ? await limit(() => this.#apply(item))
-              : this.#happened(item, { kind: "heldBack", behind: heldBack });
-          if (staysInQueue(this.#decide(item, next.happening))) heldBack ??= item.record.messageId;
-          out.push(next);
+              ? await limit(() => this.#applyNewestFirst(item))
+              : [item, ...item.older].map((w) =>
+                  this.#happened(w, { kind: "heldBack", behind: heldBack as string }),
+                );
+          const kept = next.find(({ work: w, happening }) => staysInQueue(this.#decide(w, happening)));
+          heldBack ??= kept?.work.record.messageId;
+          out.push(...next);
         }
         return out;
       }),
@@ -90,6 +93,30 @@ export class Invocation {
 
   invalid(record: SQSRecord, reason: string): Decision {
     return decide({ kind: "invalid", reason }, { record, body: record.body }, this.#policy());
+  }
+
+  /**
+   * An order's updates in the batch, newest first: the next is tried only when Spot refused the one
+   * before for good (400, 404, 422), so the order ends with its greatest update Spot accepts. Once
+   * one is applied (or a newer one was), the rest are superseded; if it goes back to the queue, so
+   * do they, behind it, in case Spot refuses it later.
+   */
+  async #applyNewestFirst(order: OrderWork): Promise<Happened[]> {
+    const updates = [order, ...order.older];
+    const happened: Happened[] = [];
+    for (const [index, work] of updates.entries()) {
+      const next = await this.#apply(work);
+      happened.push(next);
+      const { happening } = next;
+      if (happening.kind === "failed" && readAnswer(happening.outcome) === Reading.permanent) continue;
+      const done = happening.kind === "applied" || happening.kind === "superseded";
+      const rest: Happening = done
+        ? { kind: "superseded" }
+        : { kind: "behindNewer", newer: work.record.messageId };
+      for (const older of updates.slice(index + 1)) happened.push(this.#happened(older, rest));
+      break;
+    }
+    return happened;
   }
 
   async #apply(work: Work): Promise<Happened> {
