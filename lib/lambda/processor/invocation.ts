@@ -13,8 +13,8 @@ import { describeError } from "../errors.ts";
 import { metadataDigest } from "../ledger/metadata-digest.ts";
 import type { AttemptAnswer } from "../spot/client.ts";
 import type { AppliedOutcome, FailedOutcome } from "../spot/outcome.ts";
+import { AnswerRuns } from "./answer-runs.ts";
 import { CallWindow } from "./call-window.ts";
-import { CircuitBreaker, CircuitCause } from "./circuit-breaker.ts";
 import { decide, type Happening, type Policy, Reading, readAnswer } from "./decide.ts";
 import { type Decided, type Decision, HandBackCause, staysInQueue } from "./decision.ts";
 import type { ResolvedDeps } from "./deps.ts";
@@ -38,18 +38,23 @@ interface Happened {
 /** The state of one invocation: its circuit, its pace, its deadline. */
 export class Invocation {
   readonly #deps: ResolvedDeps;
-  readonly #breaker: CircuitBreaker;
+  readonly #runs: AnswerRuns;
   readonly #pacer: Pacer;
   readonly #startedAt: number;
   readonly #window: CallWindow;
-  #systemicLogged = false;
   #calls = 0;
   #refused = 0;
 
   /** @param pacer the processor's: the pace holds across invocations, not only within one */
   constructor(deps: ResolvedDeps, time: { startedAt: number; deadlineAt: number }, pacer: Pacer) {
     this.#deps = deps;
-    this.#breaker = new CircuitBreaker(deps.config.circuitBreakerThreshold);
+    this.#runs = new AnswerRuns({
+      threshold: deps.config.circuitBreakerThreshold,
+      health: deps.health,
+      baseUrlCheck: deps.baseUrlCheck,
+      logger: deps.logger,
+      onSystemicFailure: deps.onSystemicFailure,
+    });
     this.#pacer = pacer;
     this.#startedAt = time.startedAt;
     this.#window = new CallWindow(deps.config, time.deadlineAt);
@@ -82,7 +87,7 @@ export class Invocation {
       publicId: item.message.publicId,
       issuedAt: new Date(item.version.issuedAt).toISOString(),
       metadata: item.message.metadata,
-      decision: this.#decide(item, this.#judgedAtEnd(happening, mark)),
+      decision: this.#decide(item, this.#runs.judgedAtEnd(happening, mark)),
       decidedAt: at,
     }));
   }
@@ -130,7 +135,7 @@ export class Invocation {
       admission = await this.#deps.ordering.admit(publicId, work.version, holdUntil);
     } catch (error) {
       const reason = `the applied-updates ledger failed: ${describeError(error)}`;
-      this.#reportSystemic(reason);
+      this.#runs.reportSystemic(reason);
       return this.#happened(work, { kind: "ledgerFailed", cause: HandBackCause.ledger, reason });
     }
     // Superseded or busy: the ledger's answer is the happening itself.
@@ -166,8 +171,7 @@ export class Invocation {
   async #applied(work: Work, outcome: AppliedOutcome, lease: Lease): Promise<Happened> {
     const { publicId } = work.message;
     const messageId = work.record.messageId;
-    this.#breaker.recordSuccess();
-    this.#deps.health.applied(publicId);
+    this.#runs.applied(publicId);
     const at = Date.now();
     let recorded: Awaited<ReturnType<ResolvedDeps["ordering"]["recordApplied"]>>;
     try {
@@ -182,7 +186,7 @@ export class Invocation {
     } catch (error) {
       // Never deleted unrecorded: once the hold ends an older update could be admitted.
       const reason = `applied, but the ledger could not record it: ${describeError(error)}`;
-      this.#reportSystemic(reason);
+      this.#runs.reportSystemic(reason);
       return { work, at, happening: { kind: "ledgerFailed", cause: HandBackCause.unrecorded, reason } };
     }
     if (recorded === "lost") return { work, at, happening: { kind: "lost" } };
@@ -202,53 +206,16 @@ export class Invocation {
   async #failed(work: Work, outcome: FailedOutcome, lease: Lease): Promise<Happened> {
     const { publicId } = work.message;
     const reading = readAnswer(outcome);
-    const mark = reading === Reading.own ? this.#deps.health.failed(publicId) : undefined;
-    const ownFailure = mark !== undefined && !this.#deps.health.isOutage(mark);
+    const mark = this.#runs.failed(publicId, reading);
+    const ownFailure = mark !== undefined && !this.#runs.isOutage(mark);
     const ownFailures = await this.#let(lease, () =>
       outcome.mayHaveLanded
         ? this.#deps.ordering.settle(lease, { reopensAt: Date.now() + this.#window.lateWriteMs, ownFailure })
         : this.#deps.ordering.release(lease, { ownFailure }),
     );
-    await this.#tellCircuit(reading, outcome);
+    await this.#runs.tell(reading, outcome);
     const happening: Happening = { kind: "failed", outcome, paceWaitMs: this.#pacer.waitMs(), ownFailures };
     return { work, happening, at: Date.now(), ...(mark === undefined ? {} : { mark }) };
-  }
-
-  async #tellCircuit(reading: Reading, outcome: FailedOutcome): Promise<void> {
-    switch (reading) {
-      case Reading.permanent:
-        if (outcome.status === 404 && this.#breaker.recordNotFound()) await this.#checkBaseUrl();
-        break;
-      case Reading.systemic: {
-        const { status, errorType, logReason } = outcome;
-        this.#breaker.open(logReason);
-        this.#deps.onSystemicFailure?.();
-        this.#reportSystemic(logReason, { status, errorType });
-        break;
-      }
-      case Reading.foreign:
-        this.#breaker.recordForeignAnswer();
-        if (this.#breaker.cause === CircuitCause.systemic) this.#reportSystemic(this.#breaker.reason);
-        break;
-      case Reading.own:
-        this.#breaker.recordTransientFailure();
-        break;
-    }
-  }
-
-  /**
-   * What the end of the invocation tells of a happening: a 404 of a run that opened the circuit was
-   * the base URL's, not the order's; a failure while other orders failed too, with no good answer
-   * since, was Spot's outage, not the message's.
-   */
-  #judgedAtEnd(happening: Happening, mark: FailureMark | undefined): Happening {
-    if (happening.kind !== "failed") return happening;
-    const { outcome } = happening;
-    if (this.#breaker.openedOnNotFound && outcome.kind === "permanent" && outcome.status === 404)
-      return { kind: "notFoundRun", reason: this.#breaker.reason };
-    if (mark !== undefined && this.#deps.health.isOutage(mark))
-      return { ...happening, outage: { failingOrders: this.#deps.health.failingOrders } };
-    return happening;
   }
 
   /** Every answer, retries' included, teaches the instance's pace. */
@@ -259,24 +226,10 @@ export class Invocation {
 
   /** Why no call should start now (circuit open, deadline or the call's own latest start passed), if any. */
   #blocked(callDeadline?: number): Happening | undefined {
-    if (this.#breaker.isOpen) {
-      return { kind: "circuitOpen", cause: this.#breaker.cause, reason: this.#breaker.reason };
-    }
+    const circuitOpen = this.#runs.circuitOpen;
+    if (circuitOpen) return circuitOpen;
     const tooLate = this.#window.tooLate(callDeadline);
     return tooLate === undefined ? undefined : { kind: "noTime", of: tooLate };
-  }
-
-  /** A run of 404s: the orders' own if Spot still has an order it answered for, else not theirs. */
-  async #checkBaseUrl(): Promise<void> {
-    const probe = await this.#deps.baseUrlCheck.verify();
-    if (probe === "found") return;
-    const run = this.#deps.config.circuitBreakerThreshold;
-    this.#breaker.openOnNotFound(
-      probe === "not_found"
-        ? `${run} orders in a row answered 404, and so did what Spot surely has (an order applied before, or its list of orders): is the base URL right?`
-        : `${run} orders in a row answered 404, and neither an order Spot surely has nor Spot's list of orders could be read to tell a wrong base URL from missing orders`,
-    );
-    this.#reportSystemic(this.#breaker.reason);
   }
 
   #happened(work: Work, happening: Happening): Happened {
@@ -306,19 +259,6 @@ export class Invocation {
       );
       return undefined;
     }
-  }
-
-  /**
-   * One error line per invocation that names the real cause of a systemic hand-back (the token's
-   * secret, a redirect, a gateway, the ledger…), for the on-call engineer the alarm wakes.
-   */
-  #reportSystemic(reason: string, fields: Record<string, unknown> = {}): void {
-    if (this.#systemicLogged) return;
-    this.#systemicLogged = true;
-    this.#deps.logger.error(
-      { ...fields, alarm: "SystemicFailures" },
-      `${reason}: nothing is dead-lettered, every message goes back to the queue.`,
-    );
   }
 }
 
