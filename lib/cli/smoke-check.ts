@@ -133,7 +133,9 @@ async function functionPart(deps: SmokeDeps, outcome: Outcome): Promise<Part> {
 
 function spotPart(publicId: string, outcome: Outcome, metadata: OrderMetadata): Part {
   if (outcome.spotHolds) return ok("Spot", `${publicId} holds the update (keys: ${keysOf(metadata)})`);
-  return failed("Spot", `${publicId} does not hold the update`);
+  const recorded = outcome.ledger !== undefined && "recorded" in outcome.ledger && outcome.ledger.recorded;
+  if (recorded) return failed("Spot", `${publicId} does not hold the update the ledger records as applied`);
+  return notChecked("Spot", `reads ${publicId}; the update did not reach it (see function)`);
 }
 
 function ledgerPart(outcome: Outcome): Part {

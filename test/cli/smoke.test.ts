@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeDevState } from "../../lib/local/dev-state.ts";
+import { type DevState, writeDevState } from "../../lib/local/dev-state.ts";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
 import { captureLogs } from "../support/log-capture.ts";
 import { type CliRun, spotMeta } from "../support/spot-meta-cli.ts";
@@ -28,20 +28,7 @@ beforeAll(async () => {
     eventSource: { batchingWindowMs: 20 },
   });
   cwd = mkdtempSync(join(tmpdir(), "smoke-"));
-  writeDevState(
-    {
-      pid: process.pid,
-      sqsEndpoint: stack.queues.endpoint,
-      region: stack.queues.region,
-      queueUrl: stack.queues.queueUrl,
-      dlqUrl: stack.queues.dlqUrl,
-      sandboxUrl: stack.sandbox.url,
-      sandboxToken: stack.sandbox.token,
-      ledgerEndpoint: stack.dynamoDb?.endpoint,
-      ledgerTable: stack.dynamoDb?.table,
-    },
-    join(cwd, ".spot-meta", "dev.json"),
-  );
+  writeDevState(devStateOf(stack), join(cwd, ".spot-meta", "dev.json"));
   // The test order's metadata before the check, written at Spot as any update would be.
   const answer = await fetch(`${stack.sandbox.url}/api/v2/orders/O0000001/`, {
     method: "POST",
@@ -54,6 +41,21 @@ afterAll(async () => {
   await stack?.stop();
   if (cwd !== undefined) rmSync(cwd, { recursive: true, force: true });
 });
+
+/** What `spot-meta dev` would announce for this stack (this process stands for its pid). */
+function devStateOf(local: LocalStack): DevState {
+  return {
+    pid: process.pid,
+    sqsEndpoint: local.queues.endpoint,
+    region: local.queues.region,
+    queueUrl: local.queues.queueUrl,
+    dlqUrl: local.queues.dlqUrl,
+    sandboxUrl: local.sandbox.url,
+    sandboxToken: local.sandbox.token,
+    ledgerEndpoint: local.dynamoDb?.endpoint,
+    ledgerTable: local.dynamoDb?.table,
+  };
+}
 
 function smoke(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return spotMeta(["smoke", "--public-id", "O0000001", "--timeout", "20", ...args], {
@@ -117,6 +119,35 @@ describe("spot-meta smoke", () => {
     expect(run.code, run.stderr + run.stdout).toBe(2);
     expect(lineOf(run, "Spot")).toMatch(new RegExp(`^Spot +FAILED +cannot read O0000001 at ${nowhere}`));
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("smoke: FAILED: Spot");
+  }, 60_000);
+
+  it("with a function that cannot apply it (its token refused): exit 2 on the function's line", async () => {
+    const broken = await startLocalStack({
+      logger: captureLogs("warn").logger,
+      onMetrics: () => {},
+      sandbox: { seedCount: 10 },
+      handler: { spotToken: "the-function-s-wrong-token" },
+      eventSource: { batchingWindowMs: 20 },
+    });
+    const dir = mkdtempSync(join(tmpdir(), "smoke-broken-"));
+    try {
+      writeDevState(devStateOf(broken), join(dir, ".spot-meta", "dev.json"));
+
+      const run = await spotMeta(["smoke", "--public-id", "O0000001", "--timeout", "2"], {
+        cwd: dir,
+        env: { HOME: dir },
+      }).done;
+
+      expect(run.code, run.stderr + run.stdout).toBe(2);
+      expect(lineOf(run, "function")).toMatch(/^function +FAILED +did not apply the update within/);
+      expect(lineOf(run, "token")).toMatch(/^token +ok/);
+      expect(lineOf(run, "Spot")).toMatch(/^Spot +not checked +reads O0000001; the update did not reach it/);
+      expect(lineOf(run, "restore")).toMatch(/^restore +not checked +previous metadata sent back/);
+      expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("smoke: FAILED: function");
+    } finally {
+      await broken.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("with nothing to talk to: exit 1, saying how to name a queue", async () => {
