@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   dlq: async () => (await import("./dlq-command.ts")).registerDlqCommand,
   import: async () => (await import("./import-command.ts")).registerImportCommand,
   "import-status": async () => (await import("./import-status-command.ts")).registerImportStatusCommand,
+  smoke: async () => (await import("./smoke-command.ts")).registerSmokeCommand,
   verify: async () => (await import("./verify-command.ts")).registerVerifyCommand,
   worker: async () => (await import("./worker-command.ts")).registerWorkerCommand,
 };

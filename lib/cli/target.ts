@@ -145,6 +145,18 @@ function namedSource(
 }
 
 function readOutputs(path: string): { queueUrl: string; dlqUrl: string | undefined } {
+  const outputs = readStackOutputs(path);
+  return {
+    queueUrl: outputs.QueueUrl as string,
+    dlqUrl: typeof outputs.DlqUrl === "string" ? outputs.DlqUrl : undefined,
+  };
+}
+
+/**
+ * The outputs of the one stack in a `cdk deploy --outputs-file` JSON that has a `QueueUrl`.
+ * @throws TargetNotFoundError when the file is unreadable, or has no such stack or several
+ */
+export function readStackOutputs(path: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(path, "utf8"));
@@ -166,9 +178,5 @@ function readOutputs(path: string): { queueUrl: string; dlqUrl: string | undefin
       `${path} has a QueueUrl in several stacks (${stacks.map(([name]) => name).join(", ")}): pass --queue-url`,
     );
   }
-  const [, outputs] = stacks[0] as [string, Record<string, unknown>];
-  return {
-    queueUrl: outputs.QueueUrl as string,
-    dlqUrl: typeof outputs.DlqUrl === "string" ? outputs.DlqUrl : undefined,
-  };
+  return (stacks[0] as [string, Record<string, unknown>])[1];
 }

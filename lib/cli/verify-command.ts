@@ -5,7 +5,7 @@
  * the report lists orders (drift, missing at Spot, unreadable), 1 could not run, 130 stopped.
  */
 import type { Command } from "commander";
-import { secretsManagerToken, staticToken, type TokenProvider } from "../lambda/token.ts";
+import type { TokenProvider } from "../lambda/token.ts";
 import { readDevState } from "../local/dev-state.ts";
 import { removeCheckpoint } from "../tools/verify/checkpoint.ts";
 import { VerifyError } from "../tools/verify/errors.ts";
@@ -17,6 +17,7 @@ import { positiveNumber } from "./arguments.ts";
 import { describeFailure } from "./aws-failures.ts";
 import { CTRL_C_EXIT_CODE, onCtrlC } from "./ctrl-c.ts";
 import { type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
+import { resolveSpot } from "./spot-target.ts";
 import { createVerifyProgress, formatSummary, type VerifyProgress } from "./verify-format.ts";
 import { type PlanFlags, planRun } from "./verify-plan.ts";
 
@@ -129,21 +130,8 @@ function ledgerOf(flags: VerifyFlags): LedgerTable | undefined {
 
 /** Spot's base URL and token, as the worker finds them: the environment, else the running dev stack. */
 function spotOf(): { baseUrl: string; token: TokenProvider } {
-  const env = process.env;
-  const baseUrl = env.SPOT_META_SPOT_BASE_URL;
-  if (baseUrl !== undefined && baseUrl !== "") {
-    if (env.SPOT_META_SPOT_TOKEN) return { baseUrl, token: staticToken(env.SPOT_META_SPOT_TOKEN) };
-    if (env.SPOT_META_SPOT_TOKEN_SECRET_ID)
-      return { baseUrl, token: secretsManagerToken(env.SPOT_META_SPOT_TOKEN_SECRET_ID) };
-    throw new VerifyError(
-      "SPOT_META_SPOT_BASE_URL is set but no token: set SPOT_META_SPOT_TOKEN_SECRET_ID (or SPOT_META_SPOT_TOKEN locally)",
-    );
-  }
-  const dev = readDevState();
-  if (dev !== undefined) return { baseUrl: dev.sandboxUrl, token: staticToken(dev.sandboxToken) };
-  throw new VerifyError(
-    "no Spot to read: set SPOT_META_SPOT_BASE_URL and its token, or start `spot-meta dev` here",
-  );
+  const { baseUrl, token } = resolveSpot();
+  return { baseUrl, token };
 }
 
 function checkFlags(flags: VerifyFlags): void {
