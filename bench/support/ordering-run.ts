@@ -176,7 +176,7 @@ function callsOf(
 }
 
 /** On Ctrl-C or SIGTERM the workers and the stack go too; on any exit, workers still running are killed. */
-function stopOnInterrupt(workers: Workers, stack: LocalStack): () => void {
+export function stopOnInterrupt(workers: Workers, stack: LocalStack): () => void {
   const onSignal = (signal: NodeJS.Signals) => {
     process.stderr.write(`${signal}: stopping the workers and the local stack\n`);
     workers.kill();
@@ -193,7 +193,7 @@ function stopOnInterrupt(workers: Workers, stack: LocalStack): () => void {
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(message)), ms);

@@ -1,8 +1,9 @@
 /**
- * `spot-meta worker` processes for the ordering benchmark (bench/ordering.ts): each its own OS process
- * with one poller and the handler's default settings, pointed by flags at the local stack's queue
- * and ledger, and by the handler's own variables at its DLQ and the Spot sandbox, as a worker
- * against a deployed queue is. Their JSON log lines are read from stdout as they come.
+ * `spot-meta worker` processes for the benchmarks that measure what is deployed (bench/ordering.ts,
+ * bench/pace.ts): each its own OS process with one poller and the handler's default settings (or
+ * the few a benchmark names), pointed by flags at the local stack's queue and ledger, and by the
+ * handler's own variables at its DLQ and the Spot sandbox, as a worker against a deployed queue is.
+ * Their JSON log lines are read from stdout as they come.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -25,22 +26,26 @@ export interface Workers {
   kill(): void;
   /** What the workers wrote on stderr, besides their start lines. */
   stderr: string[];
+  /** The workers' process ids, in the order of their indexes (for their CPU time). */
+  pids: number[];
 }
 
 /**
  * Starts `count` workers. `onLine` gets each stdout line (a log line, or an EMF metrics document)
  * with the worker's index.
+ * @param settings handler variables (`SPOT_META_*`) over the defaults, the same for every worker
  */
 export function startWorkers(
   count: number,
   stack: LocalStack,
   onLine: (worker: number, line: string) => void,
+  settings: Record<string, string> = {},
 ): Workers {
   const stderr: string[] = [];
   let stopping = false;
   const children = Array.from({ length: count }, () =>
     spawn(process.execPath, [SPOT_META, "worker", ...workerFlags(stack)], {
-      env: workerEnvironment(stack),
+      env: { ...workerEnvironment(stack), ...settings },
       stdio: ["ignore", "pipe", "pipe"],
     }),
   );
@@ -59,6 +64,7 @@ export function startWorkers(
   return {
     ready,
     stderr,
+    pids: children.map((child) => child.pid ?? 0),
     kill: () => {
       for (const child of running()) child.kill("SIGKILL");
     },

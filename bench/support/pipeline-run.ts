@@ -243,3 +243,14 @@ export function numberFlag(name: string, fallback: number): number {
   }
   return fallback;
 }
+
+/** Reads `--name a,b,c` (or `--name=a,b,c`) as a list from the command line. */
+export function listFlag(name: string, fallback: string[]): string[] {
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === `--${name}`) return String(args[i + 1]).split(",");
+    if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3).split(",");
+  }
+  return fallback;
+}

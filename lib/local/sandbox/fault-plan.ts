@@ -35,6 +35,8 @@ export class FaultScheduler {
   #script: Array<{ fault: Fault; publicId?: string }> = [];
   #windowStart = 0;
   #windowCount = 0;
+  /** A sliding window's accepted arrivals in the last second, oldest first. */
+  #accepted: number[] = [];
   /** The first request's arrival under the current plan: the rate limit's changes count from it. */
   #firstRequestAt: number | undefined;
   /** When the current plan was set: its outage counts from then. */
@@ -62,6 +64,7 @@ export class FaultScheduler {
     this.#script = [...(plan.script ?? [])];
     this.#windowStart = 0;
     this.#windowCount = 0;
+    this.#accepted = [];
     this.#firstRequestAt = undefined;
   }
 
@@ -101,16 +104,30 @@ export class FaultScheduler {
   #countAgainstRateLimit(now: number): Fault | undefined {
     const limit = this.#plan.rateLimit;
     if (limit === undefined) return undefined;
+    if (limit.window === "sliding" ? this.#slidingAccepts(limit, now) : this.#fixedAccepts(limit, now))
+      return undefined;
+    const retryAfter = limit.retryAfterSeconds;
+    return retryAfter === undefined
+      ? { kind: "status", status: 429 }
+      : { kind: "status", status: 429, retryAfter: String(retryAfter) };
+  }
+
+  /** A window opens at the first request after the last one closed; every request counts. */
+  #fixedAccepts(limit: RateLimit, now: number): boolean {
     if (now - this.#windowStart >= 1000) {
       this.#windowStart = now;
       this.#windowCount = 0;
     }
     this.#windowCount++;
-    if (this.#windowCount <= this.#perSecondAt(limit, now)) return undefined;
-    const retryAfter = limit.retryAfterSeconds;
-    return retryAfter === undefined
-      ? { kind: "status", status: 429 }
-      : { kind: "status", status: 429, retryAfter: String(retryAfter) };
+    return this.#windowCount <= this.#perSecondAt(limit, now);
+  }
+
+  /** Accepted when fewer than the limit were accepted in the 1000 ms before it. */
+  #slidingAccepts(limit: RateLimit, now: number): boolean {
+    while ((this.#accepted[0] ?? now) <= now - 1000) this.#accepted.shift();
+    if (this.#accepted.length >= this.#perSecondAt(limit, now)) return false;
+    this.#accepted.push(now);
+    return true;
   }
 
   #perSecondAt(limit: RateLimit, now: number): number {

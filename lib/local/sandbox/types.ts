@@ -106,7 +106,7 @@ export interface FaultPlan {
   random?: Array<{ fault: Fault; rate: number }>;
   /** Scripted faults: the next requests (optionally only those for one publicId) get these, in order, then normal service. */
   script?: Array<{ fault: Fault; publicId?: string }>;
-  /** A rate limit: past perSecond requests in a 1-second window, answer 429 (with Retry-After if retryAfterSeconds set). */
+  /** A rate limit: past perSecond requests in a second, answer 429 (with Retry-After if retryAfterSeconds set). */
   rateLimit?: RateLimit;
   /**
    * Spot down for a while: from `afterMs` after the plan is set, for `forMs`, every POST is answered
@@ -127,8 +127,17 @@ export interface RateLimit {
   perSecond: number;
   retryAfterSeconds?: number;
   /**
+   * How the second is counted. `fixed`: a window opens at the first request after the last one
+   * closed, and every request in it counts, refused or not. `sliding`: a request is accepted when
+   * fewer than `perSecond` were accepted in the 1000 ms before it (refused ones do not count), so
+   * Spot never accepts more than `perSecond` in any 1000 ms, wherever the second starts.
+   * @default "fixed"
+   */
+  window?: "fixed" | "sliding";
+  /**
    * Later limits, each from `afterMs` after the first request under this plan, in ascending order:
-   * Spot's limit changing mid-run. The window's count carries over a change.
+   * Spot's limit changing mid-run. The window's count (or the sliding window's accepted requests)
+   * carries over a change.
    */
   changes?: Array<{ afterMs: number; perSecond: number }>;
 }

@@ -79,3 +79,40 @@ describe("the rate limit's changes", () => {
     expect(() => new FaultScheduler(1, { rateLimit })).toThrow(message);
   });
 });
+
+describe("the sliding window", () => {
+  it("never accepts more than the limit in any 1000 ms, wherever the second starts", () => {
+    // Prepare: 3 a second; a fixed window opened at 0 would accept 3 more at 1000–1002.
+    const scheduler = new FaultScheduler(1, { rateLimit: { perSecond: 3, window: "sliding" } });
+
+    // Act
+    const answered = statuses(scheduler, [0, 900, 950, 999, 1000, 1001, 1899, 1900, 1950, 1951]);
+
+    // Assess: each acceptance waits for the one a second before it to age out.
+    expect(answered).toStrictEqual([200, 200, 200, 429, 200, 429, 429, 200, 200, 429]);
+  });
+
+  it("does not count refused requests against the window", () => {
+    // Prepare
+    const scheduler = new FaultScheduler(1, { rateLimit: { perSecond: 1, window: "sliding" } });
+
+    // Act: a flood of refused requests, then one after the accepted one aged out.
+    const answered = statuses(scheduler, [0, 100, 200, 300, 999, 1000]);
+
+    // Assess
+    expect(answered).toStrictEqual([200, 429, 429, 429, 429, 200]);
+  });
+
+  it("applies a change to the accepted requests already in the window", () => {
+    // Prepare
+    const scheduler = new FaultScheduler(1, {
+      rateLimit: { perSecond: 4, window: "sliding", changes: [{ afterMs: 500, perSecond: 2 }] },
+    });
+
+    // Act: three accepted before the change; after it, the limit of 2 is already spent.
+    const answered = statuses(scheduler, [0, 100, 200, 600, 1050, 1150]);
+
+    // Assess
+    expect(answered).toStrictEqual([200, 200, 200, 429, 429, 200]);
+  });
+});
