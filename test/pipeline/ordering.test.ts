@@ -40,7 +40,8 @@ describe("newest wins", () => {
       const sent = sandbox.requests
         .filter((r) => r.publicId === orderId(i))
         .map((r) => (r.metadata as { v: string }).v);
-      expect(sent.slice(sent.indexOf("new"))).toStrictEqual(["new"]);
+      // (The newer one may be sent twice: on a loaded machine a slow answer times out, uncertain.)
+      expect(sent.slice(sent.indexOf("new"))).not.toContain("old");
     }
   });
 
