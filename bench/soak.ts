@@ -51,7 +51,7 @@ const grew = last - first > GROWTH_ALLOWANCE_MB;
 if (grew) report.problems.push(`heapUsed grew from ${fmt(first, 1)} MB to ${fmt(last, 1)} MB`);
 if (report.problems.length === 0)
   console.log(
-    "\nall checks passed: nothing lost, right reasons, no stale order, no older update acknowledged after a newer one, flat memory",
+    "\nall checks passed: nothing lost, right reasons, no stale order, no older update applied after a newer one was recorded, flat memory",
   );
 else {
   console.log(`\n${report.problems.length} problems:`);

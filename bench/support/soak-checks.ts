@@ -119,19 +119,17 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Watches the sandbox's request log: counts calls, faults and the writes that landed under a fault,
- * and checks that for each order the updates Spot acknowledged (stored and answered 200, no fault)
- * were stored in the order of their versions. Writes under a fault are left to the stale check: when
- * a late one lands is Spot's doing, not the pipeline's, and what matters is that the newest wins in
- * the end. Folds the log every second and clears it, so a long soak does not keep every request.
+ * Watches the sandbox's request log: counts calls, faults and the writes that landed under a fault.
+ * Whether updates were applied in the order of their versions is judged from the handler's own
+ * outcome lines ({@link appliedOutOfOrder}): a 200 the sandbox wrote after the client gave up is a
+ * late write the handler never saw, left to the stale check, since when it lands is Spot's doing.
+ * Folds the log every second and clears it, so a long soak does not keep every request.
  */
 export class OrderingWatch {
   calls = 0;
   faults = 0;
   writesUnderFaults = 0;
   lateWrites = 0;
-  problems: string[] = [];
-  readonly #lastStored = new Map<string, number>();
   readonly #counted = new WeakSet<SandboxRequest>();
   #pending: SandboxRequest[] = [];
 
@@ -142,21 +140,10 @@ export class OrderingWatch {
     this.faults += fresh.filter((r) => r.fault !== undefined).length;
     const all = [...this.#pending, ...fresh];
     for (const request of all) this.#countWriteUnderFault(request);
-    const answered = all.filter((r) => r.answeredAt !== undefined);
     // A hang never answers, nor does a late commit to a client that left: forget those after a while
     // (long after a late commit has landed and been counted).
     const now = Date.now();
     this.#pending = all.filter((r) => r.answeredAt === undefined && now - r.receivedAt < 10_000);
-    const acknowledged = answered
-      .filter((r) => r.method === "POST" && r.status === 200 && r.fault === undefined)
-      .sort((a, b) => (a.commitSeq ?? 0) - (b.commitSeq ?? 0));
-    for (const request of acknowledged) {
-      const publicId = request.publicId ?? "";
-      const version = Number((request.metadata as { rev?: string } | undefined)?.rev);
-      const last = this.#lastStored.get(publicId) ?? Number.NEGATIVE_INFINITY;
-      if (version < last) this.problems.push(`${publicId}: version ${version} stored after ${last}`);
-      this.#lastStored.set(publicId, Math.max(version, last));
-    }
   }
 
   #countWriteUnderFault(request: SandboxRequest): void {
@@ -166,6 +153,31 @@ export class OrderingWatch {
     this.writesUnderFaults++;
     if (request.fault === "late-commit") this.lateWrites++;
   }
+}
+
+/** An `applied` outcome line of the handler: when Spot answered the 200 it saw and recorded. */
+export interface AppliedLine {
+  publicId: string;
+  issuedAt: number;
+  decidedAt: number;
+}
+
+/**
+ * The updates the handler applied and recorded after a newer one of the same order was: what
+ * "an update is never sent once a newer one is recorded" forbids. In the order Spot answered.
+ */
+export function appliedOutOfOrder(applied: AppliedLine[]): string[] {
+  const newest = new Map<string, number>();
+  const problems: string[] = [];
+  for (const { publicId, issuedAt, decidedAt } of [...applied].sort((a, b) => a.decidedAt - b.decidedAt)) {
+    const last = newest.get(publicId) ?? Number.NEGATIVE_INFINITY;
+    if (issuedAt < last)
+      problems.push(
+        `${publicId}: version ${issuedAt} applied after ${last} (at ${new Date(decidedAt).toISOString()})`,
+      );
+    newest.set(publicId, Math.max(issuedAt, last));
+  }
+  return problems;
 }
 
 /** The update's key (`publicId@issuedAt`, as the workload has it) read back from its body. */

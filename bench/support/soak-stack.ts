@@ -8,6 +8,7 @@ import type { UpdateHandler } from "../../lib/lambda/update-handler.ts";
 import { type LocalStack, startLocalStack } from "../../lib/local/local-stack.ts";
 import { seededDice } from "../../lib/local/sandbox/fault-plan.ts";
 import type { Fault } from "../../lib/local/sandbox/types.ts";
+import type { AppliedLine } from "./soak-checks.ts";
 import { keyOfBody } from "./soak-checks.ts";
 import type { Workload } from "./soak-workload.ts";
 
@@ -54,6 +55,24 @@ export interface Observed {
   /** Updates with a final outcome. */
   settledKeys: number;
   crashes: number;
+  /** The handler's `applied` outcome lines: the 200s it saw and recorded, with when Spot answered. */
+  applied: AppliedLine[];
+}
+
+interface OutcomeLine {
+  messageId?: string;
+  outcome?: string;
+  publicId?: string;
+  issuedAt?: string;
+  decidedAt?: string;
+}
+
+function appliedOf(entry: OutcomeLine): AppliedLine {
+  return {
+    publicId: entry.publicId ?? "",
+    issuedAt: Date.parse(entry.issuedAt ?? ""),
+    decidedAt: Date.parse(entry.decidedAt ?? ""),
+  };
 }
 
 export interface SoakStackSettings {
@@ -75,16 +94,23 @@ export async function startSoakStack({
   pollers,
   crashRate,
 }: SoakStackSettings): Promise<{ stack: LocalStack; observed: Observed }> {
-  const observed: Observed = { keyOf: new Map(), outcomes: new Map(), settledKeys: 0, crashes: 0 };
+  const observed: Observed = {
+    keyOf: new Map(),
+    outcomes: new Map(),
+    settledKeys: 0,
+    crashes: 0,
+    applied: [],
+  };
   const stack = await startLocalStack({
     autoStart: false,
     logger: createLogger({
       level: "info",
       destination: {
         write(line: string) {
-          const entry = JSON.parse(line) as { messageId?: string; outcome?: string };
+          const entry = JSON.parse(line) as OutcomeLine;
           if (entry.messageId !== undefined && entry.outcome !== undefined)
             settle(observed, entry.messageId, entry.outcome);
+          if (entry.outcome === "applied") observed.applied.push(appliedOf(entry));
         },
       },
     }),
@@ -103,10 +129,12 @@ export async function startSoakStack({
       retryMaxDelayMs: 100,
       backoffBaseSeconds: 1,
       backoffMaxSeconds: 2,
-      // Late writes land within LATE_COMMIT_MS: a window of a second covers them, and the lease
-      // (one call with its retry, plus the window) keeps a blocked order waiting no longer than that.
-      lateWriteWindowSeconds: 1,
-      ledgerLeaseSeconds: 2,
+      // Late writes are due LATE_COMMIT_MS after they arrive; the window covers that three times
+      // over, since the sandbox shares this process's event loop: on a loaded machine its timers
+      // fire late, and a write it lands later than the window is outside what is guaranteed. The
+      // longest hold: a call with its retry, plus the window.
+      lateWriteWindowSeconds: 3,
+      ledgerLeaseSeconds: 5,
     },
     eventSource: { pollers, batchingWindowMs: 20 },
     wrapHandler: crashing(observed, seededDice(seed * 7 + 1), crashRate),

@@ -77,7 +77,8 @@ function isMissingQueue(error: unknown): boolean {
 
 /**
  * The command's error in one line, when it is one the operator can act on: the project's own
- * refusals, a queue that does not exist, and any other error AWS answered (access denied, a bad
+ * refusals, a queue that does not exist, a queue whose endpoint does not answer (which one), and
+ * any other error AWS answered (access denied, a bad
  * parameter). Undefined for anything else: a bug, which keeps its stack.
  */
 export function describeFailure(error: unknown): string | undefined {
@@ -89,6 +90,27 @@ export function describeFailure(error: unknown): string | undefined {
       ? `a queue does not exist (${error.name}): check the queue URLs, their region and their account`
       : `the queue ${queueUrl} does not exist (${error.name}): check the URL, its region and its account`;
   }
+  const unreachable = networkCode(error);
+  const queueUrl = queueOfFailure.get(error);
+  if (unreachable !== undefined && queueUrl !== undefined) {
+    return `cannot reach the queue ${queueUrl} (${unreachable}: ${error.message}): check the URL and that its endpoint is up`;
+  }
   if ("$metadata" in error) return `${error.name}: ${error.message}`;
   return undefined;
+}
+
+/** The errors that say nothing answered at the endpoint: no server, no such host, no route. */
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+]);
+
+function networkCode(error: Error): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && NETWORK_CODES.has(code) ? code : undefined;
 }

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   dlq: async () => (await import("./dlq-command.ts")).registerDlqCommand,
   import: async () => (await import("./import-command.ts")).registerImportCommand,
   "import-status": async () => (await import("./import-status-command.ts")).registerImportStatusCommand,
+  smoke: async () => (await import("./smoke-command.ts")).registerSmokeCommand,
   verify: async () => (await import("./verify-command.ts")).registerVerifyCommand,
   worker: async () => (await import("./worker-command.ts")).registerWorkerCommand,
 };
@@ -23,4 +24,14 @@ export async function registerCommands(program: Command, name: string | undefine
   const only = name === undefined ? undefined : COMMANDS[name];
   const loaders = only === undefined ? Object.values(COMMANDS) : [only];
   for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
+}
+
+/**
+ * A usage error prints its one line and where to read more (`(see spot-meta dlq peek --help)`), not
+ * the whole help: commander's `showHelpAfterError` with a hint, set on every command, since each
+ * names its own help. Call it once every command is registered.
+ */
+export function hintHelpOnUsageErrors(command: Command, path = command.name()): void {
+  command.showHelpAfterError(`(see ${path} --help)`);
+  for (const sub of command.commands) hintHelpOnUsageErrors(sub, `${path} ${sub.name()}`);
 }

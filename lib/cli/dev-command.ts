@@ -69,7 +69,7 @@ async function runDev(flags: DevFlags): Promise<void> {
       "    npx spot-meta dlq stats",
       `    curl -H 'Authorization: Token ${stack.sandbox.token}' -H 'Content-Type: application/json' \\`,
       `      -d '{"publicIds": ["Z0000001"]}' ${stack.sandbox.url}${SANDBOX_ORDERS_PATH}   # create orders, then dlq replay`,
-      `    aws sqs get-queue-attributes --endpoint-url ${stack.queues.endpoint} --queue-url ${stack.queues.queueUrl} --attribute-names All`,
+      ...awsCliLines(stack.queues),
       "",
     ].join("\n"),
   );
@@ -78,4 +78,22 @@ async function runDev(flags: DevFlags): Promise<void> {
   removeDevState();
   await stack.stop();
   output.close();
+}
+
+/**
+ * The AWS CLI's commands for the local queues, as they run on a machine with no AWS configuration:
+ * a region and credentials on the command line (any do for the local stack; the CLI v1 reads no
+ * `AWS_REGION`, so `--region`), and an update sent as a service sends one, `source` attribute included.
+ */
+function awsCliLines(queues: { endpoint: string; region: string; queueUrl: string }): string[] {
+  const aws = `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region ${queues.region} --endpoint-url ${queues.endpoint}`;
+  return [
+    "  the AWS CLI (any credentials do locally): send an update as a service does, count the queue:",
+    `    ${aws} \\`,
+    `      sqs send-message --queue-url ${queues.queueUrl} \\`,
+    `      --message-attributes '{"source": {"DataType": "String", "StringValue": "svc:aws-cli"}}' \\`,
+    `      --message-body '{"publicId": "O0000001", "metadata": {"clinic": "east"}}'`,
+    `    ${aws} \\`,
+    `      sqs get-queue-attributes --queue-url ${queues.queueUrl} --attribute-names All`,
+  ];
 }

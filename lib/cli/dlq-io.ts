@@ -53,7 +53,11 @@ export async function open(
 /** Says what is about to happen to which queue, once everything the command needs is found. */
 export function announce(io: DlqIo, target: DlqTarget, what: string): void {
   const source = target.sourceQueueUrl === undefined ? "" : ` (source queue ${target.sourceQueueUrl})`;
-  io.err(`about to ${what}: DLQ ${target.dlqUrl}${source}; queues from ${target.origin}\n`);
+  const origins =
+    target.dlqOrigin === undefined
+      ? `queues from ${target.origin}`
+      : `DLQ from ${target.dlqOrigin}, source queue from ${target.origin}`;
+  io.err(`about to ${what}: DLQ ${target.dlqUrl}${source}; ${origins}\n`);
 }
 
 /**

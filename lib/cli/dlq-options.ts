@@ -46,7 +46,11 @@ export function withTarget(command: Command): Command {
       "the DLQ (else SPOT_META_DLQ_URL, --outputs, `spot-meta dev`, or the source queue's redrive policy)",
       nonEmpty,
     )
-    .option("--endpoint-url <url>", "a non-AWS SQS endpoint", nonEmpty)
+    .option(
+      "--endpoint-url <url>",
+      "send the SQS calls here (default: the queue URL's own endpoint)",
+      nonEmpty,
+    )
     .option(
       "--region <region>",
       "the queues' region (default: from the queue URL or the AWS configuration)",

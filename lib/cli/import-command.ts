@@ -16,6 +16,7 @@ import { SpotMetaError, UnexpectedAnswerError } from "../lambda/errors.ts";
 import { createProgress, type ProgressReporter } from "../tools/csv-import/progress.ts";
 import { EXIT_CODES, exitCodeFor, formatSummary } from "../tools/csv-import/summary.ts";
 import { positiveInteger } from "./arguments.ts";
+import { onCtrlC } from "./ctrl-c.ts";
 import { ABORT, type ImportJob, type ImportReply } from "./import-job.ts";
 import { type QueueTarget, resolveTarget } from "./target.ts";
 
@@ -49,7 +50,7 @@ export function registerImportCommand(program: Command): void {
       "--queue-url <url>",
       "the target queue (else SPOT_META_QUEUE_URL, --outputs, or the running `spot-meta dev`)",
     )
-    .option("--endpoint-url <url>", "a non-AWS SQS endpoint for --queue-url")
+    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
     .option("--region <region>", "the queue's region (default: from the queue URL or the AWS configuration)")
     .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`, with a QueueUrl output")
     .option("--rejects <path>", "where rejected rows go (default: <file>.rejects.csv)")
@@ -83,25 +84,25 @@ async function runImport(file: string, flags: ImportFlags): Promise<number> {
     workerData: job,
     resourceLimits: IMPORT_HEAP,
   });
-  let stopping = false;
-  const onSigint = () => {
-    if (stopping) process.exit(EXIT_CODES.interrupted);
-    stopping = true;
+  const progress = createProgress(job.progress);
+  const offCtrlC = onCtrlC((press) => {
+    if (press > 1) process.exit(EXIT_CODES.interrupted);
+    // The bar first: drawn again after the line, it would land over it and over the summary.
+    progress.stop();
     process.stderr.write(
       "\nstopping: waiting for the batches in flight, then writing the checkpoint (Ctrl-C again to quit now)\n",
     );
     worker.postMessage(ABORT);
-  };
-  process.on("SIGINT", onSigint);
+  });
   try {
     // A bug in the worker rejects this with its error; a refusal (bad file, no queue…) is a reply.
-    const reply = await lastReply(worker, createProgress(job.progress));
+    const reply = await lastReply(worker, progress);
     if (reply.kind === "refused") return refuse(new SpotMetaError(reply.message));
     const { summary } = reply;
     process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
     return exitCodeFor(summary);
   } finally {
-    process.off("SIGINT", onSigint);
+    offCtrlC();
   }
 }
 

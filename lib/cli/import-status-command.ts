@@ -19,6 +19,7 @@ import { findReceipt, type ImportReceipt, importIdOfSource } from "../tools/csv-
 import { MAX_READ, withDlqReader } from "../tools/dlq/dlq-reader.ts";
 import { positiveNumber } from "./arguments.ts";
 import { describeFailure } from "./aws-failures.ts";
+import { CTRL_C_EXIT_CODE, onCtrlC } from "./ctrl-c.ts";
 import { devLedgerFlags, type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
 import { type DlqTarget, resolveDlqTarget } from "./dlq-target.ts";
 import { createStatusProgress, formatStatus } from "./import-status-format.ts";
@@ -50,7 +51,7 @@ export function registerImportStatusCommand(program: Command): void {
       "the source queue (else SPOT_META_QUEUE_URL, --outputs, or the running `spot-meta dev`)",
     )
     .option("--dlq-url <url>", "the DLQ (else found from the source queue)")
-    .option("--endpoint-url <url>", "a non-AWS SQS endpoint")
+    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
     .option("--region <region>", "the queues' and the ledger's region")
     .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`")
     .option("--ledger-table <name>", "the applied-updates ledger (else the running `spot-meta dev`'s)")
@@ -127,8 +128,11 @@ async function deadLettersOf(importId: string, target: DlqTarget): Promise<Map<s
 async function watch(look: () => Promise<ImportStatus>, intervalSeconds: number): Promise<ImportStatus> {
   const progress = createStatusProgress(process.stderr);
   const stop = new AbortController();
-  const onSigint = () => stop.abort();
-  process.once("SIGINT", onSigint);
+  const offCtrlC = onCtrlC((press) => {
+    if (press > 1) process.exit(CTRL_C_EXIT_CODE);
+    progress.stop();
+    stop.abort();
+  });
   try {
     for (;;) {
       const status = await look();
@@ -137,7 +141,7 @@ async function watch(look: () => Promise<ImportStatus>, intervalSeconds: number)
       await sleep(intervalSeconds * 1000, undefined, { signal: stop.signal }).catch(() => undefined);
     }
   } finally {
-    process.off("SIGINT", onSigint);
+    offCtrlC();
     progress.stop();
   }
 }

@@ -1,6 +1,7 @@
 /** How `spot-meta import-status` shows an import's status: the summary on stdout, progress on stderr. */
 import cliProgress from "cli-progress";
 import { type ImportStatus, RowFate } from "../tools/csv-import/import-status.ts";
+import { barReporter } from "../tools/csv-import/progress.ts";
 
 const number = new Intl.NumberFormat("en-US");
 
@@ -72,16 +73,9 @@ export function createStatusProgress(stream: NodeJS.WriteStream): StatusProgress
     },
     cliProgress.Presets.shades_classic,
   );
-  let started = false;
-  return {
-    update(status) {
-      if (!started) bar.start(sent(status), ended(status), payload(status));
-      else bar.update(ended(status), payload(status));
-      bar.setTotal(sent(status));
-      started = true;
-    },
-    stop() {
-      if (started) bar.stop();
-    },
-  };
+  return barReporter(bar, (status: ImportStatus) => ({
+    total: sent(status),
+    value: ended(status),
+    payload: payload(status),
+  }));
 }

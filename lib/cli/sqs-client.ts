@@ -5,14 +5,15 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/local-aws.ts";
 import { watchFailures } from "./aws-failures.ts";
-import type { QueueTarget } from "./target.ts";
+import { regionOfQueueUrl } from "./queue-endpoint.ts";
+import type { ClientSettings } from "./target.ts";
 
 /**
- * An SQS client for the target: its endpoint, its region (else the queue URL's, else the AWS
+ * An SQS client for the queue: its endpoint, its region (else the queue URL's, else the AWS
  * configuration's; a local endpoint needs none), and placeholder credentials for a local endpoint.
  * Its failures are watched for the commands' one-line errors (aws-failures.ts).
  */
-export function sqsClientFor(target: QueueTarget): SQSClient {
+export function sqsClientFor(target: ClientSettings & { queueUrl: string }): SQSClient {
   const region =
     target.region ??
     regionOfQueueUrl(target.queueUrl) ??
@@ -23,9 +24,4 @@ export function sqsClientFor(target: QueueTarget): SQSClient {
     ...(target.localCredentials ? { credentials: LOCAL_CREDENTIALS } : {}),
   });
   return watchFailures(client, `the queue ${target.queueUrl}`);
-}
-
-/** `https://sqs.eu-west-1.amazonaws.com/123/q` → `eu-west-1`. */
-export function regionOfQueueUrl(queueUrl: string): string | undefined {
-  return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(queueUrl)?.[1];
 }

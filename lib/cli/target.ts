@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import { SpotMetaError } from "../lambda/errors.ts";
 import { isLoopbackUrl } from "../lambda/loopback.ts";
-import { DEV_STATE_FILE, readDevState } from "../local/dev-state.ts";
+import { readDevState } from "../local/dev-state.ts";
+import { ownEndpointOf } from "./queue-endpoint.ts";
 
 export interface TargetOptions {
   queueUrl?: string;
@@ -20,7 +21,7 @@ export interface TargetOptions {
   outputs?: string;
   /** @default process.env */
   env?: Record<string, string | undefined>;
-  /** @default DEV_STATE_FILE */
+  /** @default the nearest DEV_STATE_FILE of a running dev stack, here or above */
   devStateFile?: string;
 }
 
@@ -32,16 +33,26 @@ export const TARGET_ORIGINS = {
 } as const;
 type TargetOrigin = (typeof TARGET_ORIGINS)[keyof typeof TARGET_ORIGINS];
 
-export interface QueueTarget {
+/** Where a DLQ URL a person named came from. */
+export const DLQ_ORIGINS = { flag: "--dlq-url", env: "SPOT_META_DLQ_URL" } as const;
+type DlqOrigin = (typeof DLQ_ORIGINS)[keyof typeof DLQ_ORIGINS] | TargetOrigin;
+
+/** How a client reaches a queue. */
+export interface ClientSettings {
+  endpoint: string | undefined;
+  region: string | undefined;
+  /** The local stack accepts any credentials; set so the SDK does not look for real ones. */
+  localCredentials: boolean;
+}
+
+export interface QueueTarget extends ClientSettings {
   queueUrl: string;
   /** Known when the flag, `SPOT_META_DLQ_URL`, the outputs file or the dev stack says it. */
   dlqUrl: string | undefined;
-  endpoint: string | undefined;
-  region: string | undefined;
   /** Where the queue URL came from, for messages to the user. */
   origin: TargetOrigin;
-  /** The local stack accepts any credentials; set so the SDK does not look for real ones. */
-  localCredentials: boolean;
+  /** Where the DLQ's URL came from, when it is known. */
+  dlqOrigin: DlqOrigin | undefined;
 }
 
 /** No queue could be found, or the one named cannot be used; the message lists the ways to name one. */
@@ -50,42 +61,36 @@ export class TargetNotFoundError extends SpotMetaError {
 }
 
 /**
- * Finds the target queue.
+ * Finds the target queue. What a person names (a flag, a variable, an outputs file) comes before
+ * the running dev stack, and a client reaches a named queue at its own URL's endpoint unless an
+ * endpoint is named too (`--endpoint-url`, `AWS_ENDPOINT_URL_SQS`).
  * @throws TargetNotFoundError when no source names a queue, or the outputs file is unreadable or ambiguous
  */
 export function resolveTarget(options: TargetOptions = {}): QueueTarget {
   const env = options.env ?? process.env;
-  const endpoint = options.endpointUrl ?? env.AWS_ENDPOINT_URL_SQS;
-  const common = {
-    endpoint,
-    region: options.region,
-    localCredentials: endpoint !== undefined && isLoopbackUrl(endpoint),
-  };
-  // An empty variable is an unset one, as for SPOT_META_QUEUE_URL below: never a queue named "".
-  const dlqUrl = options.dlqUrl ?? (env.SPOT_META_DLQ_URL || undefined);
-  if (options.queueUrl !== undefined) {
-    return { ...common, queueUrl: options.queueUrl, dlqUrl, origin: TARGET_ORIGINS.flag };
-  }
-  if (env.SPOT_META_QUEUE_URL) {
-    return { ...common, queueUrl: env.SPOT_META_QUEUE_URL, dlqUrl, origin: TARGET_ORIGINS.env };
-  }
-  if (options.outputs !== undefined) {
-    const outputs = readOutputs(options.outputs);
+  const dlq = namedDlq(options, env);
+  const named = namedSource(options, env);
+  if (named !== undefined) {
+    const dlqOfOutputs =
+      named.dlqUrl === undefined ? undefined : { url: named.dlqUrl, origin: TARGET_ORIGINS.outputs };
+    const found = dlq ?? dlqOfOutputs;
     return {
-      ...common,
-      queueUrl: outputs.queueUrl,
-      dlqUrl: dlqUrl ?? outputs.dlqUrl,
-      origin: TARGET_ORIGINS.outputs,
+      ...clientSettingsFor(named.queueUrl, options, env),
+      queueUrl: named.queueUrl,
+      dlqUrl: found?.url,
+      origin: named.origin,
+      dlqOrigin: found?.origin,
     };
   }
-  const dev = readDevState(options.devStateFile ?? DEV_STATE_FILE);
+  const dev = readDevState(options.devStateFile);
   if (dev !== undefined) {
     return {
       queueUrl: dev.queueUrl,
-      dlqUrl: dlqUrl ?? dev.dlqUrl,
+      dlqUrl: dlq?.url ?? dev.dlqUrl,
       endpoint: options.endpointUrl ?? dev.sqsEndpoint,
       region: options.region ?? dev.region,
       origin: TARGET_ORIGINS.dev,
+      dlqOrigin: dlq?.origin ?? TARGET_ORIGINS.dev,
       localCredentials: true,
     };
   }
@@ -95,12 +100,63 @@ export function resolveTarget(options: TargetOptions = {}): QueueTarget {
       "  --queue-url URL (plus --endpoint-url URL and --region for a non-AWS endpoint),",
       "  the SPOT_META_QUEUE_URL environment variable,",
       "  --outputs FILE (the JSON of `cdk deploy --outputs-file FILE`, with a QueueUrl output),",
-      "  or start the local stack with `spot-meta dev` in another terminal.",
+      "  or start the local stack with `spot-meta dev` in another terminal, here or in a directory above.",
     ].join("\n"),
   );
 }
 
+/** The DLQ a person named: `--dlq-url`, else `SPOT_META_DLQ_URL` (empty is unset, never a queue named ""). */
+export function namedDlq(
+  options: Pick<TargetOptions, "dlqUrl">,
+  env: Record<string, string | undefined>,
+): { url: string; origin: DlqOrigin } | undefined {
+  if (options.dlqUrl !== undefined) return { url: options.dlqUrl, origin: DLQ_ORIGINS.flag };
+  if (env.SPOT_META_DLQ_URL) return { url: env.SPOT_META_DLQ_URL, origin: DLQ_ORIGINS.env };
+  return undefined;
+}
+
+/**
+ * How a client reaches `queueUrl`: the endpoint named (`--endpoint-url`, `AWS_ENDPOINT_URL_SQS`),
+ * else the URL's own, never a discovered stack's.
+ */
+export function clientSettingsFor(
+  queueUrl: string,
+  options: Pick<TargetOptions, "endpointUrl" | "region">,
+  env: Record<string, string | undefined>,
+): ClientSettings {
+  const endpoint = options.endpointUrl ?? (env.AWS_ENDPOINT_URL_SQS || undefined) ?? ownEndpointOf(queueUrl);
+  return {
+    endpoint,
+    region: options.region,
+    localCredentials: endpoint !== undefined && isLoopbackUrl(endpoint),
+  };
+}
+
+/** The source queue a person named, in order: the flag, the variable, the outputs file. */
+function namedSource(
+  options: TargetOptions,
+  env: Record<string, string | undefined>,
+): { queueUrl: string; dlqUrl?: string; origin: TargetOrigin } | undefined {
+  if (options.queueUrl !== undefined) return { queueUrl: options.queueUrl, origin: TARGET_ORIGINS.flag };
+  // An empty variable is an unset one.
+  if (env.SPOT_META_QUEUE_URL) return { queueUrl: env.SPOT_META_QUEUE_URL, origin: TARGET_ORIGINS.env };
+  if (options.outputs === undefined) return undefined;
+  return { ...readOutputs(options.outputs), origin: TARGET_ORIGINS.outputs };
+}
+
 function readOutputs(path: string): { queueUrl: string; dlqUrl: string | undefined } {
+  const outputs = readStackOutputs(path);
+  return {
+    queueUrl: outputs.QueueUrl as string,
+    dlqUrl: typeof outputs.DlqUrl === "string" ? outputs.DlqUrl : undefined,
+  };
+}
+
+/**
+ * The outputs of the one stack in a `cdk deploy --outputs-file` JSON that has a `QueueUrl`.
+ * @throws TargetNotFoundError when the file is unreadable, or has no such stack or several
+ */
+export function readStackOutputs(path: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(path, "utf8"));
@@ -122,9 +178,5 @@ function readOutputs(path: string): { queueUrl: string; dlqUrl: string | undefin
       `${path} has a QueueUrl in several stacks (${stacks.map(([name]) => name).join(", ")}): pass --queue-url`,
     );
   }
-  const [, outputs] = stacks[0] as [string, Record<string, unknown>];
-  return {
-    queueUrl: outputs.QueueUrl as string,
-    dlqUrl: typeof outputs.DlqUrl === "string" ? outputs.DlqUrl : undefined,
-  };
+  return (stacks[0] as [string, Record<string, unknown>])[1];
 }

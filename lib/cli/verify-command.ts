@@ -5,7 +5,7 @@
  * the report lists orders (drift, missing at Spot, unreadable), 1 could not run, 130 stopped.
  */
 import type { Command } from "commander";
-import { secretsManagerToken, staticToken, type TokenProvider } from "../lambda/token.ts";
+import type { TokenProvider } from "../lambda/token.ts";
 import { readDevState } from "../local/dev-state.ts";
 import { removeCheckpoint } from "../tools/verify/checkpoint.ts";
 import { VerifyError } from "../tools/verify/errors.ts";
@@ -15,11 +15,13 @@ import { ReportFile } from "../tools/verify/report-file.ts";
 import { verifyOrders } from "../tools/verify/verify-orders.ts";
 import { positiveNumber } from "./arguments.ts";
 import { describeFailure } from "./aws-failures.ts";
+import { CTRL_C_EXIT_CODE, onCtrlC } from "./ctrl-c.ts";
 import { type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
-import { createVerifyProgress, formatSummary } from "./verify-format.ts";
+import { resolveSpot } from "./spot-target.ts";
+import { createVerifyProgress, formatSummary, type VerifyProgress } from "./verify-format.ts";
 import { type PlanFlags, planRun } from "./verify-plan.ts";
 
-export const VERIFY_EXIT_CODES = { clean: 0, drift: 2, failed: 1, stopped: 130 } as const;
+export const VERIFY_EXIT_CODES = { clean: 0, drift: 2, failed: 1, stopped: CTRL_C_EXIT_CODE } as const;
 
 /** Reads in flight at once: enough to keep the pace at Spot's latency, few enough to stop quickly. */
 const CONCURRENCY = 8;
@@ -49,7 +51,7 @@ export function registerVerifyCommand(program: Command): void {
       "--queue-url <url>",
       "for --fix: the source queue (else SPOT_META_QUEUE_URL, --outputs, or `spot-meta dev`)",
     )
-    .option("--endpoint-url <url>", "a non-AWS SQS endpoint")
+    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
     .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`")
     .option("--region <region>", "the queue's and the ledger's region")
     .option("--ledger-table <name>", "the applied-updates ledger (else the running `spot-meta dev`'s)")
@@ -61,14 +63,16 @@ export function registerVerifyCommand(program: Command): void {
 
 async function runVerify(flags: VerifyFlags): Promise<number> {
   const stop = new AbortController();
-  const onSigint = () => {
-    if (stop.signal.aborted) process.exit(VERIFY_EXIT_CODES.stopped);
+  let progress: VerifyProgress = { update() {}, stop() {} };
+  const offCtrlC = onCtrlC((press) => {
+    if (press > 1) process.exit(VERIFY_EXIT_CODES.stopped);
+    // The bar first: drawn again after the line, it would land over it and over the summary.
+    progress.stop();
     process.stderr.write(
       "\nstopping: the checkpoint is written, --resume goes on (Ctrl-C again to quit now)\n",
     );
     stop.abort();
-  };
-  process.on("SIGINT", onSigint);
+  });
   const closers: (() => void)[] = [];
   try {
     checkFlags(flags);
@@ -78,9 +82,7 @@ async function runVerify(flags: VerifyFlags): Promise<number> {
     const report = new ReportFile(plan.reportPath, plan.resumeAt);
     closers.push(() => report.close());
     const reader = new OrderReader({ ...spotOf(), ceiling: flags.rate });
-    const progress = flags.json
-      ? { update() {}, stop() {} }
-      : createVerifyProgress(process.stderr, plan.total, () => reader.perSecond);
+    if (!flags.json) progress = createVerifyProgress(process.stderr, plan.total, () => reader.perSecond);
     const started = performance.now();
     const { completed } = await verifyOrders({
       ...plan,
@@ -109,7 +111,7 @@ async function runVerify(flags: VerifyFlags): Promise<number> {
     process.stderr.write(`spot-meta verify: ${line}\n`);
     return VERIFY_EXIT_CODES.failed;
   } finally {
-    process.off("SIGINT", onSigint);
+    offCtrlC();
     for (const close of closers.reverse()) close();
   }
 }
@@ -128,21 +130,8 @@ function ledgerOf(flags: VerifyFlags): LedgerTable | undefined {
 
 /** Spot's base URL and token, as the worker finds them: the environment, else the running dev stack. */
 function spotOf(): { baseUrl: string; token: TokenProvider } {
-  const env = process.env;
-  const baseUrl = env.SPOT_META_SPOT_BASE_URL;
-  if (baseUrl !== undefined && baseUrl !== "") {
-    if (env.SPOT_META_SPOT_TOKEN) return { baseUrl, token: staticToken(env.SPOT_META_SPOT_TOKEN) };
-    if (env.SPOT_META_SPOT_TOKEN_SECRET_ID)
-      return { baseUrl, token: secretsManagerToken(env.SPOT_META_SPOT_TOKEN_SECRET_ID) };
-    throw new VerifyError(
-      "SPOT_META_SPOT_BASE_URL is set but no token: set SPOT_META_SPOT_TOKEN_SECRET_ID (or SPOT_META_SPOT_TOKEN locally)",
-    );
-  }
-  const dev = readDevState();
-  if (dev !== undefined) return { baseUrl: dev.sandboxUrl, token: staticToken(dev.sandboxToken) };
-  throw new VerifyError(
-    "no Spot to read: set SPOT_META_SPOT_BASE_URL and its token, or start `spot-meta dev` here",
-  );
+  const { baseUrl, token } = resolveSpot();
+  return { baseUrl, token };
 }
 
 function checkFlags(flags: VerifyFlags): void {

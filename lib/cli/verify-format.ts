@@ -1,6 +1,6 @@
 /** How `spot-meta verify` shows its run: the summary on stdout, progress on stderr. */
 import cliProgress from "cli-progress";
-import { lineEvery } from "../tools/csv-import/progress.ts";
+import { barReporter, lineEvery } from "../tools/csv-import/progress.ts";
 import type { VerifyCounts } from "../tools/verify/types.ts";
 
 const number = new Intl.NumberFormat("en-US");
@@ -70,19 +70,9 @@ export function createVerifyProgress(
     },
     cliProgress.Presets.shades_classic,
   );
-  let started = false;
-  const payload = (counts: VerifyCounts) => ({
-    found: number.format(found(counts)),
-    rate: perSecond().toFixed(1),
-  });
-  return {
-    update(counts) {
-      if (!started) bar.start(total, done(counts), payload(counts));
-      else bar.update(done(counts), payload(counts));
-      started = true;
-    },
-    stop() {
-      if (started) bar.stop();
-    },
-  };
+  return barReporter(bar, (counts: VerifyCounts) => ({
+    total,
+    value: done(counts),
+    payload: { found: number.format(found(counts)), rate: perSecond().toFixed(1) },
+  }));
 }

@@ -16,6 +16,7 @@ import { QueuePoller } from "../tools/poller.ts";
 import { describeFailure } from "./aws-failures.ts";
 import { consoleOutput } from "./console-output.ts";
 import { type LedgerFlags, ledgerClientFor } from "./dlq-ledger.ts";
+import { sameEndpoint } from "./queue-endpoint.ts";
 import { sqsClientFor } from "./sqs-client.ts";
 import { resolveTarget, TARGET_ORIGINS } from "./target.ts";
 import { untilStopped } from "./until-stopped.ts";
@@ -42,7 +43,7 @@ export function registerWorkerCommand(program: Command): void {
       "--queue-url <url>",
       "the source queue (else SPOT_META_QUEUE_URL, --outputs, or a running `spot-meta dev`)",
     )
-    .option("--endpoint-url <url>", "a non-AWS SQS endpoint")
+    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
     .option("--region <region>", "the queue's region")
     .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`")
     .option(
@@ -158,8 +159,8 @@ function devLedger(dev: DevState): LedgerFlags {
 
 /**
  * The handler's settings for this queue: its `maxReceiveCount` is the queue's redrive policy's, so
- * the two cannot drift, and a DLQ that is the source queue itself is refused.
- * @throws {ConfigError} when SPOT_META_DLQ_URL names the source queue
+ * the two cannot drift; a DLQ that is the source queue itself, or on another endpoint, is refused.
+ * @throws {ConfigError} when SPOT_META_DLQ_URL names the source queue, or a queue on another endpoint
  */
 export function workerConfig(
   config: HandlerConfig,
@@ -169,6 +170,12 @@ export function workerConfig(
   const queueName = (url: string) => new URL(url).pathname.split("/").filter(Boolean).at(-1);
   if (queueName(config.dlqUrl) === queueName(queueUrl)) {
     throw new ConfigError([`${envName("dlqUrl")}: is the source queue itself (${queueUrl}); name its DLQ`]);
+  }
+  // One client sends to both: on another endpoint, it would dead-letter into that endpoint's queue of the DLQ's name.
+  if (!sameEndpoint(config.dlqUrl, queueUrl)) {
+    throw new ConfigError([
+      `${envName("dlqUrl")}: ${config.dlqUrl} is on another endpoint than the source queue ${queueUrl}; name the DLQ of the queue consumed`,
+    ]);
   }
   const maxReceiveCount = Number(
     (JSON.parse(redrivePolicy ?? "{}") as { maxReceiveCount?: unknown }).maxReceiveCount,

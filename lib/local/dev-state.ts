@@ -3,11 +3,11 @@
  * the AWS CLI, with `--endpoint-url`) can be pointed at the local stack without flags.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import * as z from "zod";
 import { urlString } from "../lambda/config.ts";
 
-/** Relative to the working directory; git-ignored. */
+/** Written relative to `spot-meta dev`'s working directory; git-ignored. */
 export const DEV_STATE_FILE = ".spot-meta/dev.json";
 
 const devStateSchema = z.object({
@@ -29,15 +29,34 @@ export function writeDevState(state: DevState, file = DEV_STATE_FILE): void {
   writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
 }
 
-/** The state of a `spot-meta dev` that is still running, or undefined. */
-export function readDevState(file = DEV_STATE_FILE): DevState | undefined {
+/**
+ * The state of a `spot-meta dev` that is still running, or undefined: the file named, else the
+ * nearest {@link DEV_STATE_FILE} in the working directory or above it whose dev stack still runs,
+ * so that a command run from a directory of the checkout (`examples/`) finds the stack started at
+ * its root.
+ */
+export function readDevState(file?: string): DevState | undefined {
+  if (file !== undefined) return readRunning(file);
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    const state = readRunning(join(dir, DEV_STATE_FILE));
+    if (state !== undefined || dirname(dir) === dir) return state;
+  }
+}
+
+function readRunning(file: string): DevState | undefined {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch {
     return undefined;
   }
-  const parsed = devStateSchema.safeParse(JSON.parse(text));
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = devStateSchema.safeParse(value);
   if (!parsed.success || !isRunning(parsed.data.pid)) return undefined;
   return parsed.data;
 }

@@ -1,19 +1,6 @@
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { consoleOutput } from "../../lib/cli/console-output.ts";
-
-/** A terminal that keeps what is written to it. */
-function terminal() {
-  const written: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      written.push(String(chunk));
-      done();
-    },
-  }) as unknown as NodeJS.WriteStream;
-  stream.isTTY = true;
-  return { stream, text: () => written.join("").replaceAll("\r\u001b[2K", "\n") };
-}
+import { terminal } from "../support/terminal.ts";
 
 const line = (fields: Record<string, unknown>) =>
   `${JSON.stringify({ level: "info", time: "2026-11-29T18:00:00.000Z", msg: "message outcome", ...fields })}\n`;

@@ -1,5 +1,5 @@
 /** `spot-meta dev` stops everything it started, however it is stopped: even when only its parent is told. */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,3 +45,55 @@ it("stops, and removes its dev.json, when its parent gets a SIGTERM it does not 
   expect(await until(() => !running(pid), 10_000)).toBe(true);
   expect(existsSync(state)).toBe(false);
 }, 40_000);
+
+const HAS_AWS_CLI = spawnSync("aws", ["--version"]).status === 0;
+
+it.skipIf(!HAS_AWS_CLI)(
+  "prints an AWS CLI command that sends an update on a machine with no AWS configuration, and it is applied",
+  async () => {
+    // Prepare
+    dir = mkdtempSync(join(tmpdir(), "spot-meta-dev-"));
+    const dev = spawn(process.execPath, [BIN, "dev", "--orders", "5"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    dev.stdout.on("data", (chunk: Buffer) => {
+      out += chunk;
+    });
+    dev.stderr.on("data", (chunk: Buffer) => {
+      err += chunk;
+    });
+    try {
+      expect(await until(() => err.includes("--attribute-names All"), 20_000)).toBe(true);
+      const lines = err.split("\n");
+      const first = lines.findIndex((line) => line.includes("aws --region"));
+      const last = lines.findIndex((line, i) => i > first && !line.endsWith("\\"));
+      const command = lines.slice(first, last + 1).join("\n");
+      // Act: as printed, with no AWS region, profile or credentials anywhere
+      const send = spawnSync("sh", ["-c", command], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: dir },
+        encoding: "utf8",
+      });
+      // Assess
+      expect(command).toContain("sqs send-message");
+      expect({ status: send.status, stderr: send.stderr }).toStrictEqual({ status: 0, stderr: "" });
+      const { MessageId } = JSON.parse(send.stdout) as { MessageId: string };
+      expect(await until(() => applied(out, MessageId), 20_000)).toBe(true);
+    } finally {
+      dev.kill("SIGINT");
+      await new Promise((resolve) => dev.once("exit", resolve));
+    }
+  },
+  60_000,
+);
+
+/** Whether the handler's JSON lines say the message was applied. */
+function applied(jsonLines: string, messageId: string): boolean {
+  return jsonLines
+    .split("\n")
+    .some((line) => line.includes(`"messageId":"${messageId}"`) && line.includes('"outcome":"applied"'));
+}

@@ -3,7 +3,8 @@ import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 
-const BIN = join(import.meta.dirname, "..", "..", "bin", "spot-meta.ts");
+const REPO = join(import.meta.dirname, "..", "..");
+const BIN = join(REPO, "bin", "spot-meta.ts");
 
 export interface DlqChild {
   process: ChildProcessByStdio<null, Readable, Readable>;
@@ -12,17 +13,35 @@ export interface DlqChild {
   /** Resolves once the output matches `pattern`; rejects after `timeoutMs` or if the process exits first. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Ctrl-C as a terminal sends it: SIGINT to every process of the foreground group (with
+   * `throughNpx`, npm and the command it runs; else the command alone).
+   */
+  pressCtrlC(): void;
 }
 
 /**
  * Starts `spot-meta dlq <args>` on this Node, with no AWS configuration but the flags.
  * @param nodeArgs options for Node itself, e.g. `--import` of a module that plays a bug
+ * @param options.throughNpx as an operator runs it: `npx spot-meta …` from the repository, as the
+ *   leader of its own process group, the way a shell runs a foreground job
  */
-export function startDlqChild(args: string[], nodeArgs: string[] = []): DlqChild {
-  const child = spawn(process.execPath, [...nodeArgs, BIN, "dlq", ...args], {
-    env: { PATH: process.env.PATH },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export function startDlqChild(
+  args: string[],
+  nodeArgs: string[] = [],
+  options: { throughNpx?: boolean } = {},
+): DlqChild {
+  const child = options.throughNpx
+    ? spawn("npx", ["spot-meta", "dlq", ...args], {
+        cwd: REPO,
+        env: { PATH: process.env.PATH },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      })
+    : spawn(process.execPath, [...nodeArgs, BIN, "dlq", ...args], {
+        env: { PATH: process.env.PATH },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
   let text = "";
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {
@@ -37,6 +56,10 @@ export function startDlqChild(args: string[], nodeArgs: string[] = []): DlqChild
   return {
     process: child,
     output: () => text,
+    pressCtrlC: () => {
+      if (options.throughNpx) process.kill(-(child.pid ?? 0), "SIGINT");
+      else child.kill("SIGINT");
+    },
     exited,
     waitFor: (pattern, timeoutMs = 15_000) =>
       new Promise<void>((resolve, reject) => {

@@ -9,11 +9,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { afterAll, afterEach, expect, it } from "vitest";
 import { type BareDlq, type SeededMessage, startBareDlq } from "../tools/dlq/bare-dlq.ts";
 import { type Expectations, violations } from "../tools/dlq/invariants.ts";
-import { startDlqChild } from "./dlq-cli.ts";
+import { type DlqChild, startDlqChild } from "./dlq-cli.ts";
 
 const SEED = Number(process.env.DLQ_GUARD_SEED ?? 20261129);
 console.info(`DLQ kill guard: seed ${SEED} (DLQ_GUARD_SEED=${SEED} replays it)`);
@@ -27,6 +28,31 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const everything = () => true;
+
+const sendCalls = (dlq: BareDlq | undefined) =>
+  dlq?.proxy.calls.filter((call) => call.action === "SendMessageBatch").length ?? 0;
+
+/** Resolves once `condition` holds; rejects if the child exits first or after `timeoutMs`. */
+async function until(condition: () => boolean, child: DlqChild, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    const exited = await Promise.race([child.exited, sleep(20).then(() => false as const)]);
+    if (exited !== false) throw new Error(`exited first:\n${child.output()}`);
+    if (Date.now() > end) throw new Error(`timed out:\n${child.output()}`);
+  }
+}
+
+/**
+ * Ctrl-C pressed again and again until the process goes, as a person does: a press within a second
+ * of the last one counted is taken for npm's copy of it (lib/cli/ctrl-c.ts).
+ */
+async function pressUntilExited(child: DlqChild): DlqChild["exited"] {
+  for (;;) {
+    child.pressCtrlC();
+    const exit = await Promise.race([child.exited, sleep(100).then(() => undefined)]);
+    if (exit !== undefined) return exit;
+  }
+}
 /** A replay of every message that gave back all it held, however it stopped: none lost, removed or hidden. */
 const REPLAYED_AND_RELEASED: Expectations = {
   selects: everything,
@@ -36,18 +62,33 @@ const REPLAYED_AND_RELEASED: Expectations = {
 };
 
 it("a second Ctrl-C exits at once and still makes every held message visible", async () => {
-  // Prepare
+  // Prepare: the second batch's send is never answered, so the first Ctrl-C's stop waits on it
   bare = await startBareDlq({ count: 10 });
+  bare.hold = (action, call) => action === "SendMessageBatch" && call > 1;
   const child = startDlqChild(["replay", "--rate", "2", ...bare.targetFlags]);
-  await child.waitFor(/replayed 1\/10/);
-  // Act
-  child.process.kill("SIGINT");
-  // Two signals sent at once may arrive as one: the second follows the answer to the first.
+  await until(() => sendCalls(bare) === 2, child);
+  child.pressCtrlC();
   await child.waitFor(/stopping/);
-  child.process.kill("SIGINT");
+  // Act
+  const exit = await pressUntilExited(child);
+  // Assess
+  expect(child.output()).toContain("second Ctrl-C: making the messages this run holds visible again");
+  expect(exit.code).toBe(130);
+  expect(await violations(bare, REPLAYED_AND_RELEASED)).toStrictEqual([]);
+});
+
+it("through npx, a first Ctrl-C stops after the current batch and exits 2, though npm passes it on too", async () => {
+  // Prepare: a terminal's Ctrl-C reaches npm and the command; npm sends the command its own copy
+  bare = await startBareDlq({ count: 10 });
+  const child = startDlqChild(["replay", "--rate", "2", ...bare.targetFlags], [], { throughNpx: true });
+  await child.waitFor(/replayed 1\/10/, 30_000);
+  // Act
+  child.pressCtrlC();
   const exit = await child.exited;
   // Assess
-  expect(exit.code).toBe(130);
+  expect(child.output()).toContain("interrupted: the rest is still in the DLQ");
+  expect(child.output()).not.toContain("second Ctrl-C");
+  expect(exit.code).toBe(2);
   expect(await violations(bare, REPLAYED_AND_RELEASED)).toStrictEqual([]);
 });
 

@@ -22,4 +22,18 @@ describe("the worker's settings for its queue", () => {
     expect(act).toThrow(ConfigError);
     expect(act).toThrow(/SPOT_META_DLQ_URL: is the source queue itself/);
   });
+
+  it("refuse a DLQ on another endpoint than the source queue (one client serves both)", () => {
+    const awsDlq = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq";
+
+    const act = () => workerConfig(config(awsDlq), SOURCE, undefined);
+
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(
+      `SPOT_META_DLQ_URL: ${awsDlq} is on another endpoint than the source queue ${SOURCE}`,
+    );
+    expect(
+      workerConfig(config("http://localhost:4566/000000000000/orders-dlq"), SOURCE, undefined).dlqUrl,
+    ).toBe("http://localhost:4566/000000000000/orders-dlq");
+  });
 });

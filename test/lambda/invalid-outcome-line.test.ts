@@ -3,12 +3,12 @@
  * valid (the rest of the body being wrong), and no order when the id itself is the problem; on a
  * terminal (`spot-meta dev`, `worker`) the line then reads "dead-lettered O0000001: …", not "(no id)".
  */
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { consoleOutput } from "../../lib/cli/console-output.ts";
 import { startHandlerOnQueues } from "../support/handler-on-queues.ts";
 import { orderId } from "../support/queues.ts";
 import { sqsRecord } from "../support/records.ts";
+import { terminal } from "../support/terminal.ts";
 
 let stop: (() => Promise<void>) | undefined;
 afterEach(() => stop?.());
@@ -47,16 +47,9 @@ describe("the outcome line of an invalid message", () => {
 
 /** What `spot-meta dev` shows of these log lines on a terminal. */
 function onATerminal(lines: string[]): string {
-  const written: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      written.push(String(chunk));
-      done();
-    },
-  }) as unknown as NodeJS.WriteStream;
-  stream.isTTY = true;
+  const { stream, raw } = terminal();
   const output = consoleOutput({ json: false, stream });
   for (const line of lines) output.destination.write(line);
   output.close();
-  return written.join("");
+  return raw();
 }

@@ -28,7 +28,9 @@ it("applies or dead-letters every message, with faults, crashes and three poller
   stack = await startLocalStack({
     logger: captureLogs("warn").logger,
     onMetrics: () => {},
-    queues: { visibilityTimeoutSeconds: 2 },
+    // Longer than an invocation with a hang and its retry (2 × the timeout), or a message still being
+    // worked on would be received again, and its receives would reach the redrive policy's count.
+    queues: { visibilityTimeoutSeconds: 5 },
     sandbox: {
       seedCount: known,
       seed: 11,
@@ -47,7 +49,7 @@ it("applies or dead-letters every message, with faults, crashes and three poller
     handler: {
       // Long enough that a loaded machine's slow 200 is not taken for a hang: a write that landed
       // after the client gave up, five times over, would be dead-lettered though Spot holds it.
-      requestTimeoutMs: 1_500,
+      requestTimeoutMs: 800,
       retryLimit: 1,
       retryMaxDelayMs: 100,
       backoffBaseSeconds: 1,

@@ -53,7 +53,11 @@ describe("Spot's limit below the configured pace", () => {
       sandbox.requests.length,
       refused,
     ]);
-    expect(metrics.at(-1)?.PacePerSecond).toBeLessThan(50);
+    // (Read at its lowest: on a loaded machine the last invocations may call slower than Spot's
+    // limit, unrefused, and the pace grows back toward the ceiling, as it should.)
+    expect(Math.min(...metrics.map((line) => line.PacePerSecond ?? Number.POSITIVE_INFINITY))).toBeLessThan(
+      50,
+    );
     // The fixed pacer at 100/s gets most of its calls refused (bench:pace); the learned pace, few.
     expect(refused).toBeLessThan(sandbox.requests.length / 4);
   });

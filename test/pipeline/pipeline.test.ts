@@ -152,6 +152,25 @@ describe("the pipeline", () => {
     ]);
   });
 
+  it("tries an older update of the batch when Spot refuses the newest for good: the order ends with the greatest it accepts", async () => {
+    const { sqs, queues, sandbox } = await start({ autoStart: false });
+    sandbox.setFaults({ script: [{ publicId: orderId(1), fault: { kind: "status", status: 400 } }] });
+    await sendBodies(sqs, queues.queueUrl, [
+      { publicId: orderId(1), metadata: { v: "refused" }, issuedAt: "2026-11-27T10:00:02.000Z" },
+      { publicId: orderId(1), metadata: { v: "old" }, issuedAt: "2026-11-27T10:00:00.000Z" },
+      { publicId: orderId(1), metadata: { v: "accepted" }, issuedAt: "2026-11-27T10:00:01.000Z" },
+    ]);
+
+    local.stack?.eventSource.start();
+    await local.stack?.waitUntilDrained();
+
+    expect(sandbox.metadataOf(orderId(1))).toStrictEqual({ v: "accepted" });
+    const dead = await drainQueue(sqs, queues.dlqUrl);
+    expect(dead.map((d) => [JSON.parse(d.body).metadata.v, d.failure?.status])).toStrictEqual([
+      ["refused", 400],
+    ]);
+  });
+
   it("starts no call near the deadline and hands the rest back", async () => {
     const { sqs, queues, sandbox } = await start({
       autoStart: false,

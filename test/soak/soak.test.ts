@@ -4,7 +4,7 @@
  * or drift from the schema), 2.5 % invalid updates, crashing invocations and out-of-order updates of
  * the same orders, with the ledger on and three pollers. Nothing is lost, every dead letter has its
  * reason, no order is stale (Spot ends with the newest valid update of each), and no older update
- * is acknowledged after a newer one. Its timing needs the machine to itself: it is not in `npm test`
+ * is applied after a newer one was recorded. Its timing needs the machine to itself: it is not in `npm test`
  * but in `npm run test:soak`, which CI runs after `npm test` (vitest.config.ts, project "soak").
  */
 import { expect, it } from "vitest";

@@ -42,6 +42,8 @@ export interface SqsProxyOptions {
    * whether the whole call fails with `InjectedFault` without being forwarded. Checked first.
    */
   failCall?: (action: string, call: number) => InjectedFault | undefined;
+  /** Decides, per call of any action, whether it is held unanswered (until the proxy stops). */
+  holdCall?: (action: string, call: number) => boolean;
 }
 
 export interface SqsProxy {
@@ -63,6 +65,7 @@ export async function startSqsProxy(target: string, options: SqsProxyOptions = {
     calls.push({ action, body: structuredClone(body) });
     const call = (callsPerAction.get(action) ?? 0) + 1;
     callsPerAction.set(action, call);
+    if (options.holdCall?.(action, call)) return;
     const fault = options.failCall?.(action, call);
     if (fault) {
       response
@@ -130,7 +133,12 @@ export async function startSqsProxy(target: string, options: SqsProxyOptions = {
     calls,
     client: () =>
       new SQSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 }),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A held call's connection would keep the server open.
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -2,7 +2,8 @@
  * Tells a wrong base URL from orders that do not exist, when a run of 404s asks: a 404 for every
  * order looks the same either way. It asks only what Spot surely has: a 200 this instance had for an
  * order shortly before vouches for the base URL; else that order, or one the ledger recorded as
- * applied, is read back (`GET` of one order); with no order known, it cannot tell.
+ * applied, is read back (`GET` of one order); with no order known, Spot's list of orders is read,
+ * which not every Spot lets a token read: then it cannot tell.
  */
 import type { BaseUrlProbe } from "../spot/client.ts";
 import type { SpotHealth } from "./spot-health.ts";
@@ -11,13 +12,13 @@ import type { SpotHealth } from "./spot-health.ts";
 const CONFIRMED_MS = 5 * 60_000;
 
 export class BaseUrlCheck {
-  readonly #probe: (knownOrder: string) => Promise<BaseUrlProbe>;
+  readonly #probe: (knownOrder: string | undefined) => Promise<BaseUrlProbe>;
   readonly #health: SpotHealth;
   readonly #appliedInLedger: () => Promise<string | undefined>;
   #pending: Promise<BaseUrlProbe> | undefined;
 
   constructor(
-    probe: (knownOrder: string) => Promise<BaseUrlProbe>,
+    probe: (knownOrder: string | undefined) => Promise<BaseUrlProbe>,
     health: SpotHealth,
     appliedInLedger: () => Promise<string | undefined>,
   ) {
@@ -37,7 +38,6 @@ export class BaseUrlCheck {
   }
 
   async #readBack(known: string | undefined): Promise<BaseUrlProbe> {
-    const order = known ?? (await this.#appliedInLedger().catch(() => undefined));
-    return order === undefined ? "unknown" : this.#probe(order);
+    return this.#probe(known ?? (await this.#appliedInLedger().catch(() => undefined)));
   }
 }

@@ -42,6 +42,8 @@ export type Happening =
   | { kind: "circuitOpen"; cause: CircuitCause | undefined; reason: string }
   /** Too little time left to start a call: of the invocation, or of the order's lease. */
   | { kind: "noTime"; of: "invocation" | "lease" }
+  /** A newer update of the order in the same batch, `newer`, goes back to the queue: this one waits behind it. */
+  | { kind: "behindNewer"; newer: string }
   /** FIFO: a record before it in its group, `behind`, goes back to the queue. */
   | { kind: "heldBack"; behind: string }
   /** The ledger failed, before the call (`ledger`) or in recording an applied one (`unrecorded`). */
@@ -143,6 +145,13 @@ function rule(happening: Happening, subject: Subject, policy: Policy): Decision 
           ? "another update of the order is, or may still be, in flight, and a newer one waits to go first"
           : "another update of the order is, or may still be, in flight",
         busySeconds(happening, policy),
+        body,
+      );
+    case "behindNewer":
+      return handBack(
+        HandBackCause.busyLease,
+        `a newer update of the order in this batch (${happening.newer}) goes back to the queue, and goes first`,
+        soonSeconds(policy) + policy.config.lateWriteWindowSeconds,
         body,
       );
     case "lost":

@@ -23,7 +23,7 @@ interface SpotUpdater {
       onAnswer?: (answer: AttemptAnswer) => void;
     },
   ): Promise<SpotOutcome>;
-  probeBaseUrl(knownOrder: string, options?: { deadline?: number }): Promise<BaseUrlProbe>;
+  probeBaseUrl(knownOrder: string | undefined, options?: { deadline?: number }): Promise<BaseUrlProbe>;
 }
 
 /** What Lambda's context gives that the processor uses. */

@@ -13,14 +13,14 @@ import { describeError } from "../errors.ts";
 import { metadataDigest } from "../ledger/metadata-digest.ts";
 import type { AttemptAnswer } from "../spot/client.ts";
 import type { AppliedOutcome, FailedOutcome } from "../spot/outcome.ts";
+import { AnswerRuns } from "./answer-runs.ts";
 import { CallWindow } from "./call-window.ts";
-import { CircuitBreaker, CircuitCause } from "./circuit-breaker.ts";
 import { decide, type Happening, type Policy, Reading, readAnswer } from "./decide.ts";
 import { type Decided, type Decision, HandBackCause, staysInQueue } from "./decision.ts";
 import type { ResolvedDeps } from "./deps.ts";
 import type { Lease } from "./ordering.ts";
 import type { PaceReport, Pacer } from "./pacer.ts";
-import type { Work } from "./plan.ts";
+import type { OrderWork, Work } from "./plan.ts";
 import type { FailureMark } from "./spot-health.ts";
 
 /** Tries of the ledger's record after a 200 (the SDK retries throttles inside each). */
@@ -38,25 +38,30 @@ interface Happened {
 /** The state of one invocation: its circuit, its pace, its deadline. */
 export class Invocation {
   readonly #deps: ResolvedDeps;
-  readonly #breaker: CircuitBreaker;
+  readonly #runs: AnswerRuns;
   readonly #pacer: Pacer;
   readonly #startedAt: number;
   readonly #window: CallWindow;
-  #systemicLogged = false;
   #calls = 0;
   #refused = 0;
 
   /** @param pacer the processor's: the pace holds across invocations, not only within one */
   constructor(deps: ResolvedDeps, time: { startedAt: number; deadlineAt: number }, pacer: Pacer) {
     this.#deps = deps;
-    this.#breaker = new CircuitBreaker(deps.config.circuitBreakerThreshold);
+    this.#runs = new AnswerRuns({
+      threshold: deps.config.circuitBreakerThreshold,
+      health: deps.health,
+      baseUrlCheck: deps.baseUrlCheck,
+      logger: deps.logger,
+      onSystemicFailure: deps.onSystemicFailure,
+    });
     this.#pacer = pacer;
     this.#startedAt = time.startedAt;
     this.#window = new CallWindow(deps.config, time.deadlineAt);
   }
 
   /** Runs the updates: different orders concurrently (bounded), one lane (order or FIFO group) in turn. */
-  async applyAll(work: Work[]): Promise<Decided[]> {
+  async applyAll(work: OrderWork[]): Promise<Decided[]> {
     const limit = pLimit(this.#deps.config.concurrency);
     const lanes = Map.groupBy(work, (item) => item.laneKey);
     const happened = await Promise.all(
@@ -66,10 +71,13 @@ export class Invocation {
         for (const item of lane) {
           const next =
             heldBack === undefined
-              ? await limit(() => this.#apply(item))
-              : this.#happened(item, { kind: "heldBack", behind: heldBack });
-          if (staysInQueue(this.#decide(item, next.happening))) heldBack ??= item.record.messageId;
-          out.push(next);
+              ? await limit(() => this.#applyNewestFirst(item))
+              : [item, ...item.older].map((w) =>
+                  this.#happened(w, { kind: "heldBack", behind: heldBack as string }),
+                );
+          const kept = next.find(({ work: w, happening }) => staysInQueue(this.#decide(w, happening)));
+          heldBack ??= kept?.work.record.messageId;
+          out.push(...next);
         }
         return out;
       }),
@@ -79,7 +87,7 @@ export class Invocation {
       publicId: item.message.publicId,
       issuedAt: new Date(item.version.issuedAt).toISOString(),
       metadata: item.message.metadata,
-      decision: this.#decide(item, this.#judgedAtEnd(happening, mark)),
+      decision: this.#decide(item, this.#runs.judgedAtEnd(happening, mark)),
       decidedAt: at,
     }));
   }
@@ -90,6 +98,30 @@ export class Invocation {
 
   invalid(record: SQSRecord, reason: string): Decision {
     return decide({ kind: "invalid", reason }, { record, body: record.body }, this.#policy());
+  }
+
+  /**
+   * An order's updates in the batch, newest first: the next is tried only when Spot refused the one
+   * before for good (400, 404, 422), so the order ends with its greatest update Spot accepts. Once
+   * one is applied (or a newer one was), the rest are superseded; if it goes back to the queue, so
+   * do they, behind it, in case Spot refuses it later.
+   */
+  async #applyNewestFirst(order: OrderWork): Promise<Happened[]> {
+    const updates = [order, ...order.older];
+    const happened: Happened[] = [];
+    for (const [index, work] of updates.entries()) {
+      const next = await this.#apply(work);
+      happened.push(next);
+      const { happening } = next;
+      if (happening.kind === "failed" && readAnswer(happening.outcome) === Reading.permanent) continue;
+      const done = happening.kind === "applied" || happening.kind === "superseded";
+      const rest: Happening = done
+        ? { kind: "superseded" }
+        : { kind: "behindNewer", newer: work.record.messageId };
+      for (const older of updates.slice(index + 1)) happened.push(this.#happened(older, rest));
+      break;
+    }
+    return happened;
   }
 
   async #apply(work: Work): Promise<Happened> {
@@ -103,7 +135,7 @@ export class Invocation {
       admission = await this.#deps.ordering.admit(publicId, work.version, holdUntil);
     } catch (error) {
       const reason = `the applied-updates ledger failed: ${describeError(error)}`;
-      this.#reportSystemic(reason);
+      this.#runs.reportSystemic(reason);
       return this.#happened(work, { kind: "ledgerFailed", cause: HandBackCause.ledger, reason });
     }
     // Superseded or busy: the ledger's answer is the happening itself.
@@ -139,8 +171,7 @@ export class Invocation {
   async #applied(work: Work, outcome: AppliedOutcome, lease: Lease): Promise<Happened> {
     const { publicId } = work.message;
     const messageId = work.record.messageId;
-    this.#breaker.recordSuccess();
-    this.#deps.health.applied(publicId);
+    this.#runs.applied(publicId);
     const at = Date.now();
     let recorded: Awaited<ReturnType<ResolvedDeps["ordering"]["recordApplied"]>>;
     try {
@@ -155,7 +186,7 @@ export class Invocation {
     } catch (error) {
       // Never deleted unrecorded: once the hold ends an older update could be admitted.
       const reason = `applied, but the ledger could not record it: ${describeError(error)}`;
-      this.#reportSystemic(reason);
+      this.#runs.reportSystemic(reason);
       return { work, at, happening: { kind: "ledgerFailed", cause: HandBackCause.unrecorded, reason } };
     }
     if (recorded === "lost") return { work, at, happening: { kind: "lost" } };
@@ -175,53 +206,16 @@ export class Invocation {
   async #failed(work: Work, outcome: FailedOutcome, lease: Lease): Promise<Happened> {
     const { publicId } = work.message;
     const reading = readAnswer(outcome);
-    const mark = reading === Reading.own ? this.#deps.health.failed(publicId) : undefined;
-    const ownFailure = mark !== undefined && !this.#deps.health.isOutage(mark);
+    const mark = this.#runs.failed(publicId, reading);
+    const ownFailure = mark !== undefined && !this.#runs.isOutage(mark);
     const ownFailures = await this.#let(lease, () =>
       outcome.mayHaveLanded
         ? this.#deps.ordering.settle(lease, { reopensAt: Date.now() + this.#window.lateWriteMs, ownFailure })
         : this.#deps.ordering.release(lease, { ownFailure }),
     );
-    await this.#tellCircuit(reading, outcome);
+    await this.#runs.tell(reading, outcome);
     const happening: Happening = { kind: "failed", outcome, paceWaitMs: this.#pacer.waitMs(), ownFailures };
     return { work, happening, at: Date.now(), ...(mark === undefined ? {} : { mark }) };
-  }
-
-  async #tellCircuit(reading: Reading, outcome: FailedOutcome): Promise<void> {
-    switch (reading) {
-      case Reading.permanent:
-        if (outcome.status === 404 && this.#breaker.recordNotFound()) await this.#checkBaseUrl();
-        break;
-      case Reading.systemic: {
-        const { status, errorType, logReason } = outcome;
-        this.#breaker.open(logReason);
-        this.#deps.onSystemicFailure?.();
-        this.#reportSystemic(logReason, { status, errorType });
-        break;
-      }
-      case Reading.foreign:
-        this.#breaker.recordForeignAnswer();
-        if (this.#breaker.cause === CircuitCause.systemic) this.#reportSystemic(this.#breaker.reason);
-        break;
-      case Reading.own:
-        this.#breaker.recordTransientFailure();
-        break;
-    }
-  }
-
-  /**
-   * What the end of the invocation tells of a happening: a 404 of a run that opened the circuit was
-   * the base URL's, not the order's; a failure while other orders failed too, with no good answer
-   * since, was Spot's outage, not the message's.
-   */
-  #judgedAtEnd(happening: Happening, mark: FailureMark | undefined): Happening {
-    if (happening.kind !== "failed") return happening;
-    const { outcome } = happening;
-    if (this.#breaker.openedOnNotFound && outcome.kind === "permanent" && outcome.status === 404)
-      return { kind: "notFoundRun", reason: this.#breaker.reason };
-    if (mark !== undefined && this.#deps.health.isOutage(mark))
-      return { ...happening, outage: { failingOrders: this.#deps.health.failingOrders } };
-    return happening;
   }
 
   /** Every answer, retries' included, teaches the instance's pace. */
@@ -232,24 +226,10 @@ export class Invocation {
 
   /** Why no call should start now (circuit open, deadline or the call's own latest start passed), if any. */
   #blocked(callDeadline?: number): Happening | undefined {
-    if (this.#breaker.isOpen) {
-      return { kind: "circuitOpen", cause: this.#breaker.cause, reason: this.#breaker.reason };
-    }
+    const circuitOpen = this.#runs.circuitOpen;
+    if (circuitOpen) return circuitOpen;
     const tooLate = this.#window.tooLate(callDeadline);
     return tooLate === undefined ? undefined : { kind: "noTime", of: tooLate };
-  }
-
-  /** A run of 404s: the orders' own if Spot still has an order it answered for, else not theirs. */
-  async #checkBaseUrl(): Promise<void> {
-    const probe = await this.#deps.baseUrlCheck.verify();
-    if (probe === "found") return;
-    const run = this.#deps.config.circuitBreakerThreshold;
-    this.#breaker.openOnNotFound(
-      probe === "not_found"
-        ? `${run} orders in a row answered 404, and so did an order Spot answered for before: is the base URL right?`
-        : `${run} orders in a row answered 404, and no order Spot surely has could be read back to tell a wrong base URL from missing orders`,
-    );
-    this.#reportSystemic(this.#breaker.reason);
   }
 
   #happened(work: Work, happening: Happening): Happened {
@@ -279,19 +259,6 @@ export class Invocation {
       );
       return undefined;
     }
-  }
-
-  /**
-   * One error line per invocation that names the real cause of a systemic hand-back (the token's
-   * secret, a redirect, a gateway, the ledger…), for the on-call engineer the alarm wakes.
-   */
-  #reportSystemic(reason: string, fields: Record<string, unknown> = {}): void {
-    if (this.#systemicLogged) return;
-    this.#systemicLogged = true;
-    this.#deps.logger.error(
-      { ...fields, alarm: "SystemicFailures" },
-      `${reason}: nothing is dead-lettered, every message goes back to the queue.`,
-    );
   }
 }
 

@@ -1,6 +1,9 @@
 /**
- * Turns a batch of SQS records into work: which records break the contract, which are superseded by
- * a newer update for the same order in the same batch, and which updates to send (one per order).
+ * Turns a batch of SQS records into work: which records break the contract, which repeat another
+ * record's update (the same version), and which updates to send: per order, the newest, with the
+ * order's older updates in the batch behind it, newest first. They are not dropped: if Spot refuses
+ * the newest for good (a 400, a 422), the next is tried, so the order ends with its greatest update
+ * Spot accepts.
  */
 import type { SQSRecord } from "aws-lambda";
 import {
@@ -22,12 +25,18 @@ export interface Work {
   laneKey: string;
 }
 
+/** An order's newest update in the batch, and its older ones, newest first. */
+export interface OrderWork extends Work {
+  older: Work[];
+}
+
 export interface Plan {
   /** `publicId`: the body's, when it is a valid id (whatever else is wrong). */
   invalid: Array<{ record: SQSRecord; reason: string; publicId?: string }>;
+  /** Records of an update another record of the batch carries too (the same version). */
   superseded: Array<{ record: SQSRecord; publicId: string; issuedAt: string; by: string }>;
-  /** Updates to send, in batch order; at most one per order. */
-  work: Work[];
+  /** Per order, its newest update, in batch order, with its older ones behind it. */
+  work: OrderWork[];
 }
 
 export interface PlanOptions {
@@ -38,7 +47,7 @@ export interface PlanOptions {
 
 export function planBatch(records: SQSRecord[], options: PlanOptions): Plan {
   const plan: Plan = { invalid: [], superseded: [], work: [] };
-  const newest = new Map<string, Work>();
+  const byOrder = new Map<string, Work[]>();
   for (const record of records) {
     const parsed = checkBody(record.body);
     if (!parsed.ok) {
@@ -55,16 +64,18 @@ export function planBatch(records: SQSRecord[], options: PlanOptions): Plan {
       continue;
     }
     const work: Work = { record, message, version, laneKey: laneKeyOf(record, message) };
-    const current = newest.get(message.publicId);
+    const updates = byOrder.get(message.publicId) ?? [];
     // Equal versions are the same update: the later record stands for both.
-    if (current === undefined || compareVersions(work.version, current.version) >= 0) {
-      if (current !== undefined) plan.superseded.push(supersede(current, work));
-      newest.set(message.publicId, work);
-    } else {
-      plan.superseded.push(supersede(work, current));
-    }
+    const same = updates.findIndex((other) => compareVersions(other.version, version) === 0);
+    if (same >= 0) plan.superseded.push(supersede(updates.splice(same, 1)[0] as Work, work));
+    byOrder.set(message.publicId, [...updates, work]);
   }
-  plan.work = [...newest.values()].sort((a, b) => records.indexOf(a.record) - records.indexOf(b.record));
+  plan.work = [...byOrder.values()]
+    .map((updates) => {
+      const [newest, ...older] = updates.sort((a, b) => compareVersions(b.version, a.version));
+      return { ...(newest as Work), older };
+    })
+    .sort((a, b) => records.indexOf(a.record) - records.indexOf(b.record));
   return plan;
 }
 

@@ -6,6 +6,7 @@
  * read per call, sent only in the Authorization header, and never put into anything returned or
  * thrown: ky's errors (which hold the request and its headers) never leave the client.
  */
+import ky from "ky";
 import { publicIdSchema } from "../contract.ts";
 import { ConfigError, InvalidInputError } from "../errors.ts";
 import {
@@ -90,14 +91,43 @@ export class SpotClient {
   }
 
   /**
-   * Tells a wrong base URL from orders that do not exist: reads back `knownOrder`, an order Spot
-   * answered 200 for at this base URL, once. `found` when it answers with that order, `not_found`
-   * when it answers 404 too, `unknown` for anything else (a token that may not read, a 5xx).
+   * Tells a wrong base URL from orders that do not exist, once, from what Spot surely has:
+   * `knownOrder`, an order Spot answered 200 for at this base URL, read back; with none known, Spot's
+   * list of orders (`GET /api/v2/orders/?limit=1`, which not every Spot may let a token read).
+   * `found` when it answers as Spot does, `not_found` when it answers 404 too, `unknown` otherwise.
    */
-  async probeBaseUrl(knownOrder: string, options: { deadline?: number } = {}): Promise<BaseUrlProbe> {
+  async probeBaseUrl(
+    knownOrder: string | undefined,
+    options: { deadline?: number } = {},
+  ): Promise<BaseUrlProbe> {
+    if (knownOrder === undefined) return this.#probeList(options);
     const lookup = await this.getOrder(knownOrder, options);
     if (lookup.kind === "found") return "found";
     return lookup.kind === "permanent" && lookup.status === 404 ? "not_found" : "unknown";
+  }
+
+  async #probeList(options: { deadline?: number }): Promise<BaseUrlProbe> {
+    const token = await this.#readToken();
+    if (typeof token !== "string") return "unknown";
+    const budget = options.deadline === undefined ? this.#options.timeoutMs : options.deadline - Date.now();
+    if (budget < MIN_ATTEMPT_MS) return "unknown";
+    try {
+      const response = await ky(`${this.#baseUrl}/api/v2/orders/?limit=1`, {
+        headers: { authorization: `Token ${token}`, accept: "application/json" },
+        timeout: Math.min(this.#options.timeoutMs, budget),
+        retry: 0,
+        redirect: "manual",
+        throwHttpErrors: false,
+      });
+      if (response.status === 404) return "not_found";
+      if (response.status !== 200) return "unknown";
+      const body: unknown = await response.json().catch(() => undefined);
+      const isList =
+        body !== null && typeof body === "object" && Array.isArray((body as { results?: unknown }).results);
+      return isList ? "found" : "unknown";
+    } catch {
+      return "unknown"; // ky's errors hold the request and its Authorization header: never passed on
+    }
   }
 
   /** Reads one order (`GET /api/v2/orders/{publicId}/`), with the same retries and classification. */

@@ -9,6 +9,8 @@ export interface FaultDecision {
   fault?: Fault;
   /** Set when the fault comes from the rate limit rather than the plan. */
   rateLimited?: boolean;
+  /** Set when the fault comes from the plan's outage. */
+  outage?: boolean;
   latencyMs: number;
 }
 
@@ -37,6 +39,8 @@ export class FaultScheduler {
   #accepted: number[] = [];
   /** The first request's arrival under the current plan: the rate limit's changes count from it. */
   #firstRequestAt: number | undefined;
+  /** When the current plan was set: its outage counts from then. */
+  #planSetAt = 0;
   // Two dice, so that turning latency on or off does not change which requests get faults.
   readonly #faultDice: () => number;
   readonly #latencyDice: () => number;
@@ -50,27 +54,13 @@ export class FaultScheduler {
   /**
    * Replaces the plan. The script is copied (the caller's array is left alone); the rate-limit
    * window restarts.
-   * @throws {RangeError} when a rate, the latency or a fault's status or delay is out of range: a typo
-   *   should not pass silently.
+   * @throws {RangeError} when a rate, the latency, a window or a fault's status or delay is out of
+   *   range: a typo should not pass silently.
    */
   setPlan(plan: FaultPlan): void {
-    for (const { rate } of plan.random ?? []) {
-      if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault rate must be within 0..1, got ${rate}`);
-    }
-    for (const { fault } of [...(plan.random ?? []), ...(plan.script ?? [])]) {
-      const problem = checkFault(fault);
-      if (problem !== undefined) throw new RangeError(problem);
-    }
-    const latency = plan.latencyMs;
-    if (
-      typeof latency === "number"
-        ? latency < 0
-        : latency !== undefined && !(latency.min >= 0 && latency.max >= latency.min)
-    ) {
-      throw new RangeError("latencyMs must be ≥ 0, or {min, max} with 0 ≤ min ≤ max");
-    }
-    if (plan.rateLimit !== undefined) checkRateLimit(plan.rateLimit);
+    checkPlan(plan);
     this.#plan = plan;
+    this.#planSetAt = Date.now();
     this.#script = [...(plan.script ?? [])];
     this.#windowStart = 0;
     this.#windowCount = 0;
@@ -78,10 +68,17 @@ export class FaultScheduler {
     this.#firstRequestAt = undefined;
   }
 
-  /** Draws the decision for the request that just arrived. */
-  decide(publicId: string | undefined, now: number): FaultDecision {
+  /** Draws the decision for the request that just arrived (`method`: its HTTP method). */
+  decide(publicId: string | undefined, now: number, method?: string): FaultDecision {
     this.#firstRequestAt ??= now;
     const latencyMs = this.#drawLatency();
+    const outage = this.#plan.outage;
+    if (method === "POST" && outage !== undefined) {
+      const since = now - this.#planSetAt;
+      if (since >= outage.afterMs && since < outage.afterMs + outage.forMs) {
+        return { fault: { kind: "status", status: outage.status }, outage: true, latencyMs };
+      }
+    }
     const scripted = this.#takeScripted(publicId);
     const limited = this.#countAgainstRateLimit(now);
     if (scripted !== undefined) return { fault: scripted, latencyMs };
@@ -158,9 +155,41 @@ export function describeFault(fault: Fault): string {
     case "html":
     case "gateway":
     case "commit-then-fail":
+    case "redirect":
       return `${fault.kind}:${fault.status}`;
     default:
       return fault.kind;
+  }
+}
+
+/** @throws {RangeError} at the first value of the plan out of range */
+function checkPlan(plan: FaultPlan): void {
+  for (const { rate } of plan.random ?? []) {
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault rate must be within 0..1, got ${rate}`);
+  }
+  for (const { fault } of [...(plan.random ?? []), ...(plan.script ?? [])]) {
+    const problem = checkFault(fault);
+    if (problem !== undefined) throw new RangeError(problem);
+  }
+  const latency = plan.latencyMs;
+  if (
+    typeof latency === "number"
+      ? latency < 0
+      : latency !== undefined && !(latency.min >= 0 && latency.max >= latency.min)
+  ) {
+    throw new RangeError("latencyMs must be ≥ 0, or {min, max} with 0 ≤ min ≤ max");
+  }
+  if (plan.rateLimit !== undefined) checkRateLimit(plan.rateLimit);
+  for (const [name, window] of [
+    ["outage", plan.outage],
+    ["unreachable", plan.unreachable],
+  ] as const) {
+    if (window !== undefined && !(window.afterMs >= 0 && window.forMs >= 0)) {
+      throw new RangeError(`${name} must have afterMs ≥ 0 and forMs ≥ 0`);
+    }
+  }
+  if (plan.outage !== undefined && !COMMIT_THEN_FAIL_STATUSES.has(plan.outage.status)) {
+    throw new RangeError(`outage status must be 500, 502, 503 or 504, got ${plan.outage.status}`);
   }
 }
 
@@ -176,6 +205,7 @@ function checkRateLimit(limit: RateLimit): void {
 }
 
 const COMMIT_THEN_FAIL_STATUSES = new Set([500, 502, 503, 504]);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** What is wrong with a fault that the types let through (plans also come from plain JS). */
 function checkFault(fault: Fault): string | undefined {
@@ -187,9 +217,14 @@ function checkFault(fault: Fault): string | undefined {
         ? undefined
         : `${fault.kind} status must be an integer within 200..599, got ${fault.status}`;
     case "late-commit":
+    case "slow":
       return Number.isFinite(fault.afterMs) && fault.afterMs >= 0
         ? undefined
-        : `late-commit afterMs must be a finite number ≥ 0, got ${fault.afterMs}`;
+        : `${fault.kind} afterMs must be a finite number ≥ 0, got ${fault.afterMs}`;
+    case "redirect":
+      return REDIRECT_STATUSES.has(fault.status)
+        ? undefined
+        : `redirect status must be 301, 302, 303, 307 or 308, got ${fault.status}`;
     case "commit-then-fail":
       return COMMIT_THEN_FAIL_STATUSES.has(fault.status)
         ? undefined

@@ -82,6 +82,18 @@ export function sendHtml(res: ServerResponse, status: number): void {
   res.end(body);
 }
 
+/** Where a misrouted edge sends a request: Spot's login page, which the client must not follow. */
+const LOGIN_PAGE = "https://app.spotdx.com/accounts/login/";
+
+/** A redirect to Spot's login page, with `next` the path asked for, and an empty body. */
+export function sendRedirect(res: ServerResponse, status: number, path: string): void {
+  res.writeHead(status, {
+    location: `${LOGIN_PAGE}?next=${encodeURIComponent(path)}`,
+    "content-length": 0,
+  });
+  res.end();
+}
+
 /** A 200 that is valid JSON but not an order: what a changed or broken API might send. */
 export function sendGarbage(res: ServerResponse): void {
   sendJson(res, 200, JSON.stringify({ success: true, message: "Metadata updated" }));

@@ -36,9 +36,15 @@ function fail(status: number, detail: string): Answer {
 /** Spot's own behaviour: its orders, and its checks in the order Spot's framework makes them. */
 export class SpotApi {
   readonly store = new OrderStore();
+  /** Metadata fields Spot's validation refuses, with its status (SandboxOptions.refusedFields). */
+  readonly #refusedFields: ReadonlyMap<string, 400 | 422>;
   /** Per order, the request whose update it holds: outlives clearRequests(), which long runs call. */
   readonly lastCommits = new Map<string, SandboxRequest>();
   #commits = 0;
+
+  constructor(refusedFields: Record<string, 400 | 422> = {}) {
+    this.#refusedFields = new Map(Object.entries(refusedFields));
+  }
 
   /** Token, route, order, body; then the commit. */
   serve(req: IncomingMessage, record: SandboxRequest, body: Buffer | undefined, parsed: unknown): Answer {
@@ -65,6 +71,10 @@ export class SpotApi {
     if (parsed === NOT_JSON) return fail(400, "JSON parse error");
     const check = checkUpdateBody(parsed);
     if (!check.ok) return { status: 400, details: check.details };
+    const refused = Object.keys(check.metadata).find((key) => this.#refusedFields.has(key));
+    if (refused !== undefined) {
+      return fail(this.#refusedFields.get(refused) ?? 400, `metadata.${refused}: This field is not allowed.`);
+    }
     const order = this.store.replaceMetadata(publicId, check.metadata);
     record.committedAt = Date.now();
     record.commitSeq = ++this.#commits;

@@ -1,17 +1,19 @@
 /**
  * A fake of Spot's API (docs/spot-api.md) on 127.0.0.1, for `npm start`, tests and benchmarks:
  * the token check, seeded orders, `GET`/`POST /api/v2/orders/{id}/`, Spot's error envelope, and
- * injectable faults (statuses with Retry-After, HTML pages, a gateway's JSON, broken, empty and
- * drifted 200s, writes that land after the client gave up or whose answer is lost, hangs, resets,
- * latency, a rate limit). Every request is recorded, with when it changed an order.
+ * injectable faults (statuses with Retry-After, HTML pages, a gateway's JSON, redirects, broken,
+ * empty, drifted and slow 200s, writes that land after the client gave up or whose answer is lost,
+ * hangs, resets, latency, a rate limit, an outage, a port that refuses connections for a while).
+ * Every request is recorded, with when it changed an order.
  *
  * A path without the trailing slash gets 404 `not_found` (Django without APPEND_SLASH would do the
  * same; a 301 would turn the POST into a GET in most clients), so a client that forgets it is caught.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describeFault, FaultScheduler } from "./fault-plan.ts";
 import { seededOrderIds } from "./order-store.ts";
+import { listenOn, Reachability } from "./reachability.ts";
 import {
   driftedOrder,
   sendEmpty,
@@ -20,6 +22,7 @@ import {
   sendGatewayError,
   sendHtml,
   sendJson,
+  sendRedirect,
 } from "./replies.ts";
 import { type Answer, isObject, MAX_BODY_BYTES, ORDER_PATH, parseJson, SpotApi } from "./spot-api.ts";
 import { PendingTimers } from "./timers.ts";
@@ -37,7 +40,7 @@ const DEFAULT_SANDBOX_SEED = 20261127;
  */
 export async function startSpotSandbox(options: SandboxOptions = {}): Promise<SpotSandbox> {
   const token = options.token ?? SANDBOX_TOKEN;
-  const spot = new SpotApi();
+  const spot = new SpotApi(options.refusedFields);
   spot.store.add(options.orders ?? []);
   spot.store.add(seededOrderIds(options.seedCount ?? 0));
   const faults = new FaultScheduler(options.seed ?? DEFAULT_SANDBOX_SEED, options.faults);
@@ -46,11 +49,13 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
   const server = createServer((req, res) => {
     const record = recordOf(req, token);
     requests.push(record);
-    const decision = faults.decide(record.publicId, record.receivedAt);
+    const decision = faults.decide(record.publicId, record.receivedAt, record.method);
     readBody(req, (body) => respond({ req, res, record, body, decision, spot, timers }));
   });
-  await listen(server, options.port ?? 0);
+  await listenOn(server, options.port ?? 0);
   const { port } = server.address() as AddressInfo;
+  const reachability = new Reachability(server, port);
+  reachability.plan(options.faults?.unreachable);
 
   let closing: Promise<void> | undefined;
   return {
@@ -59,7 +64,10 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
     get requests() {
       return requests;
     },
-    setFaults: (plan: FaultPlan) => faults.setPlan(plan),
+    setFaults: (plan: FaultPlan) => {
+      faults.setPlan(plan);
+      reachability.plan(plan.unreachable);
+    },
     addOrders: (publicIds: string[]) => spot.store.add(publicIds),
     metadataOf: (publicId: string) => {
       const metadata = spot.store.metadataOf(publicId);
@@ -71,13 +79,17 @@ export async function startSpotSandbox(options: SandboxOptions = {}): Promise<Sp
       requests = [];
     },
     close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        // Pending late commits are dropped too: nothing may change the store once close() is called.
-        timers.cancelAll();
-        server.close(() => resolve());
-        // Idle keep-alive sockets and hung, delayed or late requests would otherwise hold close() open.
-        server.closeAllConnections();
-      });
+      // Pending late commits are dropped too: nothing may change the store once close() is called.
+      timers.cancelAll();
+      closing ??= reachability.shutDown().then(
+        () =>
+          new Promise<void>((resolve) => {
+            // Called even when an unreachable window left the server closed already.
+            server.close(() => resolve());
+            // Idle keep-alive sockets and hung, delayed or late requests would otherwise hold close() open.
+            server.closeAllConnections();
+          }),
+      );
       return closing;
     },
   };
@@ -113,7 +125,7 @@ function respond({ req, res, record, body, decision, spot, timers }: Exchange): 
     record.metadata = parsed.metadata;
   }
   const fault = decision.fault;
-  if (fault !== undefined) record.fault = decision.rateLimited ? "rate_limit" : describeFault(fault);
+  if (fault !== undefined) record.fault = faultLabel(decision, fault);
   /** Spot doing its work: the checks, then the commit when they pass. */
   const work = () => spot.serve(req, record, body, parsed);
   if (fault?.kind === "hang") return;
@@ -121,7 +133,7 @@ function respond({ req, res, record, body, decision, spot, timers }: Exchange): 
     destroy(req, record);
     return;
   }
-  if (fault?.kind === "late-commit") {
+  if (fault?.kind === "late-commit" || fault?.kind === "slow") {
     // Counted from arrival, like a queue behind a slow backend; latencyMs does not add to it.
     const delayMs = Math.max(0, record.receivedAt + fault.afterMs - Date.now());
     const commit = () => {
@@ -146,7 +158,7 @@ function respond({ req, res, record, body, decision, spot, timers }: Exchange): 
       case "commit-then-cut":
         return answered(record, res, () => cutMidBody(req, res, work()));
       default:
-        return answered(record, res, () => injectFault(res, fault));
+        return answered(record, res, () => injectFault(res, fault, record.path));
     }
   };
   if (decision.latencyMs <= 0) answer();
@@ -159,14 +171,11 @@ function orderIdOf(path: string): string | undefined {
   return segment === undefined ? undefined : safeDecode(segment);
 }
 
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+/** The request log's name of the fault: the rate limit's and the outage's are told apart. */
+function faultLabel(decision: Exchange["decision"], fault: Fault): string {
+  if (decision.rateLimited) return "rate_limit";
+  if (decision.outage && fault.kind === "status") return `outage:${fault.status}`;
+  return describeFault(fault);
 }
 
 /** Writes Spot's answer; with `drift`, an order is rendered the way the drift fault describes. */
@@ -209,10 +218,14 @@ function clientLeft(res: ServerResponse): boolean {
 }
 
 /** The faults that answer in Spot's place, without Spot doing anything. */
-type AnsweringFault = Extract<Fault, { kind: "status" | "html" | "gateway" | "garbage" | "empty" }>;
+type AnsweringFault = Extract<
+  Fault,
+  { kind: "status" | "html" | "gateway" | "garbage" | "empty" | "redirect" }
+>;
 
-function injectFault(res: ServerResponse, fault: AnsweringFault): void {
+function injectFault(res: ServerResponse, fault: AnsweringFault, path: string): void {
   if (fault.kind === "html") sendHtml(res, fault.status);
+  else if (fault.kind === "redirect") sendRedirect(res, fault.status, path);
   else if (fault.kind === "gateway") sendGatewayError(res, fault.status);
   else if (fault.kind === "garbage") sendGarbage(res);
   else if (fault.kind === "empty") sendEmpty(res);

@@ -17,6 +17,13 @@ export interface SandboxOptions {
   faults?: FaultPlan;
   /** Seed of the fault and latency dice, so a run is reproducible. @default 20261127 */
   seed?: number;
+  /**
+   * Metadata fields Spot's own validation refuses, with the status it answers (`bad_request` in its
+   * envelope): a POST whose metadata has one of these top-level keys is refused after the token,
+   * route and order checks, every time, and never committed (a fault that commits runs the same
+   * checks). Not a fault: `setFaults` leaves it alone. @default {} (none)
+   */
+  refusedFields?: Record<string, 400 | 422>;
 }
 
 /** A running sandbox. */
@@ -26,7 +33,11 @@ export interface SpotSandbox {
   readonly token: string;
   /** Every request, in arrival order (entries are completed in place when answered). */
   readonly requests: readonly SandboxRequest[];
-  /** Replaces the fault plan; `{}` is healthy. Resets the rate-limit window, keeps the dice. */
+  /**
+   * Replaces the fault plan; `{}` is healthy. Resets the rate-limit window, keeps the dice; ends an
+   * `unreachable` window in progress (the sandbox listens again on its port) and restarts the clock
+   * of `outage` and `unreachable`.
+   */
   setFaults(plan: FaultPlan): void;
   /** Adds orders (metadata null); existing ones are left as they are. */
   addOrders(publicIds: string[]): void;
@@ -45,7 +56,10 @@ export interface SpotSandbox {
   settled(): Promise<void>;
   /** Empties the request log (lastCommitOf is kept). */
   clearRequests(): void;
-  /** Stops listening, ends every connection (hung requests included) and cancels pending late commits. Idempotent. */
+  /**
+   * Stops listening, ends every connection (hung requests included) and cancels pending late commits
+   * and an `unreachable` window. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -63,8 +77,9 @@ export interface SandboxRequest {
   /** What was answered; undefined for a hang, a reset, or a late commit whose client had left. */
   status?: number;
   /**
-   * Which fault was injected, if any: `status:503`, `html:502`, `gateway:403`, `garbage`, `empty`,
-   * `drift`, `late-commit`, `commit-then-fail:502`, `commit-then-reset`, `hang`, `reset`, `rate_limit`.
+   * Which fault was injected, if any: `status:503`, `html:502`, `gateway:403`, `redirect:302`,
+   * `garbage`, `empty`, `drift`, `slow`, `late-commit`, `commit-then-fail:502`, `commit-then-reset`,
+   * `hang`, `reset`, `rate_limit`, `outage:500`.
    */
   fault?: string;
   /** Date.now() on arrival. */
@@ -93,6 +108,18 @@ export interface FaultPlan {
   script?: Array<{ fault: Fault; publicId?: string }>;
   /** A rate limit: past perSecond requests in a second, answer 429 (with Retry-After if retryAfterSeconds set). */
   rateLimit?: RateLimit;
+  /**
+   * Spot down for a while: from `afterMs` after the plan is set, for `forMs`, every POST is answered
+   * `status` in Spot's envelope and commits nothing (GETs are served as the rest of the plan says).
+   */
+  outage?: { afterMs: number; forMs: number; status: 500 | 502 | 503 | 504 };
+  /**
+   * Nothing listening for a while: from `afterMs` after the plan is set, for `forMs`, the sandbox
+   * stops listening on its port (connections are refused) and drops the open ones (their answers are
+   * lost; pending late commits and delayed answers still write to the store). Then it listens again on
+   * the same port. A new plan ends the window at once.
+   */
+  unreachable?: { afterMs: number; forMs: number };
 }
 
 /** Spot's limit on requests per second, as the sandbox enforces it. */
@@ -165,6 +192,14 @@ export type Fault =
    * destroys the socket: the write landed, the answer broke mid-body. Other answers go out whole.
    */
   | { kind: "commit-then-cut" }
+  /**
+   * Answers as Spot would (its checks, then the commit and the 200), `afterMs` after the request
+   * arrived: a slow backend, below the client's timeout when it is slow but not broken. The same
+   * timing as `late-commit`, and not delayed further by `latencyMs`.
+   */
+  | { kind: "slow"; afterMs: number }
+  /** A redirect (to Spot's login page) instead of an answer, as a misrouted edge would send. No commit. */
+  | { kind: "redirect"; status: 301 | 302 | 303 | 307 | 308 }
   /** Never answers (until the client gives up or close()). No commit. */
   | { kind: "hang" }
   /** Destroys the socket without answering. No commit. */

@@ -53,26 +53,47 @@ export function createProgress(
     },
     cliProgress.Presets.shades_classic,
   );
-  let started_ = false;
-  const payload = (counts: ProgressCounts) => ({
-    queued: number.format(counts.queued),
-    rejected: number.format(counts.rejected),
-    rate: rate(counts),
-  });
+  return barReporter(bar, (counts: ProgressCounts) => ({
+    total: counts.total,
+    value: counts.read,
+    payload: {
+      queued: number.format(counts.queued),
+      rejected: number.format(counts.rejected),
+      rate: rate(counts),
+    },
+  }));
+}
+
+/**
+ * Drives a cli-progress bar, which stays stopped once stopped: an update after `stop()` (one
+ * already on its way from the import's worker) draws nothing. Stopping puts the cursor back where
+ * the bar began and ends its line, so a caller stops the bar before it writes anything else (a
+ * Ctrl-C's message, the summary); a bar drawn after that would land over what was written.
+ */
+export function barReporter<T>(
+  bar: cliProgress.SingleBar,
+  show: (value: T) => { total: number; value: number; payload: Record<string, string> },
+): { update(value: T): void; stop(): void } {
+  let state: "new" | "drawn" | "stopped" = "new";
   return {
-    update(counts) {
-      if (!started_) {
-        bar.start(counts.total, counts.read, payload(counts));
-        started_ = true;
-      } else bar.update(counts.read, payload(counts));
+    update(value) {
+      if (state === "stopped") return;
+      const { total, value: at, payload } = show(value);
+      if (state === "new") bar.start(total, at, payload);
+      else {
+        bar.setTotal(total);
+        bar.update(at, payload);
+      }
+      state = "drawn";
     },
     stop() {
-      if (started_) bar.stop();
+      if (state === "drawn") bar.stop();
+      state = "stopped";
     },
   };
 }
 
-/** Progress for logs and CI: a line every `intervalMs` at most, and the last one when it stops. */
+/** Progress for logs and CI: a line every `intervalMs` at most, and the last one when it stops (once). */
 export function lineEvery<T>(
   stream: NodeJS.WriteStream,
   intervalMs: number,
@@ -80,15 +101,18 @@ export function lineEvery<T>(
 ): { update(value: T): void; stop(): void } {
   let last = performance.now();
   let latest: T | undefined;
+  let stopped = false;
   return {
     update(value) {
+      if (stopped) return;
       latest = value;
       if (performance.now() - last < intervalMs) return;
       last = performance.now();
       stream.write(line(value));
     },
     stop() {
-      if (latest !== undefined) stream.write(line(latest));
+      if (!stopped && latest !== undefined) stream.write(line(latest));
+      stopped = true;
     },
   };
 }

@@ -9,7 +9,10 @@
  *  1. it is invalid and invalid messages were not asked for by name (it would only come back);
  *  2. the ledger has applied the same or a newer version of its order (it would be superseded, or
  *     worse, land over the newer one where no ledger guards the handler);
- *  3. a newer message for the same order is replayed in the same run (only the newest goes back).
+ *  3. a newer message for the same order is replayed in the same run (only the newest goes back),
+ *     unless Spot refused that newer one for good (400, 422): it may be refused again, and the
+ *     older one must then be there to be applied (the handler sends an order's updates newest
+ *     first, and the older only if the newer is refused).
  * `includeSuperseded` lifts 2 and 3, not 1.
  */
 import type { Version } from "../../lambda/processor/version.ts";
@@ -58,7 +61,7 @@ export function planReplay(selected: readonly DlqMessage[], options: PlanOptions
   const newestPerOrder = new Map<string, DlqMessage>();
   if (!options.includeSuperseded) {
     for (const message of candidates) {
-      if (message.publicId === undefined || message.version === undefined) continue;
+      if (message.publicId === undefined || message.version === undefined || refusedBySpot(message)) continue;
       const newest = newestPerOrder.get(message.publicId);
       if (newest === undefined || compareMessages(newest, message) < 0)
         newestPerOrder.set(message.publicId, message);
@@ -67,7 +70,7 @@ export function planReplay(selected: readonly DlqMessage[], options: PlanOptions
   const replay: DlqMessage[] = [];
   for (const message of candidates) {
     const newest = message.publicId === undefined ? undefined : newestPerOrder.get(message.publicId);
-    if (newest !== undefined && newest !== message) {
+    if (newest !== undefined && newest !== message && compareMessages(newest, message) > 0) {
       skipped.push({ message, reason: SkipReason.supersededInDlq });
     } else {
       replay.push(message);
@@ -75,4 +78,10 @@ export function planReplay(selected: readonly DlqMessage[], options: PlanOptions
   }
   const limit = options.limit ?? replay.length;
   return { replay: replay.slice(0, limit), skipped, overLimit: replay.slice(limit) };
+}
+
+/** Spot judged this update itself (a 400 or 422 in its envelope): replayed as is, it may be refused again. */
+function refusedBySpot(message: DlqMessage): boolean {
+  const status = message.failure?.status;
+  return message.reasonClass === ReasonClass.permanent && (status === 400 || status === 422);
 }

@@ -201,6 +201,7 @@ const rows: Row[] = [
   { name: "busy, its call still running and the hold ending within a second: back in one", happening: busy(500), record: fresh(), expected: handBack(HandBackCause.busyLease, BUSY, 1) },
   { name: "busy, its call settling for 12 s: back when it reopens, not before", happening: busy(12_000, { settling: true }), record: fresh(), expected: handBack(HandBackCause.busyLease, BUSY, 12) },
   { name: "busy, a newer update waiting: back a late-write window after it reopens", happening: busy(12_000, { settling: true, newerWaiting: true }), record: fresh(), expected: handBack(HandBackCause.busyLease, BUSY_BEHIND_NEWER, 42) },
+  { name: "behind a newer update of its batch that goes back: a late-write window after it", happening: { kind: "behindNewer", newer: "m-0" }, record: fresh(), expected: handBack(HandBackCause.busyLease, "a newer update of the order in this batch (m-0) goes back to the queue, and goes first", 32) },
   { name: "busy on a message 5 days old: aged out", happening: busy(60_000), record: fiveDaysOld(), expected: agedOut(`busy-lease: ${BUSY}`) },
   { name: "circuit open for transient failures: circuit", happening: { kind: "circuitOpen", cause: CircuitCause.transient, reason: CIRCUIT }, record: fresh(), expected: handBack(HandBackCause.circuit, CIRCUIT, 5) },
   { name: "circuit open for a systemic cause: systemic", happening: { kind: "circuitOpen", cause: CircuitCause.systemic, reason: "token refused" }, record: handedBack(1), expected: handBack(HandBackCause.systemic, "token refused", 10) },

@@ -7,19 +7,31 @@ const NOW = Date.parse("2026-11-27T10:00:00.000Z");
 const options = { now: NOW, maxClockSkewMs: 300_000 };
 
 describe("planning a batch", () => {
-  it("keeps only the newest update per order, by issuedAt, in batch order", () => {
+  it("sends the newest update per order first, by issuedAt, in batch order, its older ones behind it", () => {
     // Prepare
     const newer = sqsRecord({ publicId: "A", metadata: { v: 2 }, issuedAt: "2026-11-27T10:00:02.000Z" });
+    const oldest = sqsRecord({ publicId: "A", metadata: { v: 0 }, issuedAt: "2026-11-27T10:00:00.000Z" });
     const older = sqsRecord({ publicId: "A", metadata: { v: 1 }, issuedAt: "2026-11-27T10:00:01.000Z" });
     const other = sqsRecord({ publicId: "B", metadata: {} }, { sentAt: NOW });
     // Act
-    const plan = planBatch([newer, older, other], options);
+    const plan = planBatch([newer, oldest, older, other], options);
     // Assess
-    expect(plan.work.map((w) => w.record.messageId)).toStrictEqual([newer.messageId, other.messageId]);
-    expect(plan.superseded).toStrictEqual([
-      { record: older, publicId: "A", issuedAt: "2026-11-27T10:00:01.000Z", by: newer.messageId },
+    expect(plan.work.map((w) => [w.record.messageId, w.older.map((o) => o.record.messageId)])).toStrictEqual([
+      [newer.messageId, [older.messageId, oldest.messageId]],
+      [other.messageId, []],
     ]);
+    expect(plan.superseded).toStrictEqual([]);
     expect(plan.invalid).toStrictEqual([]);
+  });
+
+  it("takes two records of the same update as one: the later stands for both", () => {
+    const body = { publicId: "A", metadata: { v: 1 }, issuedAt: "2026-11-27T10:00:01.000Z" };
+    const [first, second] = [sqsRecord(body), sqsRecord(body)];
+    const plan = planBatch([first, second], options);
+    expect(plan.work.map((w) => w.record.messageId)).toStrictEqual([second.messageId]);
+    expect(plan.superseded).toStrictEqual([
+      { record: first, publicId: "A", issuedAt: "2026-11-27T10:00:01.000Z", by: second.messageId },
+    ]);
   });
 
   it("versions a message without issuedAt by its first enqueue time", () => {

@@ -1,6 +1,6 @@
 // lib/cli/target.ts is tested here, beside the importer that is its first user.
 import { afterEach, describe, expect, it } from "vitest";
-import { regionOfQueueUrl } from "../../../lib/cli/sqs-client.ts";
+import { regionOfQueueUrl, sameEndpoint } from "../../../lib/cli/queue-endpoint.ts";
 import { resolveTarget, TargetNotFoundError } from "../../../lib/cli/target.ts";
 import { writeDevState } from "../../../lib/local/dev-state.ts";
 import { type TempDir, tempDir } from "./support/files.ts";
@@ -22,6 +22,7 @@ describe("resolveTarget", () => {
       endpoint: undefined,
       region: undefined,
       origin: "--queue-url",
+      dlqOrigin: "SPOT_META_DLQ_URL",
       localCredentials: false,
     });
     expect(resolveTarget({ env }).origin).toBe("SPOT_META_QUEUE_URL");
@@ -69,6 +70,7 @@ describe("resolveTarget", () => {
       endpoint: "http://127.0.0.1:4566",
       region: "us-east-1",
       origin: "spot-meta dev",
+      dlqOrigin: "spot-meta dev",
       localCredentials: true,
     });
   });
@@ -83,8 +85,38 @@ describe("resolveTarget", () => {
     );
   });
 
+  it("reaches a named queue at its own URL's endpoint unless an endpoint is named", () => {
+    const local = "http://127.0.0.1:9/000000000000/q";
+
+    expect(resolveTarget({ queueUrl: local, env: {} })).toMatchObject({
+      endpoint: "http://127.0.0.1:9",
+      localCredentials: true,
+    });
+    expect(resolveTarget({ queueUrl: AWS_QUEUE, env: {} }).endpoint).toBeUndefined();
+    expect(resolveTarget({ queueUrl: local, endpointUrl: "http://localhost:8", env: {} }).endpoint).toBe(
+      "http://localhost:8",
+    );
+    expect(
+      resolveTarget({ queueUrl: local, env: { AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:7" } }).endpoint,
+    ).toBe("http://127.0.0.1:7");
+  });
+
   it("reads the region from an AWS queue URL", () => {
     expect(regionOfQueueUrl(AWS_QUEUE)).toBe("eu-west-1");
+    expect(regionOfQueueUrl("https://eu-west-2.queue.amazonaws.com/123456789012/q")).toBe("eu-west-2");
     expect(regionOfQueueUrl("http://127.0.0.1:9/q")).toBeUndefined();
+  });
+});
+
+describe("sameEndpoint", () => {
+  it.each([
+    [AWS_QUEUE, `${AWS_QUEUE}-dlq`, true],
+    [AWS_QUEUE, "https://eu-west-1.queue.amazonaws.com/123456789012/q-dlq", true],
+    [AWS_QUEUE, "https://sqs.us-east-1.amazonaws.com/123456789012/q-dlq", false],
+    ["http://127.0.0.1:9/0/q", "http://localhost:9/0/q-dlq", true],
+    ["http://127.0.0.1:9/0/q", "http://127.0.0.1:1/0/q-dlq", false],
+    ["http://127.0.0.1:9/0/q", `${AWS_QUEUE}-dlq`, false],
+  ])("%s and %s: %s", (a, b, same) => {
+    expect(sameEndpoint(a, b)).toBe(same);
   });
 });

@@ -28,6 +28,8 @@ export interface BareDlq {
   proxy: SqsProxy;
   /** Decides per call which fails; set by the test, consulted by the proxy. */
   fault: ((action: string, call: number) => InjectedFault | undefined) | undefined;
+  /** Decides per call which is held unanswered (until `stop`); set by the test. */
+  hold: ((action: string, call: number) => boolean) | undefined;
   /** What the DLQ held once filled: messageId → the message. */
   seeded: Map<string, SeededMessage>;
   /** `--queue-url … --dlq-url … --endpoint-url <proxy>` for the CLI. */
@@ -67,8 +69,12 @@ export async function startBareDlq(options: {
   const sqs = await startEmbeddedSqs({ fifo: options.fifo ?? false });
   const bare: BareDlq = {
     sqs,
-    proxy: await startSqsProxy(sqs.endpoint, { failCall: (action, call) => bare.fault?.(action, call) }),
+    proxy: await startSqsProxy(sqs.endpoint, {
+      failCall: (action, call) => bare.fault?.(action, call),
+      holdCall: (action, call) => bare.hold?.(action, call) ?? false,
+    }),
     fault: undefined,
+    hold: undefined,
     seeded: new Map(),
     targetFlags: [],
     dlq: () => snapshot(sqs, sqs.dlqUrl),

@@ -206,6 +206,18 @@ describe("planReplay", () => {
     expect(plan.skipped).toStrictEqual([{ message: v1, reason: SkipReason.supersededInDlq }]);
   });
 
+  it("replays an older message too when Spot refused the newest for good: it may refuse it again", () => {
+    const refused = { reasonClass: "permanent", status: 400, errorType: "bad_request" } as const;
+    const v1 = dlqMessage({ publicId: "A", issuedAt: "2026-11-27T10:00:00.000Z" });
+    const v0 = dlqMessage({ publicId: "A", issuedAt: "2026-11-26T10:00:00.000Z" });
+    const v2 = dlqMessage({ publicId: "A", issuedAt: "2026-11-27T10:00:05.000Z", failure: refused });
+
+    const plan = planReplay([v2, v1, v0], options);
+
+    expect(plan.replay).toStrictEqual([v2, v1]);
+    expect(plan.skipped).toStrictEqual([{ message: v0, reason: SkipReason.supersededInDlq }]);
+  });
+
   it("keeps what is past the limit for a later run", () => {
     const messages = ["A", "B", "C"].map((publicId) => dlqMessage({ publicId }));
 

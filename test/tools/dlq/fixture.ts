@@ -38,8 +38,14 @@ export async function startDeadLetteredStack(
     sandbox: { seedCount: 20 },
     // No call here hangs: a timeout long enough that a loaded machine's slow answer is not one (a
     // timed-out 404 would be a failure, and three orders failing with nothing applied is an outage,
-    // which dead-letters nothing).
-    handler: { requestTimeoutMs: 5_000, retryLimit: 0, backoffBaseSeconds: 1, backoffMaxSeconds: 1 },
+    // which dead-letters nothing). The ledger's lease must outlast such a call and the late-write window.
+    handler: {
+      requestTimeoutMs: 5_000,
+      retryLimit: 0,
+      backoffBaseSeconds: 1,
+      backoffMaxSeconds: 1,
+      ledgerLeaseSeconds: 10,
+    },
     eventSource: { batchingWindowMs: 50 },
   });
   stack.sandbox.setFaults({
