@@ -72,6 +72,9 @@ export function createBatchHandler(config: HandlerConfig, overrides: HandlerOver
     timeoutMs: config.requestTimeoutMs,
     retryLimit: config.retryLimit,
     retryMaxDelayMs: config.retryMaxDelayMs,
+    // A refusal goes back to the queue at once, with the wait its pace asks: waited here, it would
+    // stall the instance's whole batch for Spot's `Retry-After` (docs/benchmarks.md, Pace).
+    rateLimitsToCaller: true,
   });
   // The ledger and the shared pace's record share the table, and one client.
   const dynamoDb =
