@@ -35,7 +35,7 @@ const OPTIONS = {
   ledgerMs: numberFlag("ledger-ms", 15),
   latencyMs: numberFlag("latency", 20),
   retryAfterMs: 1000,
-  retries: numberFlag("retries", 2),
+  retries: numberFlag("retries", 0),
   batchGapMs: 30,
   startSpreadMs: 1500,
   random429: numberFlag("random-429", 0),

@@ -23,8 +23,13 @@ export const PLATEAU_MS = 4_000;
 /** Growth past the plateau, in shares of the limit per s³: the limit after 1.5 s, 1.8 × it after 3.9 s. */
 const GROWTH_PER_S3 = 0.0145;
 
-/** How late an instance may still start a call of its own that it missed. */
-const LATE_AT_MOST_MS = 100;
+/**
+ * How late an instance may still start calls of its own that it missed (it was between invocations):
+ * a call started d late can add itself to a second that already holds the rate's calls, so with every
+ * call at most d late no second holds more than the rate × (1 + d/1 s), which the plateau's headroom
+ * takes. Later than that, a call is skipped.
+ */
+export const LATE_AT_MOST_MS = Math.round((1 - PLATEAU_SHARE) * 1000);
 
 /** The fleet's rate, calls per second, `sinceCutMs` after a cut that measured `limit`. */
 export function fleetRate(limit: number, sinceCutMs: number): number {
@@ -51,19 +56,22 @@ export interface Slots {
 
 /**
  * The instance's call to start at or after `earliest`, whose number is above `after` (the last it
- * started): its own call that passed last, if it is less than one of its intervals late and less
- * than {@link LATE_AT_MOST_MS} (the instance was between invocations: taken late, it keeps the
- * instance's share; later, it would bunch with the calls after it), else its next.
+ * started): the oldest of its own that passed at most {@link LATE_AT_MOST_MS} ago, at once (taken
+ * late, they keep the instance's share through the gaps between its invocations), else its next.
  */
 export function nextSlot(slots: Slots, earliest: number, after: number): { at: number; call: number } {
   const { limit, cutAt, rank, instances } = slots;
+  const lateBy = (call: number) => earliest - (cutAt + timeOfCall(limit, call));
+  const takes = (call: number) => call > after && call >= 0 && lateBy(call) <= LATE_AT_MOST_MS;
   // A thousandth of a call's leeway: `earliest` may be a call's own time, which the inversion below
   // puts a hair after it.
-  const reached = fleetCalls(limit, earliest - cutAt) + 0.001;
-  const passed = Math.floor(reached) - ((((Math.floor(reached) - rank) % instances) + instances) % instances);
-  const interval = Math.min(LATE_AT_MOST_MS, (1000 * instances) / fleetRate(limit, earliest - cutAt));
-  if (passed > after && passed >= 0 && earliest - (cutAt + timeOfCall(limit, passed)) < interval)
-    return { at: earliest, call: passed };
+  const reached = Math.floor(fleetCalls(limit, earliest - cutAt) + 0.001);
+  const passed = reached - ((((reached - rank) % instances) + instances) % instances);
+  if (takes(passed)) {
+    let oldest = passed;
+    while (takes(oldest - instances)) oldest -= instances;
+    return { at: earliest, call: oldest };
+  }
   const call = Math.max(
     passed + instances,
     after + 1 + ((((rank - after - 1) % instances) + instances) % instances),

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   fleetCalls,
   fleetRate,
+  LATE_AT_MOST_MS,
   nextSlot,
   PLATEAU_MS,
   PLATEAU_SHARE,
@@ -64,21 +65,48 @@ describe("the instances' calls on the fleet's schedule", () => {
     expect(mostInAnySecond(all.flat())).toBeLessThanOrEqual(Math.ceil(PLATEAU_SHARE * 20));
   });
 
-  it("take their last call late when they missed it by a moment, and the next when by longer", () => {
-    // Prepare: twelve instances of a fleet at 20 a second: each has a call every 632 ms, and takes
-    // one missed by less than 100 ms.
-    const slots: Slots = { limit: 20, cutAt: 0, rank: 3, instances: 12 };
-    const own = nextSlot(slots, 0, -1);
+  it("take the calls they missed by a moment late, and skip those missed by longer", () => {
+    // Prepare: a fleet of 2 at 80 a second (on the plateau, 76: each has a call every 26 ms).
+    const slots: Slots = { limit: 80, cutAt: 0, rank: 1, instances: 2 };
+    let own = nextSlot(slots, 1_000, -1);
+    while (own.at === 1_000) own = nextSlot(slots, 1_000, own.call); // its first call to come
 
-    // Act
-    const late = nextSlot(slots, own.at + 60, -1);
-    const tooLate = nextSlot(slots, own.at + 150, -1);
+    // Act: back from a gap between invocations 40 ms after that call, or 60 ms after it.
+    const late = nextSlot(slots, own.at + 40, own.call - 2);
+    const afterIt = nextSlot(slots, late.at, late.call);
+    const tooLate = nextSlot(slots, own.at + 60, own.call - 2);
 
-    // Assess
-    expect(own.call).toBe(3);
-    expect(late).toStrictEqual({ at: own.at + 60, call: 3 });
-    expect(tooLate.call).toBe(15);
-    expect(tooLate.at).toBeCloseTo(own.at + 12_000 / 19, 0);
+    // Assess: both calls missed within 50 ms are taken at once (the older first); one missed by
+    // more is skipped.
+    expect(LATE_AT_MOST_MS).toBe(50);
+    expect(late).toStrictEqual({ at: own.at + 40, call: own.call });
+    expect(afterIt).toStrictEqual({ at: own.at + 40, call: own.call + 2 });
+    expect(tooLate).toStrictEqual({ at: own.at + 60, call: own.call + 2 });
+  });
+
+  it("put no more than the plateau's headroom allows in any second, however their invocations' gaps fall", () => {
+    // Prepare: six instances at 40 a second, each idle for a random 0–400 ms after every 4 calls.
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16_807) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+    const starts: number[] = [];
+    for (let rank = 0; rank < 6; rank++) {
+      const slots: Slots = { limit: 40, cutAt: 0, rank, instances: 6 };
+      let after = -1;
+      for (let at = 0, n = 0; ; n++) {
+        const next = nextSlot(slots, at, after);
+        if (next.at >= PLATEAU_MS) break;
+        starts.push(next.at);
+        after = next.call;
+        at = next.at + (n % 4 === 3 ? random() * 400 : 0);
+      }
+    }
+
+    // Assess: late calls never make a second hold more than the limit.
+    expect(mostInAnySecond(starts)).toBeLessThanOrEqual(40);
+    expect(starts.length).toBeGreaterThan(0.75 * fleetCalls(40, PLATEAU_MS));
   });
 
   it("never give an instance a call it already started", () => {
