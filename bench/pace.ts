@@ -11,9 +11,14 @@
  * machine's).
  *
  *   npm run bench:pace -- [--instances 2,6,12] [--pacers fixed,learned] [--limit 40] [--ceiling 250]
- *     [--latency 20] [--retry-after 1] [--first-phase-seconds 30] [--phase-seconds 20] [--trace]
+ *     [--latency 20] [--retry-after 1] [--first-phase-seconds 30] [--phase-seconds 20]
+ *     [--retry-max-delay-ms N] [--trace]
+ *
+ * `--retry-max-delay-ms`: the workers' SPOT_META_RETRY_MAX_DELAY_MS (default 2000): below Spot's
+ * `Retry-After`, a refused call goes back to the queue instead of waiting in its invocation.
  */
 import { cpus } from "node:os";
+import { envName } from "../lib/lambda/config.ts";
 import {
   acceptedPerSecond,
   missedTargets,
@@ -37,6 +42,10 @@ const RETRY_AFTER = numberFlag("retry-after", 1);
 const FIRST_PHASE_SECONDS = numberFlag("first-phase-seconds", 30);
 const PHASE_SECONDS = numberFlag("phase-seconds", 20);
 const TRACE = process.argv.includes("--trace");
+const RETRY_MAX_DELAY_MS = numberFlag("retry-max-delay-ms", Number.NaN);
+const SETTINGS = Number.isNaN(RETRY_MAX_DELAY_MS)
+  ? {}
+  : { [envName("retryMaxDelayMs")]: String(RETRY_MAX_DELAY_MS) };
 const PHASES = [
   { limit: LIMIT, seconds: FIRST_PHASE_SECONDS },
   { limit: LIMIT * 2, seconds: PHASE_SECONDS },
@@ -47,7 +56,7 @@ console.log(
   [
     `bench:pace: ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
     `  Spot (the sandbox): at most ${PHASES.map((p) => `${p.limit}/s for ${p.seconds} s`).join(", then ")} in any sliding 1000 ms (from its first request), 429 ${RETRY_AFTER > 0 ? `with Retry-After: ${RETRY_AFTER}` : "without Retry-After"} past it; answers after ${LATENCY_MS} ms`,
-    `  separate \`spot-meta worker\` processes, 1 poller each (batches of 10 within 1 s); handler defaults but SPOT_META_REQUESTS_PER_SECOND=${CEILING}; the ledger on`,
+    `  separate \`spot-meta worker\` processes, 1 poller each (batches of 10 within 1 s); handler defaults but SPOT_META_REQUESTS_PER_SECOND=${CEILING}${Number.isNaN(RETRY_MAX_DELAY_MS) ? "" : ` and SPOT_META_RETRY_MAX_DELAY_MS=${RETRY_MAX_DELAY_MS}`}; the ledger on`,
     "",
     "| instances | pacer | phase | limit | accepted ÷ limit | refused ÷ calls | settled after | steady ÷ limit | steady refused | paces at the phase's end | CPU idle / workers / stack / other |",
     "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
@@ -65,6 +74,7 @@ for (const instances of INSTANCES) {
       phases: PHASES,
       retryAfterSeconds: RETRY_AFTER > 0 ? RETRY_AFTER : undefined,
       latencyMs: LATENCY_MS,
+      settings: SETTINGS,
     });
     const phases = phasesOf(run, PHASES, instances);
     for (const phase of phases) console.log(row(instances, pacer, phase));

@@ -25,6 +25,8 @@ export interface SimOptions {
   batchGapMs: number;
   /** Instances start within this span, at random. */
   startSpreadMs: number;
+  /** A share of calls Spot refuses whatever the pace (a gateway's 429s, as the soak's faults). @default 0 */
+  random429?: number;
   makePacer: (instance: number, clock: () => number) => Pacer;
 }
 
@@ -32,7 +34,9 @@ export interface SimOptions {
 export async function simulatePace(o: SimOptions): Promise<PaceTrace> {
   const time = new VirtualTime();
   const trace: PaceTrace = { startedAt: Number.NaN, requests: [], paces: [] };
-  const spot = slidingLimit(o.phases, trace);
+  const limited = slidingLimit(o.phases, trace);
+  // A random refusal is drawn after the limit counted the call, as the sandbox does.
+  const spot = (at: number) => limited(at) && !(Math.random() < (o.random429 ?? 0));
   for (let instance = 0; instance < o.instances; instance++) {
     const pacer = o.makePacer(instance, time.clock);
     const invocation = async () => {

@@ -70,7 +70,7 @@ export const handlerConfigSchema = z
     retryMaxDelayMs: positive(60_000)
       .default(2_000)
       .describe(
-        "The longest wait between quick retries, and the most of a `Retry-After` honoured in-process; a longer one goes to the queue's backoff.",
+        "The longest wait between quick retries, and the most of a `Retry-After` honoured in-process; a longer one goes to the queue's backoff. A 429 is never waited in-process: it goes back to the queue at once.",
       ),
     backoffBaseSeconds: positive(3_600)
       .default(30)

@@ -14,6 +14,7 @@ import type { HandlerConfig } from "./config.ts";
 import { DynamoLedger } from "./ledger/dynamo-ledger.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type EmfDocument } from "./metrics.ts";
+import { DynamoPaceStore } from "./pace/dynamo-pace-store.ts";
 import { BatchProcessor } from "./processor/batch-processor.ts";
 import type { InvocationContext } from "./processor/deps.ts";
 import type { OrderingGuard } from "./processor/ordering.ts";
@@ -71,14 +72,23 @@ export function createBatchHandler(config: HandlerConfig, overrides: HandlerOver
     timeoutMs: config.requestTimeoutMs,
     retryLimit: config.retryLimit,
     retryMaxDelayMs: config.retryMaxDelayMs,
+    // A refusal goes back to the queue at once, with the wait its pace asks: waited here, it would
+    // stall the instance's whole batch for Spot's `Retry-After` (docs/benchmarks.md, Pace).
+    rateLimitsToCaller: true,
   });
+  // The ledger and the shared pace's record share the table, and one client.
+  const dynamoDb =
+    config.ledgerTable === undefined ? undefined : (overrides.dynamoDb ?? new DynamoDBClient({}));
   const processor = new BatchProcessor({
     config,
     spot,
     sqs: overrides.sqs ?? new SQSClient({}),
     logger: overrides.logger ?? createLogger({ level: config.logLevel }),
     onSystemicFailure: () => token.invalidate(),
-    ordering: overrides.ordering ?? ledgerFrom(config, overrides.dynamoDb),
+    ordering: overrides.ordering ?? ledgerFrom(config, dynamoDb),
+    ...(config.ledgerTable === undefined || dynamoDb === undefined
+      ? {}
+      : { paceStore: new DynamoPaceStore({ client: dynamoDb, table: config.ledgerTable }) }),
     sqsEndpoint: overrides.sqsEndpoint,
   });
   return (event, context, metrics) => processor.process(event, context, metrics);

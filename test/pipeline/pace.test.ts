@@ -10,12 +10,21 @@ import { testStackPerTest } from "../support/test-stack.ts";
 
 const local = testStackPerTest();
 
-/** A local stack whose Spot allows `rateLimit`, its handler set five times faster; its EMF lines kept. */
+/**
+ * A local stack whose Spot allows `rateLimit`, its handler set five times faster, with the shipped
+ * quick retries (2, up to 2 s apart: a `Retry-After` of 1 s would fit); its EMF lines kept.
+ */
 async function startLimited(rateLimit: NonNullable<FaultPlan["rateLimit"]>, messages: number) {
   const metrics: Array<Record<string, number>> = [];
   const stack = await local.start({
     sandbox: { seedCount: messages, faults: { rateLimit } },
-    handler: { requestsPerSecond: rateLimit.perSecond * 5, concurrency: 10 },
+    handler: {
+      requestsPerSecond: rateLimit.perSecond * 5,
+      concurrency: 10,
+      retryLimit: 2,
+      retryMaxDelayMs: 2_000,
+      ledgerLeaseSeconds: 6,
+    },
     onMetrics: (document) => metrics.push(document as Record<string, number>),
   });
   const bodies = Array.from({ length: messages }, (_, i) => ({
@@ -30,9 +39,9 @@ const sum = (metrics: Array<Record<string, number>>, name: string) =>
   metrics.reduce((total, line) => total + (line[name] ?? 0), 0);
 
 describe("Spot's limit below the configured pace", () => {
-  it("applies every message, dead-letters none, and learns a pace below the ceiling", async () => {
+  it("applies every message, dead-letters none, hands every 429 back at once, and learns a pace below the ceiling", async () => {
     // Prepare
-    const { stack, metrics, bodies } = await startLimited({ perSecond: 20 }, 100);
+    const { stack, metrics, bodies } = await startLimited({ perSecond: 20, retryAfterSeconds: 1 }, 100);
     const { sqs, queues, sandbox } = stack;
 
     // Act
@@ -44,7 +53,8 @@ describe("Spot's limit below the configured pace", () => {
       bodies.map(({ metadata }) => metadata),
     );
     expect(await drainQueue(sqs, queues.dlqUrl)).toStrictEqual([]);
-    // Each refused call went back for the pace's wait: at least a second, SQS's unit.
+    // Each refused call went back for the pace's wait (at least a second, SQS's unit), none waited
+    // in-process: the wait would hold the instance's whole batch.
     const refused = sandbox.requests.filter((request) => request.fault === "rate_limit").length;
     expect(paceHandBacks().length).toBe(refused);
     for (const handBack of paceHandBacks()) expect(handBack.waitSeconds).toBeGreaterThanOrEqual(1);

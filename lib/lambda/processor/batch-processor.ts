@@ -2,6 +2,7 @@
  * The heart of the handler: applies one SQS batch of updates to Spot and reports, per record, what
  * the queue must keep (a partial batch response). A bad record never fails its neighbours.
  */
+import { randomUUID } from "node:crypto";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { isFifoRecord, queueUrlFromArn, receiveCount } from "../sqs/records.ts";
@@ -37,8 +38,10 @@ export class BatchProcessor {
       ),
     };
     const { requestsPerSecond, minRequestsPerSecond, adaptivePace } = deps.config;
+    // The instance's name in the shared pace's record: one per processor, as one per Lambda instance.
+    const shared = deps.paceStore && { store: deps.paceStore, instance: randomUUID().slice(0, 8) };
     this.#pacer = adaptivePace
-      ? createAdaptivePacer({ ceiling: requestsPerSecond, floor: minRequestsPerSecond })
+      ? createAdaptivePacer({ ceiling: requestsPerSecond, floor: minRequestsPerSecond }, Date.now, shared)
       : createPacer(requestsPerSecond);
   }
 

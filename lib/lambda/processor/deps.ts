@@ -9,6 +9,7 @@ import type { AttemptAnswer, BaseUrlProbe } from "../spot/client.ts";
 import type { SpotOutcome } from "../spot/outcome.ts";
 import type { BaseUrlCheck } from "./base-url-check.ts";
 import type { OrderingGuard } from "./ordering.ts";
+import type { PaceStore } from "./pace-store.ts";
 import type { SpotHealth } from "./spot-health.ts";
 
 /** The calls the processor makes to Spot; `SpotClient` is the real one. */
@@ -39,6 +40,8 @@ export interface ProcessorDeps {
   logger: Logger;
   /** The applied-updates ledger; without it only the newest-in-batch rule holds. */
   ordering?: OrderingGuard;
+  /** Where the instances learn one pace together (the ledger's table); without it each learns alone. */
+  paceStore?: PaceStore;
   /** Called on a systemic failure, e.g. to read the token's secret again. */
   onSystemicFailure?: () => void;
   /** SQS endpoint for the source queue's URL, when not AWS's (the local stack). */

@@ -4,7 +4,9 @@
  * was refused, lingers there, then probes above it, and never goes above the configured ceiling nor
  * below the floor. Instances that share Spot's limit each run one and meet at their shares with no
  * coordinator: whoever runs faster loses more at each cut and regains no faster (CUBIC's growth is
- * in calls per second, not in a share of the pace).
+ * in calls per second, not in a share of the pace). With the ledger the instances share one pace
+ * instead (shared-pace.ts: alone, twelve instances probe twelve times as hard as one); this one is an
+ * instance's own until the fleet knows Spot's limit, and without the ledger.
  *
  * Written here rather than taken from the AWS SDK (`DefaultRateLimiter` in @smithy/core's retry):
  * that one cuts its rate again on every throttled answer (ten concurrent 429s: 0.7¹⁰), has no

@@ -19,6 +19,8 @@
  */
 import type { AttemptAnswer } from "../spot/client.ts";
 import { PaceController, type PaceSettings } from "./pace-controller.ts";
+import type { PaceStore } from "./pace-store.ts";
+import { SharedPace } from "./shared-pace.ts";
 
 export interface Pacer {
   /**
@@ -62,21 +64,38 @@ export function createPacer(perSecond: number, now: () => number = Date.now): Pa
 /**
  * A pacer whose pace follows Spot's answers, within `settings.floor`..`settings.ceiling`: the learned
  * pace spaces the starts, and the ceiling's windows still bound them as the fixed pacer's do.
+ * @param shared where the instances that share Spot's limit learn one pace together
+ *   ({@link SharedPace}), and this instance's name there; without it, the instance learns alone
  */
-export function createAdaptivePacer(settings: PaceSettings, now: () => number = Date.now): Pacer {
-  const controller = new PaceController(settings);
+export function createAdaptivePacer(
+  settings: PaceSettings,
+  now: () => number = Date.now,
+  shared?: { store: PaceStore; instance: string },
+): Pacer {
+  const controller =
+    shared === undefined
+      ? new PaceController(settings)
+      : new SharedPace(settings, shared.store, shared.instance, now);
+  const fleet = controller instanceof SharedPace ? controller : undefined;
+  // A new instance reads the fleet's pace before its first call.
+  let ready = fleet?.ready();
   const windows = new StartWindows(settings.ceiling);
   const spacing = new StartSpacing();
   const queue = new StartQueue(
-    (at) => Math.max(windows.next(at), spacing.next(at, controller.perSecond)),
+    (at) => Math.max(windows.next(at), fleet?.nextStart(at) ?? spacing.next(at, controller.perSecond)),
     (at) => {
       windows.record(at);
       spacing.record(at, controller.perSecond);
+      fleet?.started(at);
     },
     now,
   );
   return {
-    take: (latestStart) => queue.take(latestStart),
+    take: async (latestStart) => {
+      if (ready !== undefined) await ready;
+      ready = undefined;
+      return queue.take(latestStart);
+    },
     observe: (answer) => {
       const at = now();
       controller.observe(answer, at, at - queue.lastHeldBackAt < BOUND_RECENTLY_MS);

@@ -14,6 +14,8 @@ export interface SpotClientOptions {
   retryMaxDelayMs: number;
   /** Delay before the first retry, before jitter; doubled each retry. @default 300 */
   retryBaseDelayMs?: number;
+  /** A 429 ends the call at once, for the caller to wait out (retry-policy.ts). @default false */
+  rateLimitsToCaller?: boolean;
 }
 
 export function checkClientOptions(options: SpotClientOptions): string[] {

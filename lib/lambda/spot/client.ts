@@ -200,7 +200,7 @@ export class SpotClient {
   }
 
   #requestOf(method: "get" | "post", publicId: string, json: unknown, token: string): SpotRequest {
-    const { timeoutMs, retryLimit, retryMaxDelayMs } = this.#options;
+    const { timeoutMs, retryLimit, retryMaxDelayMs, rateLimitsToCaller } = this.#options;
     return {
       method,
       url: `${this.#baseUrl}/api/v2/orders/${encodeURIComponent(publicId)}/`,
@@ -208,7 +208,7 @@ export class SpotClient {
       token,
       timeoutMs,
       retryLimit,
-      policy: { retryMaxDelayMs, baseDelayMs: this.#baseDelayMs },
+      policy: { retryMaxDelayMs, baseDelayMs: this.#baseDelayMs, rateLimitsToCaller },
     };
   }
 

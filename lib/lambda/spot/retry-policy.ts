@@ -17,14 +17,23 @@ export interface RetryPolicy {
   retryMaxDelayMs: number;
   /** Delay before the first retry (before jitter); doubled each retry. */
   baseDelayMs: number;
+  /**
+   * A 429 is not retried in-process: the caller waits it out elsewhere. The handler's choice: the
+   * wait would hold its invocation (the batch cannot end before its slowest call), so a refusal
+   * would stall the instance's other calls for the whole `Retry-After`; the queue waits for free.
+   */
+  rateLimitsToCaller?: boolean;
 }
 
 export type RetryDecision =
   | { retry: true; delayMs: number }
-  | { retry: false; why: "not_transient" | "aborted" | "retry_after_beyond_ceiling" | "deadline" };
+  | {
+      retry: false;
+      why: "not_transient" | "aborted" | "rate_limited" | "retry_after_beyond_ceiling" | "deadline";
+    };
 
 export interface RetryInput {
-  failure: Pick<SpotFailure, "kind" | "errorType" | "retryAfterMs">;
+  failure: Pick<SpotFailure, "kind" | "errorType" | "retryAfterMs" | "status">;
   /** 1 for the first retry. */
   retryNumber: number;
   now: number;
@@ -42,6 +51,8 @@ export function decideRetry(input: RetryInput): RetryDecision {
   // The caller gave up (its signal): waiting again would only delay telling it.
   if (failure.errorType === "aborted" || failure.errorType === "deadline")
     return { retry: false, why: "aborted" };
+  if (failure.status === 429 && policy.rateLimitsToCaller === true)
+    return { retry: false, why: "rate_limited" };
   let delayMs: number;
   if (failure.retryAfterMs !== undefined) {
     // The server said when; more than the ceiling would park the invocation, so the queue's
@@ -79,6 +90,7 @@ export function noRetryNote(decision: RetryDecision | undefined, policy: RetryPo
   if (decision.why === "retry_after_beyond_ceiling") {
     return `; Retry-After is beyond the in-process ceiling of ${policy.retryMaxDelayMs} ms, left to the queue`;
   }
+  if (decision.why === "rate_limited") return "; a 429 is left to the queue";
   if (decision.why === "deadline") return "; no retry: it would not fit before the deadline";
   return "";
 }

@@ -44,6 +44,23 @@ describe("decideRetry", () => {
     expect(decideRetry(input({ failure: { kind } }))).toStrictEqual({ retry: false, why: "not_transient" });
   });
 
+  it("leaves a 429 to the caller when the caller asks, however short its Retry-After", () => {
+    // Prepare
+    const failure = { kind: "transient", status: 429, retryAfterMs: 1_000 } as const;
+    const toCaller = { ...policy, rateLimitsToCaller: true };
+
+    // Act
+    const handler = decideRetry(input({ failure, policy: toCaller }));
+    const tool = decideRetry(input({ failure }));
+    const serverError = decideRetry(input({ failure: { ...failure, status: 503 }, policy: toCaller }));
+
+    // Assess
+    expect(handler).toStrictEqual({ retry: false, why: "rate_limited" });
+    expect(noRetryNote(handler, toCaller)).toBe("; a 429 is left to the queue");
+    expect(tool).toStrictEqual({ retry: true, delayMs: 1_000 });
+    expect(serverError).toStrictEqual({ retry: true, delayMs: 1_000 });
+  });
+
   it("does not retry when the caller aborted", () => {
     const failure = { kind: "transient", errorType: "aborted" } as const;
     expect(decideRetry(input({ failure }))).toStrictEqual({ retry: false, why: "aborted" });
