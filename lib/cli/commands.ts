@@ -9,14 +9,15 @@ import type { Command } from "commander";
 type Register = (program: Command) => void;
 
 const COMMANDS: Record<string, () => Promise<Register>> = {
-  demo: async () => (await import("./demo-command.ts")).registerDemoCommand,
-  dev: async () => (await import("./dev-command.ts")).registerDevCommand,
-  dlq: async () => (await import("./dlq-command.ts")).registerDlqCommand,
-  import: async () => (await import("./import-command.ts")).registerImportCommand,
-  "import-status": async () => (await import("./import-status-command.ts")).registerImportStatusCommand,
-  smoke: async () => (await import("./smoke-command.ts")).registerSmokeCommand,
-  verify: async () => (await import("./verify-command.ts")).registerVerifyCommand,
-  worker: async () => (await import("./worker-command.ts")).registerWorkerCommand,
+  demo: async () => (await import("./local/demo-command.ts")).registerDemoCommand,
+  dev: async () => (await import("./local/dev-command.ts")).registerDevCommand,
+  dlq: async () => (await import("./dlq/dlq-command.ts")).registerDlqCommand,
+  import: async () => (await import("./import/import-command.ts")).registerImportCommand,
+  "import-status": async () =>
+    (await import("./import/import-status-command.ts")).registerImportStatusCommand,
+  smoke: async () => (await import("./smoke/smoke-command.ts")).registerSmokeCommand,
+  verify: async () => (await import("./verify/verify-command.ts")).registerVerifyCommand,
+  worker: async () => (await import("./local/worker-command.ts")).registerWorkerCommand,
 };
 
 /** @param name the subcommand on the command line, if any */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { consoleOutput } from "../../lib/cli/console-output.ts";
+import { consoleOutput } from "../../lib/cli/shared/console-output.ts";
 import { terminal } from "../support/terminal.ts";
 
 const line = (fields: Record<string, unknown>) =>
