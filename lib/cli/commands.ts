@@ -28,11 +28,24 @@ export async function registerCommands(program: Command, name: string | undefine
 }
 
 /**
- * A usage error prints its one line and where to read more (`(see spot-meta dlq peek --help)`), not
- * the whole help: commander's `showHelpAfterError` with a hint, set on every command, since each
- * names its own help. Call it once every command is registered.
+ * A usage error is one line, as every other refusal of a command (shared/runner.ts): the command,
+ * what is wrong, and where to read more — `spot-meta dlq peek: unknown option '--limt' (Did you
+ * mean --limit?) (see spot-meta dlq peek --help)` — with exit code 1, not the whole help. Set on
+ * every command, since each names its own help: call it once every command is registered.
  */
-export function hintHelpOnUsageErrors(command: Command, path = command.name()): void {
-  command.showHelpAfterError(`(see ${path} --help)`);
-  for (const sub of command.commands) hintHelpOnUsageErrors(sub, `${path} ${sub.name()}`);
+export function oneLineUsageErrors(command: Command, path = command.name()): void {
+  command.configureOutput({
+    outputError: (text, write) => write(`${path}: ${usageLine(text)} (see ${path} --help)\n`),
+  });
+  for (const sub of command.commands) oneLineUsageErrors(sub, `${path} ${sub.name()}`);
+}
+
+/** Commander's message (`error: …`, a suggestion on a line of its own) as one line. */
+export function usageLine(text: string): string {
+  return text
+    .replace(/^error: /, "")
+    .trim()
+    .split("\n")
+    .map((line) => line.trim())
+    .join(" ");
 }

@@ -67,7 +67,7 @@ describe("spot-meta import", () => {
     expect(await drainQueue(sqs.client(), sqs.queueUrl)).toHaveLength(25);
   });
 
-  it("exits 2 when rows are rejected, naming the rejects file; a dry run needs no queue", async () => {
+  it("exits 3 when rows are rejected, naming the rejects file; a dry run needs no queue", async () => {
     // Prepare
     const { dir } = await setUp();
     const file = dir.write("bad.csv", "public_id,clinic\nO1,x\na/b,y\n");
@@ -76,7 +76,7 @@ describe("spot-meta import", () => {
     const { code, stdout } = await spotMeta(["import", file, "--dry-run", "--no-progress"], dir.path).done;
 
     // Assess
-    expect(code).toBe(2);
+    expect(code).toBe(3);
     expect(stdout).toContain(`rejected    1  → ${file}.rejects.csv`);
     expect(stdout).toContain("would queue 1");
   });
@@ -102,7 +102,7 @@ describe("spot-meta import", () => {
     expect(noTarget.stderr).toContain("no target queue: name one with");
   });
 
-  it("stops on Ctrl-C with exit 130 and a checkpoint; --resume finishes with every row queued once", async () => {
+  it("stops on Ctrl-C with exit 2 (done in part) and a checkpoint; --resume finishes with every row queued once", async () => {
     // Prepare
     const { sqs, dir, flags } = await setUp();
     const file = dir.write("big.csv", keyColumnCsv(12_000));
@@ -120,7 +120,7 @@ describe("spot-meta import", () => {
     const resumed = await spotMeta(["import", file, ...flags, "--resume", "--json"], dir.path).done;
 
     // Assess
-    expect(stopped.code).toBe(130);
+    expect(stopped.code).toBe(2);
     expect(stopped.stdout).toContain("--resume");
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout.slice(resumed.stdout.indexOf("{")))).toMatchObject({ queued: 12_000 });

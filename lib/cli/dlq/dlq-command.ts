@@ -5,13 +5,11 @@
  */
 
 import type { Command } from "commander";
-import { describeError } from "../../lambda/errors.ts";
 import { MAX_VELOCITY } from "../../tools/dlq/redrive.ts";
 import { DEFAULT_REPLAY_RATE } from "../../tools/dlq/replay.ts";
 import { integerBetween, positiveInteger } from "../shared/arguments.ts";
-import { describeFailure } from "../shared/aws-failures.ts";
-import { trapInterrupts } from "../shared/interrupts.ts";
-import { type CommonFlags, DLQ_EXIT_CODES, type DlqIo } from "./dlq-io.ts";
+import { processIo, runCommand } from "../shared/runner.ts";
+import type { CommonFlags, DlqIo } from "./dlq-io.ts";
 import { nonEmpty, withFilters, withLedger, withRead, withTarget } from "./dlq-options.ts";
 import { type PurgeFlags, purge } from "./dlq-purge-command.ts";
 import { type ExportFlags, exportCommand, type PeekFlags, peek, stats } from "./dlq-read-commands.ts";
@@ -19,22 +17,29 @@ import { type RedriveFlags, type ReplayFlags, redrive, replay } from "./dlq-repl
 
 export type { DlqIo } from "./dlq-io.ts";
 
-const processIo: DlqIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  setExitCode: (code) => {
-    process.exitCode = code;
-  },
-  interactive: process.stderr.isTTY === true,
-  trapInterrupts,
-};
+/** What the first Ctrl-C does to a command that holds messages. */
+const HOLDS = { stopping: "after this step; what is not done stays in the DLQ" };
+
+/** `run` for one `spot-meta dlq` command. */
+function run(io: DlqIo, name: string, command: (signal: AbortSignal) => Promise<number>, options = HOLDS) {
+  return runCommand(io, `dlq ${name}`, command, options);
+}
 
 export function registerDlqCommand(program: Command, io: DlqIo = processIo): void {
   const dlq = program
     .command("dlq")
     .description(
       "Inspect the dead-letter queue and put messages back: stats, peek, replay, redrive, export, purge.",
-    );
+    )
+    // `spot-meta dlq` alone asks what there is: the help, on stdout, exit 0. A word that names no
+    // subcommand is still a usage error.
+    .allowExcessArguments()
+    .action((_flags: object, command: Command) => {
+      const [word] = command.args;
+      if (word !== undefined)
+        command.error(`error: unknown command '${word}'`, { code: "commander.unknownCommand" });
+      command.help();
+    });
   registerLooks(dlq, io);
   registerChanges(dlq, io);
 }
@@ -92,7 +97,11 @@ function registerChanges(dlq: Command, io: DlqIo): void {
     .option("--cancel", "cancel the running move task")
     .option("--force", "run even if the queue does not look like this stack's DLQ")
     // Holds nothing: SQS moves the messages; Ctrl-C ends the client only.
-    .action((flags: RedriveFlags) => run(io, "redrive", () => redrive(io, flags), { holds: false }));
+    .action((flags: RedriveFlags) =>
+      run(io, "redrive", () => redrive(io, flags), {
+        stopping: "once SQS has answered (a move task it started goes on: --cancel stops it)",
+      }),
+    );
 
   withLedger(withFilters(withRead(withTarget(dlq.command("purge")))), "for --superseded")
     .description("Remove the selected messages for good. Without --yes, only says what it would remove.")
@@ -105,32 +114,4 @@ function registerChanges(dlq: Command, io: DlqIo): void {
     .option("--export <file>", "write them to this JSON Lines file first (readable by you only)", nonEmpty)
     .option("--force", "run even if the queue does not look like this stack's DLQ")
     .action((flags: PurgeFlags) => run(io, "purge", (signal) => purge(io, flags, signal)));
-}
-
-/**
- * Runs one command: its exit code, or 1 and one line on stderr when it throws. A command that
- * holds messages gets the process's interrupts for its run (see shared/interrupts.ts).
- */
-async function run(
-  io: DlqIo,
-  name: string,
-  command: (signal: AbortSignal) => Promise<number>,
-  options = { holds: true },
-): Promise<void> {
-  const interrupts = options.holds ? io.trapInterrupts?.(io.err) : undefined;
-  try {
-    io.setExitCode(await command(interrupts?.signal ?? new AbortController().signal));
-  } catch (error) {
-    io.err(`spot-meta dlq ${name}: ${failureLine(error)}\n`);
-    io.setExitCode(DLQ_EXIT_CODES.failed);
-  } finally {
-    interrupts?.dispose();
-  }
-}
-
-function failureLine(error: unknown): string {
-  // Anything else (connection refused, a bug of ours) names its cause well enough by its name.
-  const known = describeFailure(error);
-  if (known !== undefined) return known;
-  return describeError(error);
 }

@@ -5,26 +5,19 @@
 import type { ReadTotals } from "../../tools/dlq/dlq-reader.ts";
 import { Truncation } from "../../tools/dlq/dlq-reader.ts";
 import { type DlqTarget, type DlqTargetFlags, resolveDlqTarget } from "../shared/dlq-target.ts";
-import type { Interrupts } from "../shared/interrupts.ts";
+import { EXIT_CODES } from "../shared/exit-codes.ts";
+import type { CommandIo } from "../shared/runner.ts";
 import type { FilterFlags } from "./dlq-options.ts";
 
-export const DLQ_EXIT_CODES = { ok: 0, failed: 1, partial: 2 } as const;
+/** The DLQ commands' exit codes: the CLI's one table (shared/exit-codes.ts). */
+export const DLQ_EXIT_CODES = {
+  ok: EXIT_CODES.ok,
+  failed: EXIT_CODES.couldNotRun,
+  partial: EXIT_CODES.partial,
+} as const;
 
 /** Where the commands write; tests pass their own. */
-export interface DlqIo {
-  out(text: string): void;
-  err(text: string): void;
-  setExitCode(code: number): void;
-  /** Whether stderr is a terminal (progress rewrites one line then). */
-  interactive: boolean;
-  /**
-   * Long poll of each DLQ receive; the last, empty one waits this long. Tests against the local
-   * stack set 0 (fauxqs answers whole); against SQS a short poll may miss messages. @default 1
-   */
-  waitTimeSeconds?: number;
-  /** Handles Ctrl-C and the other ways the process ends (lib/cli/shared/interrupts.ts); tests leave it out. */
-  trapInterrupts?: (say: (text: string) => void) => Interrupts;
-}
+export type DlqIo = CommandIo;
 
 export interface CommonFlags extends DlqTargetFlags, FilterFlags {
   json?: boolean;

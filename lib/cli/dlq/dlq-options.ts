@@ -1,7 +1,7 @@
 /**
- * The options the DLQ commands share: which queues (`withTarget`), how much to read and hold
- * (`withRead`), which messages (`withFilters`, read into a {@link MessageFilter} by {@link filterFrom}),
- * and the ledger that tells superseded messages (`withLedger`).
+ * The options the DLQ commands share: which queues (`withTarget`, the CLI's own with the DLQ), how
+ * much to read and hold (`withRead`), which messages (`withFilters`, read into a
+ * {@link MessageFilter} by {@link filterFrom}), and the ledger (`withLedger`, the CLI's own).
  *
  * Every value is checked as commander parses it, so a bad one is a usage error (exit 1, naming the
  * option and the value) before any queue is touched. An empty value is never "no filter": on call,
@@ -19,7 +19,11 @@ import {
   parseReasonClass,
 } from "../../tools/dlq/filters.ts";
 import { DEFAULT_HOLD_SECONDS } from "../../tools/dlq/held-messages.ts";
-import { integerBetween } from "../shared/arguments.ts";
+import { integerBetween, nonEmpty } from "../shared/arguments.ts";
+import { withTarget as withSharedTarget } from "../shared/options.ts";
+
+export { nonEmpty } from "../shared/arguments.ts";
+export { withLedger } from "../shared/options.ts";
 
 /** The longest `--hold`: past it, a killed run would hide messages for longer than it saves calls. */
 const MAX_HOLD_FLAG_SECONDS = 600;
@@ -34,30 +38,9 @@ export interface FilterFlags {
   newerThan?: number;
 }
 
+/** The queues (shared/options.ts, with the DLQ) and `--json`. */
 export function withTarget(command: Command): Command {
-  return command
-    .option(
-      "--queue-url <url>",
-      "the source queue (else SPOT_META_QUEUE_URL, --outputs, or the running `spot-meta dev`)",
-      nonEmpty,
-    )
-    .option(
-      "--dlq-url <url>",
-      "the DLQ (else SPOT_META_DLQ_URL, --outputs, `spot-meta dev`, or the source queue's redrive policy)",
-      nonEmpty,
-    )
-    .option(
-      "--endpoint-url <url>",
-      "send the SQS calls here (default: the queue URL's own endpoint)",
-      nonEmpty,
-    )
-    .option(
-      "--region <region>",
-      "the queues' region (default: from the queue URL or the AWS configuration)",
-      nonEmpty,
-    )
-    .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`", nonEmpty)
-    .option("--json", "print JSON");
+  return withSharedTarget(command, { dlq: true }).option("--json", "print JSON");
 }
 
 /** How much a reading command reads, and how long it holds what it read. */
@@ -75,17 +58,6 @@ export function withRead(command: Command): Command {
       integerBetween(1, MAX_HOLD_FLAG_SECONDS),
       DEFAULT_HOLD_SECONDS,
     );
-}
-
-/** The applied-updates ledger, for the commands that ask it which messages are superseded. */
-export function withLedger(command: Command, use: string): Command {
-  return command
-    .option(
-      "--ledger-table <name>",
-      `the applied-updates ledger's DynamoDB table (else the running \`spot-meta dev\`'s), ${use}`,
-      nonEmpty,
-    )
-    .option("--ledger-endpoint-url <url>", "a non-AWS DynamoDB endpoint for --ledger-table", nonEmpty);
 }
 
 export function withFilters(command: Command): Command {
@@ -120,12 +92,6 @@ export function filterFrom(flags: FilterFlags): MessageFilter {
     ...(flags.olderThan === undefined ? {} : { olderThanMs: flags.olderThan }),
     ...(flags.newerThan === undefined ? {} : { newerThanMs: flags.newerThan }),
   };
-}
-
-/** A value that must be given: an empty one is an unset variable, not a choice. */
-export function nonEmpty(value: string): string {
-  if (value.trim() === "") throw new InvalidArgumentError("must not be empty (an unset variable?)");
-  return value;
 }
 
 /**

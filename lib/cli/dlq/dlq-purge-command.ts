@@ -7,7 +7,7 @@ import { DlqArgumentError } from "../../tools/dlq/errors.ts";
 import { describeFilter, isEmptyFilter, type MessageFilter } from "../../tools/dlq/filters.ts";
 import { purgeMessages } from "../../tools/dlq/purge.ts";
 import { type DlqTarget, guardDestructive, resolveDlqTarget } from "../shared/dlq-target.ts";
-import { appliedVersionLookupFor, devLedgerFlags, type LedgerFlags } from "../shared/ledger.ts";
+import { appliedVersionLookupFor, type LedgerFlags, resolveLedger } from "../shared/ledger.ts";
 import { formatPurge } from "./dlq-format.ts";
 import {
   announce,
@@ -53,11 +53,11 @@ export async function purge(io: DlqIo, flags: PurgeFlags, signal: AbortSignal): 
 }
 
 /**
- * The ledger `--superseded` reads: `--ledger-table`, or the running `spot-meta dev`'s.
+ * The ledger `--superseded` reads (shared/ledger.ts).
  * @throws DlqArgumentError when there is none
  */
-function supersededLedger(flags: LedgerFlags, target: DlqTarget) {
-  const ledger = appliedVersionLookupFor(devLedgerFlags(flags, target));
+function supersededLedger(flags: PurgeFlags, target: DlqTarget) {
+  const ledger = appliedVersionLookupFor(resolveLedger(flags, target.origin));
   if (ledger === undefined) {
     throw new DlqArgumentError(
       "--superseded needs the ledger to tell what is superseded: pass --ledger-table NAME (with --ledger-endpoint-url URL for a non-AWS endpoint), or run it beside `spot-meta dev`",

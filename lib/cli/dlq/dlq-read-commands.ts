@@ -12,7 +12,7 @@ import { dlqStats, peekMessages } from "../../tools/dlq/inspect.ts";
 import { queueNameOf } from "../../tools/dlq/queue-pair.ts";
 import { appliedVersionsOf, isOvertaken } from "../../tools/dlq/superseded.ts";
 import type { DlqTarget } from "../shared/dlq-target.ts";
-import { appliedVersionLookupFor, devLedgerFlags, type LedgerFlags } from "../shared/ledger.ts";
+import { appliedVersionLookupFor, type LedgerFlags, resolveLedger } from "../shared/ledger.ts";
 import { formatExport, formatPeek, formatStats, type LedgerView } from "./dlq-format.ts";
 import {
   type CommonFlags,
@@ -66,11 +66,11 @@ export async function peek(io: DlqIo, flags: PeekFlags, signal: AbortSignal): Pr
  * per 100 shown. A ledger that cannot be read costs the view, not the peek.
  */
 async function ledgerView(
-  flags: LedgerFlags,
+  flags: LedgerFlags & { outputs?: string },
   target: DlqTarget,
   messages: readonly DlqMessage[],
 ): Promise<LedgerView | undefined> {
-  const ledger = appliedVersionLookupFor(devLedgerFlags(flags, target));
+  const ledger = appliedVersionLookupFor(resolveLedger(flags, target.origin));
   if (ledger === undefined || messages.length === 0) return undefined;
   try {
     return { table: ledger.table, applied: await appliedVersionsOf(ledger.lookup, messages) };

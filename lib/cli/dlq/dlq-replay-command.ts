@@ -5,7 +5,7 @@ import { queueNameOf } from "../../tools/dlq/queue-pair.ts";
 import { cancelRedrive, listRedrives, startRedrive } from "../../tools/dlq/redrive.ts";
 import { type ReplaySummary, replayMessages } from "../../tools/dlq/replay.ts";
 import { type DlqTargetFlags, guardDestructive } from "../shared/dlq-target.ts";
-import { appliedVersionLookupFor, devLedgerFlags, type LedgerFlags } from "../shared/ledger.ts";
+import { appliedVersionLookupFor, type LedgerFlags, resolveLedger } from "../shared/ledger.ts";
 import { formatReplay, formatTasks } from "./dlq-format.ts";
 import {
   type CommonFlags,
@@ -42,10 +42,10 @@ export async function replay(io: DlqIo, flags: ReplayFlags, signal: AbortSignal)
     { needsSource: true },
   );
   io.err(`  checked: ${await guardDestructive(target, flags.force ?? false)}\n`);
-  const ledgerFlags = devLedgerFlags(flags, target);
-  const ledger = appliedVersionLookupFor(ledgerFlags)?.lookup;
-  if (ledger !== undefined) {
-    io.err(`  superseded check: the ledger table ${ledgerFlags.ledgerTable}\n`);
+  const found = appliedVersionLookupFor(resolveLedger(flags, target.origin));
+  const ledger = found?.lookup;
+  if (found !== undefined) {
+    io.err(`  superseded check: the ledger table ${found.table}\n`);
   } else if (!flags.includeSuperseded) {
     io.err(
       "  no ledger configured (--ledger-table): only a newer message in the DLQ itself counts as superseding\n",

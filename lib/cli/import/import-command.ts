@@ -1,8 +1,7 @@
 /**
  * `spot-meta import <file.csv>`: bulk-enqueues order updates from a CSV file. A thin shell around
- * `importCsv`: it resolves the target queue, wires Ctrl-C to a graceful stop, prints the summary and
- * sets the exit code (0 all queued, 2 some rows rejected or not queued, 1 could not run, 130
- * interrupted).
+ * `importCsv`: it resolves the target queue, stops the import gracefully on the runner's first
+ * Ctrl-C, prints the summary and returns the exit code ({@link importExitCode}).
  *
  * The import runs in a worker thread with a small young generation: its live heap is ~20 MB, but the
  * AWS SDK allocates ~25 KB a row, and V8's default young generation (up to 2 × 64 MB) and lazy old
@@ -14,9 +13,11 @@ import { Worker } from "node:worker_threads";
 import type { Command } from "commander";
 import { SpotMetaError, UnexpectedAnswerError } from "../../lambda/errors.ts";
 import { createProgress, type ProgressReporter } from "../../tools/csv-import/progress.ts";
-import { EXIT_CODES, exitCodeFor, formatSummary } from "../../tools/csv-import/summary.ts";
-import { positiveInteger } from "../shared/arguments.ts";
-import { onCtrlC } from "../shared/ctrl-c.ts";
+import { formatSummary, type ImportSummary } from "../../tools/csv-import/summary.ts";
+import { nonEmpty, positiveInteger } from "../shared/arguments.ts";
+import { EXIT_CODES } from "../shared/exit-codes.ts";
+import { type TargetFlags, withTarget } from "../shared/options.ts";
+import { type CommandIo, processIo, runCommand } from "../shared/runner.ts";
 import { type QueueTarget, resolveTarget } from "../shared/target.ts";
 import { ABORT, type ImportJob, type ImportReply } from "./import-job.ts";
 
@@ -26,11 +27,7 @@ import { ABORT, type ImportJob, type ImportReply } from "./import-job.ts";
  */
 const IMPORT_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 };
 
-interface ImportFlags {
-  queueUrl?: string;
-  endpointUrl?: string;
-  region?: string;
-  outputs?: string;
+interface ImportFlags extends TargetFlags {
   rejects?: string;
   dryRun?: boolean;
   resume?: boolean;
@@ -39,70 +36,74 @@ interface ImportFlags {
   progress: boolean;
 }
 
-export function registerImportCommand(program: Command): void {
-  program
+export function registerImportCommand(program: Command, io: CommandIo = processIo): void {
+  const command = program
     .command("import")
     .description(
       "Put the order updates of a CSV file on the queue. Layouts: public_id,metadata (a JSON object per row) or public_id,<key>,<key>… (one column per metadata key).",
     )
-    .argument("<file.csv>", "the CSV file")
-    .option(
-      "--queue-url <url>",
-      "the target queue (else SPOT_META_QUEUE_URL, --outputs, or the running `spot-meta dev`)",
-    )
-    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
-    .option("--region <region>", "the queue's region (default: from the queue URL or the AWS configuration)")
-    .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`, with a QueueUrl output")
-    .option("--rejects <path>", "where rejected rows go (default: <file>.rejects.csv)")
+    .argument("<file.csv>", "the CSV file");
+  withTarget(command)
+    .option("--rejects <path>", "where rejected rows go (default: <file>.rejects.csv)", nonEmpty)
     .option("--dry-run", "check every row and write the rejects file, send nothing")
     .option("--resume", "continue an interrupted import from <file>.checkpoint.json")
     .option("--json", "print the summary as JSON")
     .option("--concurrency <n>", "SendMessageBatch calls in flight", positiveInteger, 16)
     .option("--no-progress", "no progress on stderr")
-    .action(async (file: string, flags: ImportFlags) => {
-      process.exitCode = await runImport(file, flags);
-    });
+    .action((file: string, flags: ImportFlags) =>
+      runCommand(io, "import", (signal) => runImport(io, file, flags, signal), {
+        stopping: "waiting for the batches in flight, then writing the checkpoint; --resume goes on",
+      }),
+    );
 }
 
-async function runImport(file: string, flags: ImportFlags): Promise<number> {
-  let job: ImportJob;
-  try {
-    job = {
-      file,
-      target: resolveTargetFor(flags),
-      dryRun: flags.dryRun ?? false,
-      resume: flags.resume ?? false,
-      rejectsPath: flags.rejects,
-      concurrency: flags.concurrency,
-      // Decided here: in the worker, stderr is a pipe to this thread, never a terminal.
-      progress: !flags.progress ? "none" : process.stderr.isTTY ? "bar" : "lines",
-    };
-  } catch (error) {
-    return refuse(error);
-  }
+/**
+ * The import's exit code: 2 when rows are left to send (stopped, or SQS did not take them: `--resume`
+ * sends them), else 3 when rows were rejected (the rejects file lists them), else 0.
+ */
+export function importExitCode(summary: ImportSummary): number {
+  if (summary.interrupted || summary.notQueued > 0) return EXIT_CODES.partial;
+  if (summary.rejected > 0) return EXIT_CODES.needsAction;
+  return EXIT_CODES.ok;
+}
+
+async function runImport(
+  io: CommandIo,
+  file: string,
+  flags: ImportFlags,
+  signal: AbortSignal,
+): Promise<number> {
+  const job: ImportJob = {
+    file,
+    target: resolveTargetFor(flags),
+    dryRun: flags.dryRun ?? false,
+    resume: flags.resume ?? false,
+    rejectsPath: flags.rejects,
+    concurrency: flags.concurrency,
+    // Decided here: in the worker, stderr is a pipe to this thread, never a terminal.
+    progress: !flags.progress ? "none" : io.interactive ? "bar" : "lines",
+  };
   const worker = new Worker(new URL("./import-worker.ts", import.meta.url), {
     workerData: job,
     resourceLimits: IMPORT_HEAP,
   });
-  const progress = createProgress(job.progress);
-  const offCtrlC = onCtrlC((press) => {
-    if (press > 1) process.exit(EXIT_CODES.interrupted);
-    // The bar first: drawn again after the line, it would land over it and over the summary.
+  const progress = createProgress(job.progress, undefined, undefined, job.dryRun);
+  // The bar stops first (the runner aborts, then says it stops): drawn again after that line, it
+  // would land over it and over the summary.
+  const onAbort = () => {
     progress.stop();
-    process.stderr.write(
-      "\nstopping: waiting for the batches in flight, then writing the checkpoint (Ctrl-C again to quit now)\n",
-    );
     worker.postMessage(ABORT);
-  });
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
   try {
     // A bug in the worker rejects this with its error; a refusal (bad file, no queue…) is a reply.
     const reply = await lastReply(worker, progress);
-    if (reply.kind === "refused") return refuse(new SpotMetaError(reply.message));
+    if (reply.kind === "refused") throw new SpotMetaError(reply.message);
     const { summary } = reply;
-    process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
-    return exitCodeFor(summary);
+    io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+    return importExitCode(summary);
   } finally {
-    offCtrlC();
+    signal.removeEventListener("abort", onAbort);
   }
 }
 
@@ -123,23 +124,11 @@ async function lastReply(
   }
 }
 
-function refuse(error: unknown): number {
-  if (!(error instanceof SpotMetaError)) throw error;
-  process.stderr.write(`spot-meta import: ${error.message}\n`);
-  return EXIT_CODES.failed;
-}
-
 /** A dry run needs no queue; when one is named anyway, it is resolved (and reported). */
 function resolveTargetFor(flags: ImportFlags): QueueTarget | undefined {
-  const options = {
-    queueUrl: flags.queueUrl,
-    endpointUrl: flags.endpointUrl,
-    region: flags.region,
-    outputs: flags.outputs,
-  };
-  if (!flags.dryRun) return resolveTarget(options);
+  if (!flags.dryRun) return resolveTarget(flags);
   try {
-    return resolveTarget(options);
+    return resolveTarget(flags);
   } catch {
     return undefined;
   }

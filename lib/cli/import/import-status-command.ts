@@ -2,7 +2,7 @@
  * `spot-meta import-status <import id | file.csv>`: where an import's rows are now — applied at
  * Spot, overtaken by a newer update, dead-lettered (with reasons), still on the way — read from the
  * ledger, the DLQ and the import's receipt. `--watch` follows it until every row has reached an end.
- * Exit code: 0 every row reached Spot, 2 some need action (dead-lettered, rejected), 3 some are not
+ * Exit code: 0 every row reached Spot, 3 some need action (dead-lettered, rejected), 4 some are not
  * there yet (or, without a ledger, cannot be told).
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -18,26 +18,29 @@ import {
 import { findReceipt, type ImportReceipt, importIdOfSource } from "../../tools/csv-import/receipt.ts";
 import { MAX_READ, withDlqReader } from "../../tools/dlq/dlq-reader.ts";
 import { positiveNumber } from "../shared/arguments.ts";
-import { describeFailure } from "../shared/aws-failures.ts";
-import { CTRL_C_EXIT_CODE, onCtrlC } from "../shared/ctrl-c.ts";
 import { type DlqTarget, resolveDlqTarget } from "../shared/dlq-target.ts";
-import { devLedgerFlags, type LedgerFlags, ledgerClientFor } from "../shared/ledger.ts";
+import { EXIT_CODES } from "../shared/exit-codes.ts";
+import { type LedgerFlags, ledgerClientFor, resolveLedger } from "../shared/ledger.ts";
+import { type TargetFlags, withLedger, withTarget } from "../shared/options.ts";
+import { type CommandIo, processIo, runCommand } from "../shared/runner.ts";
 import { createStatusProgress, formatStatus } from "./import-status-format.ts";
 
-export const STATUS_EXIT_CODES = { reached: 0, needsAction: 2, notThere: 3, failed: 1 } as const;
+/** import-status's exit codes: the CLI's one table (shared/exit-codes.ts). */
+export const STATUS_EXIT_CODES = {
+  reached: EXIT_CODES.ok,
+  needsAction: EXIT_CODES.needsAction,
+  notThere: EXIT_CODES.notYet,
+  failed: EXIT_CODES.couldNotRun,
+} as const;
 
-interface StatusFlags extends LedgerFlags {
-  queueUrl?: string;
-  dlqUrl?: string;
-  endpointUrl?: string;
-  outputs?: string;
+interface StatusFlags extends LedgerFlags, TargetFlags {
   watch?: boolean;
   interval: number;
   json?: boolean;
 }
 
-export function registerImportStatusCommand(program: Command): void {
-  program
+export function registerImportStatusCommand(program: Command, io: CommandIo = processIo): void {
+  const command = program
     .command("import-status")
     .description(
       "Where an import's rows are now: applied at Spot, overtaken by a newer update, dead-lettered, or still on the way",
@@ -45,51 +48,42 @@ export function registerImportStatusCommand(program: Command): void {
     .argument(
       "<import>",
       "the import's id (printed by spot-meta import), or its CSV file for the latest import of it",
-    )
-    .option(
-      "--queue-url <url>",
-      "the source queue (else SPOT_META_QUEUE_URL, --outputs, or the running `spot-meta dev`)",
-    )
-    .option("--dlq-url <url>", "the DLQ (else found from the source queue)")
-    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
-    .option("--region <region>", "the queues' and the ledger's region")
-    .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`")
-    .option("--ledger-table <name>", "the applied-updates ledger (else the running `spot-meta dev`'s)")
-    .option("--ledger-endpoint-url <url>", "a non-AWS DynamoDB endpoint for --ledger-table")
+    );
+  withLedger(withTarget(command, { dlq: true }), "to tell applied rows")
     .option("--watch", "follow the import until every row has reached an end")
     .option("--interval <seconds>", "seconds between two looks with --watch", positiveNumber, 5)
     .option("--json", "print the status as JSON")
-    .action(async (idOrFile: string, flags: StatusFlags) => {
-      process.exitCode = await runImportStatus(idOrFile, flags);
-    });
+    .action((idOrFile: string, flags: StatusFlags) =>
+      runCommand(io, "import-status", (signal) => importStatusCommand(io, idOrFile, flags, signal), {
+        stopping: "showing where the rows are now",
+      }),
+    );
 }
 
-async function runImportStatus(idOrFile: string, flags: StatusFlags): Promise<number> {
-  let target: DlqTarget | undefined;
+async function importStatusCommand(
+  io: CommandIo,
+  idOrFile: string,
+  flags: StatusFlags,
+  signal: AbortSignal,
+): Promise<number> {
+  const receipt = findReceipt(idOrFile);
+  const target = await resolveDlqTarget(flags, { needsSource: false });
   try {
-    const receipt = findReceipt(idOrFile);
-    target = await resolveDlqTarget(flags, { needsSource: false });
     if (target.sourceQueueUrl !== undefined && target.sourceQueueUrl !== receipt.queueUrl) {
       throw new SpotMetaError(
         `import ${receipt.id} went to ${receipt.queueUrl}, not to ${target.sourceQueueUrl}: name its queue with --queue-url`,
       );
     }
-    const ledger = ledgerClientFor(devLedgerFlags(flags, target));
+    const ledger = ledgerClientFor(resolveLedger(flags, target.origin));
     if (ledger === undefined && !flags.json)
-      process.stderr.write("no ledger (--ledger-table): applied and on-the-way rows cannot be told apart\n");
+      io.err("no ledger (--ledger-table): applied and on-the-way rows cannot be told apart\n");
     const reached: ReachedRows = { fates: new Uint8Array(0) };
-    const look = () => lookOnce(receipt, target as DlqTarget, ledger, reached);
-    const status = flags.watch ? await watch(look, flags.interval) : await look();
-    process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+    const look = () => lookOnce(receipt, target, ledger, reached);
+    const status = flags.watch ? await watch(look, flags.interval, signal) : await look();
+    io.out(flags.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     return exitCodeOf(status);
-  } catch (error) {
-    // The project's refusals, and AWS's (a queue or table that does not exist, no region, access denied), in one line.
-    const line = describeFailure(error);
-    if (line === undefined) throw error;
-    process.stderr.write(`spot-meta import-status: ${line}\n`);
-    return STATUS_EXIT_CODES.failed;
   } finally {
-    target?.sqs.destroy();
+    target.sqs.destroy();
   }
 }
 
@@ -124,24 +118,23 @@ async function deadLettersOf(importId: string, target: DlqTarget): Promise<Map<s
   return new Map([...found].map(([publicId, { reason }]) => [publicId, reason]));
 }
 
-/** Looks again every `intervalSeconds` until the import has settled, with progress on stderr. */
-async function watch(look: () => Promise<ImportStatus>, intervalSeconds: number): Promise<ImportStatus> {
+/** Looks again every `intervalSeconds` until the import has settled or the signal stops it, with progress on stderr. */
+async function watch(
+  look: () => Promise<ImportStatus>,
+  intervalSeconds: number,
+  signal: AbortSignal,
+): Promise<ImportStatus> {
   const progress = createStatusProgress(process.stderr);
-  const stop = new AbortController();
-  const offCtrlC = onCtrlC((press) => {
-    if (press > 1) process.exit(CTRL_C_EXIT_CODE);
-    progress.stop();
-    stop.abort();
-  });
+  // The bar stops first: drawn again after the "stopping" line, it would land over it.
+  signal.addEventListener("abort", () => progress.stop(), { once: true });
   try {
     for (;;) {
       const status = await look();
       progress.update(status);
-      if (status.settled || status.counts[RowFate.queued] > 0 || stop.signal.aborted) return status;
-      await sleep(intervalSeconds * 1000, undefined, { signal: stop.signal }).catch(() => undefined);
+      if (status.settled || status.counts[RowFate.queued] > 0 || signal.aborted) return status;
+      await sleep(intervalSeconds * 1000, undefined, { signal }).catch(() => undefined);
     }
   } finally {
-    offCtrlC();
     progress.stop();
   }
 }

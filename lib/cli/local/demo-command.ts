@@ -12,6 +12,8 @@ import { createTally, type RunTally } from "../../local/run-tally.ts";
 import type { FaultPlan } from "../../local/sandbox/types.ts";
 import { importCsv } from "../../tools/csv-import/import-csv.ts";
 import { formatSummary } from "../../tools/csv-import/summary.ts";
+import { positiveInteger } from "../shared/arguments.ts";
+import { type CommandIo, processIo, runCommand } from "../shared/runner.ts";
 
 interface DemoFlags {
   file: string;
@@ -21,20 +23,23 @@ interface DemoFlags {
   out: string;
 }
 
-export function registerDemoCommand(program: Command): void {
+export function registerDemoCommand(program: Command, io: CommandIo = processIo): void {
   program
     .command("demo")
     .description(
       "Run the whole pipeline locally on a sample CSV and report what happened (what `npm start` does).",
     )
     .option("--file <file.csv>", "the CSV to import", "examples/orders.csv")
-    .option("--orders <n>", "orders the Spot sandbox knows (O0000001…)", Number, 250)
+    .option("--orders <n>", "orders the Spot sandbox knows (O0000001…)", positiveInteger, 250)
     .option("--faults <share>", "share of calls the sandbox fails transiently (0–1)", Number, 0.1)
-    .option("--pollers <n>", "concurrent pollers (like Lambda instances)", Number, 2)
+    .option("--pollers <n>", "concurrent pollers (like Lambda instances)", positiveInteger, 2)
     .option("--out <dir>", "where the logs and the rejects file go", ".spot-meta")
-    .action(async (flags: DemoFlags) => {
-      process.exitCode = await runDemo(flags);
-    });
+    .action((flags: DemoFlags) =>
+      runCommand(io, "demo", () => runDemo(flags), {
+        // The demo is short, and its report is worth nothing cut in the middle: it runs to its end.
+        stopping: "the demo finishes its run (a few seconds), then stops the local stack",
+      }),
+    );
 }
 
 async function runDemo(flags: DemoFlags): Promise<number> {

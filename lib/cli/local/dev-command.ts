@@ -6,8 +6,11 @@ import type { Command } from "commander";
 import { createLogger } from "../../lambda/logger.ts";
 import { DEV_STATE_FILE, removeDevState, writeDevState } from "../../local/dev-state.ts";
 import { SANDBOX_ORDERS_PATH } from "../../local/sandbox/spot-sandbox.ts";
+import { integerBetween, positiveInteger } from "../shared/arguments.ts";
 import { consoleOutput } from "../shared/console-output.ts";
-import { untilStopped } from "./until-stopped.ts";
+import { EXIT_CODES } from "../shared/exit-codes.ts";
+import { untilAborted } from "../shared/interrupts.ts";
+import { type CommandIo, processIo, runCommand } from "../shared/runner.ts";
 
 interface DevFlags {
   orders: number;
@@ -16,25 +19,28 @@ interface DevFlags {
   json?: boolean;
 }
 
-export function registerDevCommand(program: Command): void {
+export function registerDevCommand(program: Command, io: CommandIo = processIo): void {
   program
     .command("dev")
     .description("Run the local stack (embedded SQS, Spot sandbox, the handler) until Ctrl-C.")
-    .option("--orders <n>", "orders the Spot sandbox knows (O0000001…)", Number, 1000)
+    .option("--orders <n>", "orders the Spot sandbox knows (O0000001…)", positiveInteger, 1000)
     .option(
       "--pollers <n>",
       "concurrent pollers (like Lambda instances); 0 for none, with a `spot-meta worker` of your own",
-      Number,
+      integerBetween(0, 64),
       2,
     )
     .option("--log-level <level>", "the handler's log level", "info")
     .option("--json", "the handler's JSON log lines on stdout even on a terminal")
-    .action(async (flags: DevFlags) => {
-      await runDev(flags);
-    });
+    .action((flags: DevFlags) =>
+      runCommand(io, "dev", (signal) => runDev(io, flags, signal), {
+        stopping: "the local stack stops, and .spot-meta/dev.json is removed",
+        untilStopped: true,
+      }),
+    );
 }
 
-async function runDev(flags: DevFlags): Promise<void> {
+async function runDev(io: CommandIo, flags: DevFlags, signal: AbortSignal): Promise<number> {
   // Loaded here, not at the top: the local servers (fauxqs, dynalite) are heavy, and every other
   // command of the CLI would carry them.
   const { startLocalStack } = await import("../../local/local-stack.ts");
@@ -58,7 +64,7 @@ async function runDev(flags: DevFlags): Promise<void> {
       ? {}
       : { ledgerEndpoint: stack.dynamoDb.endpoint, ledgerTable: stack.dynamoDb.table }),
   });
-  process.stderr.write(
+  io.err(
     [
       "spot-meta dev: the local stack is running (Ctrl-C to stop)",
       `  queue    ${stack.queues.queueUrl}`,
@@ -73,11 +79,11 @@ async function runDev(flags: DevFlags): Promise<void> {
       "",
     ].join("\n"),
   );
-  const cause = await untilStopped();
-  process.stderr.write(`stopping (${cause})…\n`);
+  await untilAborted(signal);
   removeDevState();
   await stack.stop();
   output.close();
+  return EXIT_CODES.ok;
 }
 
 /**

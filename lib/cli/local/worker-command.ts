@@ -13,18 +13,18 @@ import { createLogger, type Logger } from "../../lambda/logger.ts";
 import { createUpdateHandler } from "../../lambda/update-handler.ts";
 import { type DevState, readDevState } from "../../local/dev-state.ts";
 import { QueuePoller } from "../../tools/poller.ts";
-import { describeFailure } from "../shared/aws-failures.ts";
+import { integerBetween, positiveInteger } from "../shared/arguments.ts";
 import { consoleOutput } from "../shared/console-output.ts";
-import { type LedgerFlags, ledgerClientFor } from "../shared/ledger.ts";
+import { EXIT_CODES } from "../shared/exit-codes.ts";
+import { untilAborted } from "../shared/interrupts.ts";
+import { type LedgerFlags, ledgerClientFor, resolveLedger } from "../shared/ledger.ts";
+import { type TargetFlags, withLedger, withTarget } from "../shared/options.ts";
 import { sameEndpoint } from "../shared/queue-endpoint.ts";
+import { type CommandIo, processIo, runCommand } from "../shared/runner.ts";
 import { sqsClientFor } from "../shared/sqs-client.ts";
 import { resolveTarget, TARGET_ORIGINS } from "../shared/target.ts";
-import { untilStopped } from "./until-stopped.ts";
 
-interface WorkerFlags extends LedgerFlags {
-  queueUrl?: string;
-  endpointUrl?: string;
-  outputs?: string;
+interface WorkerFlags extends LedgerFlags, TargetFlags {
   pollers: number;
   batchSize: number;
   windowMs: number;
@@ -33,54 +33,48 @@ interface WorkerFlags extends LedgerFlags {
   json?: boolean;
 }
 
-export function registerWorkerCommand(program: Command): void {
-  program
+export function registerWorkerCommand(program: Command, io: CommandIo = processIo): void {
+  const command = program
     .command("worker")
     .description(
       "Consume a queue with the handler until Ctrl-C: a running `spot-meta dev`'s, or one named by flags (settings: the SPOT_META_* variables, see docs/configuration.md).",
+    );
+  withLedger(withTarget(command), "where the newest update wins across batches")
+    .option("--pollers <n>", "concurrent pollers (like Lambda instances)", positiveInteger, 1)
+    .option("--batch-size <n>", "records per invocation (at most 10)", integerBetween(1, 10), 10)
+    .option("--window-ms <ms>", "how long to gather a batch", integerBetween(0, 300_000), 1000)
+    .option(
+      "--timeout-seconds <s>",
+      "an invocation's deadline, like the function's timeout",
+      positiveInteger,
+      60,
     )
     .option(
-      "--queue-url <url>",
-      "the source queue (else SPOT_META_QUEUE_URL, --outputs, or a running `spot-meta dev`)",
+      "--wait-seconds <s>",
+      "each receive's long poll; stopping waits for it to end",
+      integerBetween(0, 20),
+      5,
     )
-    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
-    .option("--region <region>", "the queue's region")
-    .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`")
-    .option(
-      "--ledger-table <name>",
-      "the applied-updates ledger (else SPOT_META_LEDGER_TABLE, or the dev stack's)",
-    )
-    .option("--ledger-endpoint-url <url>", "a non-AWS DynamoDB endpoint for the ledger")
-    .option("--pollers <n>", "concurrent pollers (like Lambda instances)", Number, 1)
-    .option("--batch-size <n>", "records per invocation (at most 10)", Number, 10)
-    .option("--window-ms <ms>", "how long to gather a batch", Number, 1000)
-    .option("--timeout-seconds <s>", "an invocation's deadline, like the function's timeout", Number, 60)
-    .option("--wait-seconds <s>", "each receive's long poll; stopping waits for it to end", Number, 5)
     .option("--json", "JSON log lines even on a terminal")
-    .action(async (flags: WorkerFlags) => {
-      process.exitCode = await runWorker(flags);
-    });
+    .action((flags: WorkerFlags) =>
+      runCommand(io, "worker", (signal) => runWorker(io, flags, signal), {
+        stopping: `finishing the invocations in flight and the long polls (up to ${flags.waitSeconds} s), so no message is left invisible`,
+        untilStopped: true,
+      }),
+    );
 }
 
-async function runWorker(flags: WorkerFlags): Promise<number> {
+async function runWorker(io: CommandIo, flags: WorkerFlags, signal: AbortSignal): Promise<number> {
   const output = consoleOutput({ json: flags.json ?? false });
   try {
     const setup = await workerSetup(flags);
     const logger = createLogger({ level: setup.config.logLevel, destination: output.destination });
     const poller = startPoller(setup, flags, logger);
-    process.stderr.write(startLines(setup));
-    const cause = await untilStopped();
-    process.stderr.write(
-      `stopping (${cause}): finishing the invocations in flight and the long polls (up to ${flags.waitSeconds} s), so no message is left invisible; Ctrl-C again to quit at once\n`,
-    );
+    io.err(startLines(setup));
+    const cause = await untilAborted(signal);
+    io.err(`stopped by ${cause}\n`);
     await poller.stop();
-    return 0;
-  } catch (error) {
-    // Refusals (the settings, no queue, no region) in one line; a bug keeps its stack.
-    const line = describeFailure(error);
-    if (line === undefined) throw error;
-    process.stderr.write(`spot-meta worker: ${line}\n`);
-    return 1;
+    return EXIT_CODES.ok;
   } finally {
     output.close();
   }
@@ -90,7 +84,7 @@ async function runWorker(flags: WorkerFlags): Promise<number> {
 async function workerSetup(flags: WorkerFlags) {
   const target = resolveTarget(flags);
   const dev = target.origin === TARGET_ORIGINS.dev ? readDevState() : undefined;
-  const ledgerFlags = dev === undefined || flags.ledgerTable !== undefined ? flags : devLedger(dev);
+  const ledgerFlags = resolveLedger(flags, target.origin);
   const ledger = ledgerClientFor(ledgerFlags);
   const settings = readConfig({
     ...(dev === undefined ? {} : devSettings(dev)),
@@ -139,7 +133,7 @@ function startLines({ target, config, ledger, ledgerFlags }: WorkerSetup): strin
     `  dead letters to ${config.dlqUrl}; Spot at ${config.spotBaseUrl}; at most ${config.maxReceiveCount} receives`,
     config.ledgerTable === undefined
       ? "  warning: no ledger (--ledger-table): the newest update wins within a batch only, not across batches"
-      : `  the ledger ${config.ledgerTable}${ledger === undefined ? "" : ` at ${ledgerFlags.ledgerEndpointUrl ?? "AWS"}`}`,
+      : `  the ledger ${config.ledgerTable}${ledger === undefined ? "" : ` at ${ledgerFlags?.ledgerEndpointUrl ?? "AWS"}`}`,
     "",
   ].join("\n");
 }
@@ -151,10 +145,6 @@ function devSettings(dev: DevState): Record<string, string> {
     [envName("spotBaseUrl")]: dev.sandboxUrl,
     [envName("spotToken")]: dev.sandboxToken,
   };
-}
-
-function devLedger(dev: DevState): LedgerFlags {
-  return { ledgerTable: dev.ledgerTable, ledgerEndpointUrl: dev.ledgerEndpoint, region: dev.region };
 }
 
 /**

@@ -27,3 +27,9 @@ export function integerBetween(min: number, max: number): (value: string) => num
     return n;
   };
 }
+
+/** A value that must be given: an empty one is an unset variable, not a choice. */
+export function nonEmpty(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("must not be empty (an unset variable?)");
+  return value;
+}

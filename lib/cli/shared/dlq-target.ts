@@ -9,6 +9,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { SpotMetaError } from "../../lambda/errors.ts";
 import { DlqNotFoundError, NotOurDlqError } from "../../tools/dlq/errors.ts";
 import { checkQueuePair, findDlqUrl, queueNameOf } from "../../tools/dlq/queue-pair.ts";
+import type { TargetFlags } from "./options.ts";
 import { sameEndpoint } from "./queue-endpoint.ts";
 import { sqsClientFor } from "./sqs-client.ts";
 import {
@@ -20,13 +21,8 @@ import {
   TargetNotFoundError,
 } from "./target.ts";
 
-export interface DlqTargetFlags {
-  queueUrl?: string;
-  dlqUrl?: string;
-  endpointUrl?: string;
-  region?: string;
-  outputs?: string;
-}
+/** The queue options of shared/options.ts. */
+export type DlqTargetFlags = TargetFlags;
 
 export interface DlqTarget {
   sqs: SQSClient;

@@ -1,7 +1,10 @@
 /**
- * The applied-updates ledger the DLQ commands ask "is this superseded?", when one is configured:
- * `--ledger-table` (with `--ledger-endpoint-url` for a non-AWS endpoint such as the local
- * dynalite), or the ledger a running `spot-meta dev` announced.
+ * The applied-updates ledger a command reads, found by one rule for every command (what a person
+ * names wins over what is discovered): `--ledger-table` (with `--ledger-endpoint-url` for a non-AWS
+ * endpoint such as the local dynalite), else `SPOT_META_LEDGER_TABLE`, else the `LedgerTableName`
+ * of the `--outputs` file, else the ledger a running `spot-meta dev` announced — the last only when
+ * the command's queues are the dev stack's too, or it uses none: another stack's updates never
+ * reach the dev stack's ledger.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { isLoopbackUrl } from "../../lambda/loopback.ts";
@@ -10,44 +13,75 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/local-aws.ts";
 import { appliedVersions } from "../../tools/applied-versions.ts";
 import type { AppliedVersionLookup } from "../../tools/dlq/superseded.ts";
 import { watchFailures } from "./aws-failures.ts";
-import type { DlqTarget } from "./dlq-target.ts";
-import { TARGET_ORIGINS } from "./target.ts";
+import type { LedgerFlags } from "./options.ts";
+import { readStackOutputs, TARGET_ORIGINS } from "./target.ts";
 
-export interface LedgerFlags {
-  ledgerTable?: string;
-  ledgerEndpointUrl?: string;
-  region?: string;
+export type { LedgerFlags } from "./options.ts";
+
+/** A ledger found: its table, how to reach it, and where it came from. */
+export interface Ledger extends LedgerFlags {
+  ledgerTable: string;
+  origin: "--ledger-table" | "SPOT_META_LEDGER_TABLE" | "--outputs" | "spot-meta dev";
+}
+
+/**
+ * @param queuesFrom where the command's queues came from (a target's `origin`); undefined when it uses none
+ * @returns undefined when no ledger is named or discovered
+ * @throws TargetNotFoundError when the outputs file cannot be read
+ */
+export function resolveLedger(
+  flags: LedgerFlags & { outputs?: string },
+  queuesFrom: string | undefined,
+  options: { env?: Record<string, string | undefined>; devStateFile?: string } = {},
+): Ledger | undefined {
+  const env = options.env ?? process.env;
+  const { region } = flags;
+  if (flags.ledgerTable !== undefined)
+    return { ...flags, ledgerTable: flags.ledgerTable, origin: "--ledger-table" };
+  // An empty variable is an unset one.
+  if (env.SPOT_META_LEDGER_TABLE)
+    return { ledgerTable: env.SPOT_META_LEDGER_TABLE, region, origin: "SPOT_META_LEDGER_TABLE" };
+  const fromOutputs =
+    flags.outputs === undefined ? undefined : readStackOutputs(flags.outputs).LedgerTableName;
+  if (typeof fromOutputs === "string" && fromOutputs !== "")
+    return { ledgerTable: fromOutputs, region, origin: "--outputs" };
+  if (queuesFrom !== undefined && queuesFrom !== TARGET_ORIGINS.dev) return undefined;
+  const dev = readDevState(options.devStateFile);
+  if (dev?.ledgerTable === undefined || dev.ledgerEndpoint === undefined) return undefined;
+  return {
+    ledgerTable: dev.ledgerTable,
+    ledgerEndpointUrl: dev.ledgerEndpoint,
+    region: dev.region,
+    origin: "spot-meta dev",
+  };
 }
 
 /**
  * Reads the full applied versions (with their tie-break), 100 orders a `BatchGetItem`, for
- * `purge --superseded` and `peek`; undefined without a table.
+ * `purge --superseded`, `replay` and `peek`; undefined without a ledger.
  */
 export function appliedVersionLookupFor(
-  flags: LedgerFlags,
+  ledger: LedgerFlags | undefined,
 ): { lookup: AppliedVersionLookup; table: string } | undefined {
-  const ledger = ledgerClientFor(flags);
-  if (ledger === undefined) return undefined;
-  return { lookup: (ids) => appliedVersions(ledger.client, ledger.table, ids), table: ledger.table };
+  const client = ledger === undefined ? undefined : ledgerClientFor(ledger);
+  if (client === undefined) return undefined;
+  return { lookup: (ids) => appliedVersions(client.client, client.table, ids), table: client.table };
 }
 
-/** The DynamoDB client and table of the ledger the flags name, if they name one. */
-export function ledgerClientFor(flags: LedgerFlags): { client: DynamoDBClient; table: string } | undefined {
-  if (flags.ledgerTable === undefined) return undefined;
-  const local = flags.ledgerEndpointUrl !== undefined && isLoopbackUrl(flags.ledgerEndpointUrl);
-  const region = flags.region ?? (local ? LOCAL_REGION : undefined);
+/** The DynamoDB client and table of the ledger, if there is one. */
+export function ledgerClientFor(
+  ledger: LedgerFlags | undefined,
+): { client: DynamoDBClient; table: string } | undefined {
+  if (ledger?.ledgerTable === undefined) return undefined;
+  const local = ledger.ledgerEndpointUrl !== undefined && isLoopbackUrl(ledger.ledgerEndpointUrl);
+  const region = ledger.region ?? (local ? LOCAL_REGION : undefined);
   const client = new DynamoDBClient({
-    ...(flags.ledgerEndpointUrl === undefined ? {} : { endpoint: flags.ledgerEndpointUrl }),
+    ...(ledger.ledgerEndpointUrl === undefined ? {} : { endpoint: ledger.ledgerEndpointUrl }),
     ...(region === undefined ? {} : { region }),
     ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
   });
-  return { client: watchFailures(client, `the ledger table ${flags.ledgerTable}`), table: flags.ledgerTable };
-}
-
-/** The ledger of the running `spot-meta dev`, when the queues came from it and it announced one. */
-export function devLedgerFlags(flags: LedgerFlags, target: DlqTarget): LedgerFlags {
-  if (flags.ledgerTable !== undefined || target.origin !== TARGET_ORIGINS.dev) return flags;
-  const dev = readDevState();
-  if (dev?.ledgerTable === undefined || dev.ledgerEndpoint === undefined) return flags;
-  return { ledgerTable: dev.ledgerTable, ledgerEndpointUrl: dev.ledgerEndpoint, region: dev.region };
+  return {
+    client: watchFailures(client, `the ledger table ${ledger.ledgerTable}`),
+    table: ledger.ledgerTable,
+  };
 }

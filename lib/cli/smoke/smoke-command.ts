@@ -3,31 +3,39 @@
  * kept for it goes through the deployed source queue; the command waits until the ledger records it
  * or Spot holds it, confirms Spot holds it, puts the order's previous metadata back, and prints one
  * line a part (queue, function, token, Spot, ledger, restore, alarm topic). Exit code: 0 every part
- * checked is good, 2 a part failed (named on its line and in the last one), 1 could not run.
+ * checked is good, 3 a part failed (named on its line and in the last one), 1 could not run.
  */
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
 import { SpotClient } from "../../lambda/spot/client.ts";
 import { appliedVersions } from "../../tools/applied-versions.ts";
 import { Producer } from "../../tools/producer.ts";
-import { positiveNumber } from "../shared/arguments.ts";
+import { nonEmpty, positiveNumber } from "../shared/arguments.ts";
 import { describeFailure } from "../shared/aws-failures.ts";
+import { EXIT_CODES } from "../shared/exit-codes.ts";
 import { ledgerClientFor } from "../shared/ledger.ts";
+import { withLedger, withTarget } from "../shared/options.ts";
+import { type CommandIo, processIo, runCommand } from "../shared/runner.ts";
 import { sqsClientFor } from "../shared/sqs-client.ts";
 import { alarmTopicPart } from "./smoke-alarms.ts";
 import { runSmokeCheck, type SmokeDeps } from "./smoke-check.ts";
 import { formatParts, type Part, PartState } from "./smoke-parts.ts";
 import { resolveSmokeTarget, type SmokeTarget, type SmokeTargetFlags } from "./smoke-target.ts";
 
-export const SMOKE_EXIT_CODES = { good: 0, checkFailed: 2, couldNotRun: 1 } as const;
+/** smoke's exit codes: the CLI's one table (shared/exit-codes.ts). */
+export const SMOKE_EXIT_CODES = {
+  good: EXIT_CODES.ok,
+  checkFailed: EXIT_CODES.needsAction,
+  couldNotRun: EXIT_CODES.couldNotRun,
+} as const;
 
 interface SmokeFlags extends SmokeTargetFlags {
   publicId: string;
   timeout: number;
 }
 
-export function registerSmokeCommand(program: Command): void {
-  program
+export function registerSmokeCommand(program: Command, io: CommandIo = processIo): void {
+  const command = program
     .command("smoke")
     .description(
       "After a deploy: send one update for a test order through the queue, check it reaches Spot, put the order back",
@@ -35,53 +43,35 @@ export function registerSmokeCommand(program: Command): void {
     .requiredOption(
       "--public-id <id>",
       "the test order, kept for this check: its metadata changes, then is put back",
+      nonEmpty,
     )
-    .option("--timeout <seconds>", "how long to wait for each update to reach Spot", positiveNumber, 60)
-    .option(
-      "--queue-url <url>",
-      "the source queue (else SPOT_META_QUEUE_URL, --outputs, or the running `spot-meta dev`)",
-    )
-    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
-    .option("--region <region>", "the queue's, the ledger's and the topic's region")
-    .option(
-      "--outputs <file>",
-      "the JSON of `cdk deploy --outputs-file` (QueueUrl, LedgerTableName, SecretArn, AlarmTopicArn)",
-    )
-    .option(
-      "--ledger-table <name>",
-      "the applied-updates ledger (else --outputs, or the running `spot-meta dev`'s)",
-    )
-    .option("--ledger-endpoint-url <url>", "a non-AWS DynamoDB endpoint for --ledger-table")
-    .option("--alarm-topic-arn <arn>", "the alarms' SNS topic (else --outputs)")
-    .action(async (flags: SmokeFlags) => {
-      process.exitCode = await runSmoke(flags);
-    });
+    .option("--timeout <seconds>", "how long to wait for each update to reach Spot", positiveNumber, 60);
+  withLedger(withTarget(command), "to see the update recorded")
+    .option("--alarm-topic-arn <arn>", "the alarms' SNS topic (else --outputs)", nonEmpty)
+    .action((flags: SmokeFlags) =>
+      runCommand(io, "smoke", () => runSmoke(io, flags), {
+        // The check has no step to stop at that leaves the order as it was: it finishes, then puts it back.
+        stopping: "finishing the check, which puts the test order back; a second Ctrl-C leaves it changed",
+      }),
+    );
 }
 
-async function runSmoke(flags: SmokeFlags): Promise<number> {
-  let target: SmokeTarget;
-  try {
-    target = resolveSmokeTarget(flags);
-  } catch (error) {
-    const line = describeFailure(error);
-    if (line === undefined) throw error;
-    process.stderr.write(`spot-meta smoke: ${line}\n`);
-    return SMOKE_EXIT_CODES.couldNotRun;
-  }
-  process.stderr.write(
+async function runSmoke(io: CommandIo, flags: SmokeFlags): Promise<number> {
+  const target = resolveSmokeTarget(flags);
+  io.err(
     `smoke: ${flags.publicId} through ${target.queue.queueUrl} (from ${target.queue.origin}) to Spot at ${target.spot.baseUrl} (from ${target.spot.origin})\n`,
   );
   const parts = await withDeps(flags, target, async (deps) => [
     ...(await runSmokeCheck(deps)),
     await alarmTopicPart(target.alarmTopicArn, flags.region),
   ]);
-  process.stdout.write(formatParts(parts));
+  io.out(formatParts(parts));
   const failedParts = parts.filter((part) => part.state === PartState.failed).map((part) => part.name);
   if (failedParts.length === 0) {
-    process.stdout.write("smoke: good\n");
+    io.out("smoke: good\n");
     return SMOKE_EXIT_CODES.good;
   }
-  process.stdout.write(`smoke: FAILED: ${failedParts.join(", ")}\n`);
+  io.out(`smoke: FAILED: ${failedParts.join(", ")}\n`);
   return SMOKE_EXIT_CODES.checkFailed;
 }
 

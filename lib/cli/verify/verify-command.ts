@@ -1,27 +1,33 @@
 /**
  * `spot-meta verify`: reads orders back from Spot and compares them with a CSV's last-wins rows
  * (`--file`) or with what the ledger says was applied last (`--ledger`), writing a drift report.
- * `--fix` re-enqueues each drifted order's row with its import's version. Exit code: 0 no drift, 2
- * the report lists orders (drift, missing at Spot, unreadable), 1 could not run, 130 stopped.
+ * `--fix` re-enqueues each drifted order's row with its import's version. Exit code: 0 no drift, 3
+ * the report lists orders (drift, missing at Spot, unreadable), 1 could not run, 2 stopped.
  */
 import type { Command } from "commander";
 import type { TokenProvider } from "../../lambda/token.ts";
-import { readDevState } from "../../local/dev-state.ts";
 import { removeCheckpoint } from "../../tools/verify/checkpoint.ts";
 import { VerifyError } from "../../tools/verify/errors.ts";
-import type { LedgerTable } from "../../tools/verify/ledger-source.ts";
 import { OrderReader } from "../../tools/verify/order-reader.ts";
 import { ReportFile } from "../../tools/verify/report-file.ts";
 import { verifyOrders } from "../../tools/verify/verify-orders.ts";
-import { positiveNumber } from "../shared/arguments.ts";
-import { describeFailure } from "../shared/aws-failures.ts";
-import { CTRL_C_EXIT_CODE, onCtrlC } from "../shared/ctrl-c.ts";
-import { type LedgerFlags, ledgerClientFor } from "../shared/ledger.ts";
+import { nonEmpty, positiveNumber } from "../shared/arguments.ts";
+import { EXIT_CODES } from "../shared/exit-codes.ts";
+import { type LedgerFlags, ledgerClientFor, resolveLedger } from "../shared/ledger.ts";
+import { withLedger, withTarget } from "../shared/options.ts";
+import { type CommandIo, processIo, runCommand } from "../shared/runner.ts";
 import { resolveSpot } from "../shared/spot-target.ts";
+import { resolveTarget, TargetNotFoundError } from "../shared/target.ts";
 import { createVerifyProgress, formatSummary, type VerifyProgress } from "./verify-format.ts";
 import { type PlanFlags, planRun } from "./verify-plan.ts";
 
-export const VERIFY_EXIT_CODES = { clean: 0, drift: 2, failed: 1, stopped: CTRL_C_EXIT_CODE } as const;
+/** verify's exit codes: the CLI's one table (shared/exit-codes.ts). */
+export const VERIFY_EXIT_CODES = {
+  clean: EXIT_CODES.ok,
+  drift: EXIT_CODES.needsAction,
+  failed: EXIT_CODES.couldNotRun,
+  stopped: EXIT_CODES.partial,
+} as const;
 
 /** Reads in flight at once: enough to keep the pace at Spot's latency, few enough to stop quickly. */
 const CONCURRENCY = 8;
@@ -32,52 +38,42 @@ interface VerifyFlags extends LedgerFlags, PlanFlags {
   json?: boolean;
 }
 
-export function registerVerifyCommand(program: Command): void {
-  program
+export function registerVerifyCommand(program: Command, io: CommandIo = processIo): void {
+  const command = program
     .command("verify")
     .description("Read orders back from Spot and compare them with a CSV's rows or with the ledger")
-    .option("--file <csv>", "compare with the file's last valid row of each order")
+    .option("--file <csv>", "compare with the file's last valid row of each order", nonEmpty)
     .option("--ledger", "compare with what the ledger says was applied last (every order it holds)")
     .option(
       "--ids <file>",
       "with --ledger: only these orders (one id a line; blank lines and # comments skipped)",
+      nonEmpty,
     )
     .option("--rate <n>", "reads per second at most", positiveNumber, 10)
-    .option("--report <path>", "the drift report (default .spot-meta/verify/verify-<timestamp>.csv)")
+    .option(
+      "--report <path>",
+      "the drift report (default .spot-meta/verify/verify-<timestamp>.csv)",
+      nonEmpty,
+    )
     .option("--resume", "go on with an interrupted run of the same report")
     .option("--fix", "with --file: re-enqueue each drifted order's row with the import's version")
-    .option("--json", "print the summary as JSON")
-    .option(
-      "--queue-url <url>",
-      "for --fix: the source queue (else SPOT_META_QUEUE_URL, --outputs, or `spot-meta dev`)",
-    )
-    .option("--endpoint-url <url>", "send the SQS calls here (default: the queue URL's own endpoint)")
-    .option("--outputs <file>", "the JSON written by `cdk deploy --outputs-file`")
-    .option("--region <region>", "the queue's and the ledger's region")
-    .option("--ledger-table <name>", "the applied-updates ledger (else the running `spot-meta dev`'s)")
-    .option("--ledger-endpoint-url <url>", "a non-AWS DynamoDB endpoint for --ledger-table")
-    .action(async (flags: VerifyFlags) => {
-      process.exitCode = await runVerify(flags);
-    });
+    .option("--json", "print the summary as JSON");
+  withLedger(withTarget(command, { use: "for --fix" }), "for --ledger").action((flags: VerifyFlags) =>
+    runCommand(io, "verify", (signal) => runVerify(io, flags, signal), {
+      stopping: "the checkpoint is written, --resume goes on",
+    }),
+  );
 }
 
-async function runVerify(flags: VerifyFlags): Promise<number> {
-  const stop = new AbortController();
+async function runVerify(io: CommandIo, flags: VerifyFlags, signal: AbortSignal): Promise<number> {
   let progress: VerifyProgress = { update() {}, stop() {} };
-  const offCtrlC = onCtrlC((press) => {
-    if (press > 1) process.exit(VERIFY_EXIT_CODES.stopped);
-    // The bar first: drawn again after the line, it would land over it and over the summary.
-    progress.stop();
-    process.stderr.write(
-      "\nstopping: the checkpoint is written, --resume goes on (Ctrl-C again to quit now)\n",
-    );
-    stop.abort();
-  });
+  // The bar stops first: drawn again after the "stopping" line, it would land over it and the summary.
+  signal.addEventListener("abort", () => progress.stop(), { once: true });
   const closers: (() => void)[] = [];
   try {
-    checkFlags(flags);
-    const ledger = ledgerOf(flags);
+    const ledger = ledgerClientFor(resolveLedger(flags, queuesOf(flags)));
     if (ledger !== undefined) closers.push(() => ledger.client.destroy());
+    checkFlags(flags, ledger !== undefined);
     const plan = await planRun(flags, ledger, closers);
     const report = new ReportFile(plan.reportPath, plan.resumeAt);
     closers.push(() => report.close());
@@ -90,7 +86,7 @@ async function runVerify(flags: VerifyFlags): Promise<number> {
       report,
       onProgress: (counts) => progress.update(counts),
       concurrency: CONCURRENCY,
-      signal: stop.signal,
+      signal,
     }).finally(() => progress.stop());
     if (completed) removeCheckpoint(plan.reportPath);
     const seconds = (performance.now() - started) / 1000;
@@ -101,31 +97,26 @@ async function runVerify(flags: VerifyFlags): Promise<number> {
       counts: plan.counts,
       readsPerSecond: Math.round((plan.counts.checked / Math.max(seconds, 0.001)) * 10) / 10,
     };
-    process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+    io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
     if (!completed) return VERIFY_EXIT_CODES.stopped;
     const { drift, missingAtSpot, unreadable } = plan.counts;
     return drift + missingAtSpot + unreadable > 0 ? VERIFY_EXIT_CODES.drift : VERIFY_EXIT_CODES.clean;
-  } catch (error) {
-    const line = describeFailure(error);
-    if (line === undefined) throw error;
-    process.stderr.write(`spot-meta verify: ${line}\n`);
-    return VERIFY_EXIT_CODES.failed;
   } finally {
-    offCtrlC();
     for (const close of closers.reverse()) close();
   }
 }
 
-/** The ledger the flags name, else the running `spot-meta dev`'s. */
-function ledgerOf(flags: VerifyFlags): LedgerTable | undefined {
-  if (flags.ledgerTable !== undefined) return ledgerClientFor(flags);
-  const dev = readDevState();
-  if (dev?.ledgerTable === undefined) return undefined;
-  return ledgerClientFor({
-    ledgerTable: dev.ledgerTable,
-    ledgerEndpointUrl: dev.ledgerEndpoint,
-    region: dev.region,
-  });
+/**
+ * Where the queues named for `--fix` come from, as every command finds them (the dev stack's
+ * ledger goes only with the dev stack's queues); undefined when no queue is named or running.
+ */
+function queuesOf(flags: VerifyFlags): string | undefined {
+  try {
+    return resolveTarget(flags).origin;
+  } catch (error) {
+    if (error instanceof TargetNotFoundError) return undefined;
+    throw error;
+  }
 }
 
 /** Spot's base URL and token, as the worker finds them: the environment, else the running dev stack. */
@@ -134,14 +125,16 @@ function spotOf(): { baseUrl: string; token: TokenProvider } {
   return { baseUrl, token };
 }
 
-function checkFlags(flags: VerifyFlags): void {
+function checkFlags(flags: VerifyFlags, hasLedger: boolean): void {
   const problems: string[] = [];
   if ((flags.file === undefined) === !flags.ledger)
     problems.push("name what to compare with: --file <csv> or --ledger");
   if (flags.ids !== undefined && !flags.ledger) problems.push("--ids goes with --ledger");
   if (flags.fix && flags.file === undefined)
     problems.push("--fix needs --file: the ledger holds digests, not the values to send again");
-  if (flags.ledger && flags.ledgerTable === undefined && readDevState()?.ledgerTable === undefined)
-    problems.push("--ledger: no ledger (--ledger-table, or a running `spot-meta dev`)");
+  if (flags.ledger && !hasLedger)
+    problems.push(
+      "--ledger: no ledger (--ledger-table, SPOT_META_LEDGER_TABLE, --outputs, or a running `spot-meta dev`)",
+    );
   if (problems.length > 0) throw new VerifyError(problems.join("; "));
 }

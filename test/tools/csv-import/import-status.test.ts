@@ -51,20 +51,20 @@ describe("spot-meta import-status", () => {
     const done = await importStatusCli(stack, dir.path, [file]);
 
     // Assess
-    expect(waiting.code).toBe(3);
+    expect(waiting.code).toBe(4);
     expect(waiting.status.counts).toMatchObject({
       onTheWay: 4,
       rejected: 2,
       supersededInFile: 1,
       applied: 0,
     });
-    expect(watchedToTheEnd.code).toBe(2);
+    expect(watchedToTheEnd.code).toBe(3);
     expect(watchedToTheEnd.status).toMatchObject({
       settled: true,
       counts: { applied: 3, deadLettered: 1, onTheWay: 0 },
     });
     expect(watchedToTheEnd.stderr).toMatch(/rows reached an end/);
-    expect(done.code).toBe(2);
+    expect(done.code).toBe(3);
     expect(done.status).toMatchObject({ importId, rows: 7, settled: true });
     expect(done.status.counts).toStrictEqual({
       [RowFate.applied]: 2,
