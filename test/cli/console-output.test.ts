@@ -35,6 +35,25 @@ describe("the handler's log lines on a terminal", () => {
     output.close();
   });
 
+  it("shows every outcome in one line when asked (spot-meta dev), applied ones too", () => {
+    const { stream, text } = terminal();
+    const output = consoleOutput({ json: false, stream, everyOutcome: true });
+
+    output.destination.write(
+      line({
+        outcome: "applied",
+        publicId: "O0000021",
+        receiveCount: 1,
+        decidedAt: "2026-11-29T18:00:00.000Z",
+      }),
+    );
+    output.destination.write(line({ level: "debug", msg: "not an outcome" }));
+
+    expect(text()).toMatch(/\] INFO: applied O0000021 \(receive 1\)\n/);
+    expect(text()).not.toContain("not an outcome");
+    output.close();
+  });
+
   it("passes JSON lines through untouched when asked, or when the output is not a terminal", () => {
     const { stream, text } = terminal();
     const applied = line({ outcome: "applied", publicId: "O1" });

@@ -44,7 +44,7 @@ async function runDev(io: CommandIo, flags: DevFlags, signal: AbortSignal): Prom
   // Loaded here, not at the top: the local servers (fauxqs, dynalite) are heavy, and every other
   // command of the CLI would carry them.
   const { startLocalStack } = await import("../../local/local-stack.ts");
-  const output = consoleOutput({ json: flags.json ?? false });
+  const output = consoleOutput({ json: flags.json ?? false, everyOutcome: true });
   const stack = await startLocalStack({
     logger: createLogger({ level: flags.logLevel, destination: output.destination }),
     // The EMF lines are for CloudWatch; locally they would only bury the log lines.

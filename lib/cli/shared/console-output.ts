@@ -23,7 +23,16 @@ export interface ConsoleOutput {
   close(): void;
 }
 
-export function consoleOutput(options: { json: boolean; stream?: NodeJS.WriteStream }): ConsoleOutput {
+/**
+ * @param options.everyOutcome on a terminal, one short line for every message's outcome (applied
+ *   and superseded too), as `spot-meta dev` shows them: a person there follows single updates. Else
+ *   only the outcomes that need a look (dead-lettered, kept) are lines, the rest counted.
+ */
+export function consoleOutput(options: {
+  json: boolean;
+  stream?: NodeJS.WriteStream;
+  everyOutcome?: boolean;
+}): ConsoleOutput {
   const stream = options.stream ?? process.stdout;
   const tally = createTally();
   if (options.json || !stream.isTTY) {
@@ -33,7 +42,7 @@ export function consoleOutput(options: { json: boolean; stream?: NodeJS.WriteStr
       close() {},
     };
   }
-  const terminal = new TerminalOutput(stream, tally);
+  const terminal = new TerminalOutput(stream, tally, options.everyOutcome ?? false);
   return { destination: { write: (line) => terminal.write(line) }, tally, close: () => terminal.close() };
 }
 
@@ -43,13 +52,15 @@ class TerminalOutput {
   readonly #tally: ReturnType<typeof createTally>;
   readonly #pretty: DestinationStream;
   readonly #quietWatch: ReturnType<typeof setInterval>;
+  readonly #everyOutcome: boolean;
   #statusShown = false;
   #lastDrawn = 0;
   #lastOutcomeAt = 0;
   #summedUp = true;
 
-  constructor(stream: NodeJS.WriteStream, tally: ReturnType<typeof createTally>) {
+  constructor(stream: NodeJS.WriteStream, tally: ReturnType<typeof createTally>, everyOutcome: boolean) {
     this.#stream = stream;
+    this.#everyOutcome = everyOutcome;
     this.#tally = tally;
     this.#pretty = pinoPretty({
       destination: stream,
@@ -70,9 +81,9 @@ class TerminalOutput {
       this.#lastOutcomeAt = Date.now();
       this.#summedUp = false;
     }
-    if (!isQuiet(line)) {
+    const outcome = outcomeLine(line);
+    if (!isQuiet(line) || (this.#everyOutcome && outcome !== undefined)) {
       this.#clearStatus();
-      const outcome = outcomeLine(line);
       if (outcome === undefined) this.#pretty.write(line);
       else this.#stream.write(outcome);
     }
