@@ -12,7 +12,7 @@ const COUNT_LINES: [keyof VerifyCounts, string][] = [
   ["missingAtSpot", "missing       Spot does not know the order"],
   ["unreadable", "unreadable    Spot's answer could not be read, after retries"],
   ["overtaken", "overtaken     a newer update than the file's was applied: not drift"],
-  ["unknown", "unknown       the ledger holds no digest of the order's update"],
+  ["unknown", "unknown       the ledger holds nothing to compare with (named in the report)"],
   ["requeued", "re-enqueued   by --fix, with the version that should have won"],
   ["overtakenMeanwhile", "left alone    by --fix: a newer update was applied meanwhile"],
   ["notQueued", "not queued    by --fix: the queue refused the message"],

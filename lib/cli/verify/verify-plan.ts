@@ -151,7 +151,7 @@ async function fileRun(
 
 function appliedWinner(subject: Subject): string {
   const { expected } = subject;
-  if (expected.kind !== "applied") return "";
+  if (expected.kind !== "applied" || expected.messageId === "none") return "";
   return `applied ${new Date(expected.version.issuedAt).toISOString()} (message ${expected.messageId})`;
 }
 

@@ -104,7 +104,7 @@ describe("spot-meta verify", () => {
     // An id file with a comment and blank lines (as dlq --public-ids takes), and no --report
     writeFileSync(
       report("ids.txt"),
-      `# the orders to check\n\n${orderId(1)}\n  # not this one\n${orderId(4)}\n`,
+      `# the orders to check\n\n${orderId(1)}\n  # not this one\n${orderId(4)}\nZ9999999\n`,
     );
     const byIds = await verifyCli(stack, dir.path, ["--ledger", "--ids", "ids.txt", "--json"]);
     const fixed = await verifyCli(stack, dir.path, [
@@ -148,12 +148,14 @@ describe("spot-meta verify", () => {
 
     expect(byIds.code, byIds.stderr).toBe(3);
     const idsSummary = JSON.parse(byIds.stdout);
-    expect(idsSummary.counts).toMatchObject({ checked: 2, drift: 1, matching: 1 });
+    expect(idsSummary.counts).toMatchObject({ checked: 3, drift: 1, matching: 1, unknown: 1 });
     // The report lands beside the import receipts (git-ignored), not in the directory it ran from.
     expect(idsSummary.report).toMatch(/\/\.spot-meta\/verify\/verify-\d{8}T\d{6}Z\.csv$/);
     expect(idsSummary.report.startsWith(realpathSync(dir.path))).toBe(true);
+    // The order the ledger does not know is named, with why, not only counted.
     expect(reportRows(idsSummary.report).map((row) => row.split(",").slice(0, 3).join(","))).toStrictEqual([
       `${orderId(1)},drift,~clinic`,
+      "Z9999999,unknown,not in the ledger",
     ]);
 
     expect(fixed.code, fixed.stderr).toBe(3);
