@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `spot-meta` command: every subcommand lives in lib/cli/, one module each.
+// The `spot-meta` command: the subcommands live in lib/cli/, a folder a command family (commands.ts).
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { oneLineUsageErrors, registerCommands } from "../lib/cli/commands.ts";

@@ -1,16 +1,16 @@
 /**
- * `spot-meta dlq …`: the commands, their options, and the one wrapper that runs each (exit code,
- * error line, and the handling of Ctrl-C for the commands that hold messages). The actions are in
- * dlq-read-commands.ts, dlq-purge-command.ts and dlq-replay-command.ts.
+ * `spot-meta dlq …`: the commands and their options, each run by the CLI's runner
+ * (shared/runner.ts: exit code, error line, Ctrl-C). The actions are in dlq-read-commands.ts,
+ * dlq-purge-command.ts and dlq-replay-command.ts.
  */
 
 import type { Command } from "commander";
 import { MAX_VELOCITY } from "../../tools/dlq/redrive.ts";
 import { DEFAULT_REPLAY_RATE } from "../../tools/dlq/replay.ts";
-import { integerBetween, positiveInteger } from "../shared/arguments.ts";
+import { integerBetween, nonEmpty, positiveInteger } from "../shared/arguments.ts";
 import { processIo, runCommand } from "../shared/runner.ts";
 import type { CommonFlags, DlqIo } from "./dlq-io.ts";
-import { nonEmpty, withFilters, withLedger, withRead, withTarget } from "./dlq-options.ts";
+import { withFilters, withLedger, withRead, withTarget } from "./dlq-options.ts";
 import { type PurgeFlags, purge } from "./dlq-purge-command.ts";
 import { type ExportFlags, exportCommand, type PeekFlags, peek, stats } from "./dlq-read-commands.ts";
 import { type RedriveFlags, type ReplayFlags, redrive, replay } from "./dlq-replay-command.ts";

@@ -22,7 +22,6 @@ import { DEFAULT_HOLD_SECONDS } from "../../tools/dlq/held-messages.ts";
 import { integerBetween, nonEmpty } from "../shared/arguments.ts";
 import { withTarget as withSharedTarget } from "../shared/options.ts";
 
-export { nonEmpty } from "../shared/arguments.ts";
 export { withLedger } from "../shared/options.ts";
 
 /** The longest `--hold`: past it, a killed run would hide messages for longer than it saves calls. */

@@ -2,7 +2,7 @@
  * Which queue a command talks to, found in this order: `--queue-url` (with `--endpoint-url` and
  * `--region` for non-default endpoints), the `SPOT_META_QUEUE_URL` environment variable, a
  * `cdk deploy --outputs-file` JSON (`--outputs`), and last the local stack a running `spot-meta dev`
- * announced. Shared by `spot-meta import` and the DLQ commands.
+ * announced. Every command finds its queue here; the options are declared in options.ts.
  */
 import { readFileSync } from "node:fs";
 import { SpotMetaError } from "../../lambda/errors.ts";
