@@ -3,7 +3,7 @@
  * Spot, overtaken by a newer update, dead-lettered (with reasons), still on the way — read from the
  * ledger, the DLQ and the import's receipt. `--watch` follows it until every row has reached an end.
  * Exit code: 0 every row reached Spot, 3 some need action (dead-lettered, rejected), 4 some are not
- * there yet (or, without a ledger, cannot be told).
+ * there yet (or, without a ledger, cannot be told), 2 a `--watch` stopped before they were.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
@@ -81,6 +81,8 @@ async function importStatusCommand(
     const look = () => lookOnce(receipt, target, ledger, reached);
     const status = flags.watch ? await watch(look, flags.interval, signal) : await look();
     io.out(flags.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+    // A watch stopped before the end was asked to follow the rows there: done in part.
+    if (flags.watch && signal.aborted && !status.settled) return EXIT_CODES.partial;
     return exitCodeOf(status);
   } finally {
     target.sqs.destroy();

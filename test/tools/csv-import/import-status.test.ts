@@ -34,6 +34,41 @@ async function importStatusCli(stack: LocalStack, cwd: string, args: string[]) {
 }
 
 describe("spot-meta import-status", () => {
+  it("--watch stopped by Ctrl-C before the rows reached an end shows where they are, and exits 2", async () => {
+    // Prepare: the stack does not poll, so the rows stay on the way
+    const stack = await local.start({ autoStart: false });
+    const dir = tempDir();
+    const summary = await importOnStack(stack, dir.write("orders.csv", CSV), dir.path);
+    const run = spotMeta(
+      [
+        "import-status",
+        summary.importId as string,
+        "--watch",
+        "--interval",
+        "0.2",
+        ...stackFlags(stack),
+        "--json",
+      ],
+      { cwd: dir.path },
+    );
+    let stderr = "";
+    await new Promise<void>((resolve) =>
+      run.child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk;
+        if (stderr.includes("rows reached an end")) resolve();
+      }),
+    );
+
+    // Act
+    run.child.kill("SIGINT");
+    const stopped = await run.done;
+
+    // Assess
+    expect(stopped.code, stopped.stderr).toBe(2);
+    expect(stopped.stderr).toContain("stopping: showing where the rows are now");
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ settled: false, counts: { onTheWay: 4 } });
+  });
+
   it("follows an import's rows to Spot, --watch until they all reached an end: applied, overtaken, dead-lettered, superseded in the file, rejected", async () => {
     // Prepare: the stack does not poll yet, so the import's rows wait on the queue
     const stack = await local.start({ autoStart: false });
