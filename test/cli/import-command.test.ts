@@ -100,6 +100,8 @@ describe("spot-meta import", () => {
       'spot-meta import: no public_id column in the header; found "order", "clinic"\n',
     );
     expect(noTarget.stderr).toContain("no target queue: name one with");
+    // Every refusal is one line, this one too.
+    expect(noTarget.stderr.trimEnd().split("\n")).toHaveLength(1);
   });
 
   it("stops on Ctrl-C with exit 2 (done in part) and a checkpoint; --resume finishes with every row queued once", async () => {

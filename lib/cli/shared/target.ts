@@ -94,14 +94,9 @@ export function resolveTarget(options: TargetOptions = {}): QueueTarget {
       localCredentials: true,
     };
   }
+  // One line, as every refusal: the ways to name a queue, in the order they are looked for.
   throw new TargetNotFoundError(
-    [
-      "no target queue: name one with",
-      "  --queue-url URL (plus --endpoint-url URL and --region for a non-AWS endpoint),",
-      "  the SPOT_META_QUEUE_URL environment variable,",
-      "  --outputs FILE (the JSON of `cdk deploy --outputs-file FILE`, with a QueueUrl output),",
-      "  or start the local stack with `spot-meta dev` in another terminal, here or in a directory above.",
-    ].join("\n"),
+    "no target queue: name one with --queue-url URL (--endpoint-url and --region for a non-AWS endpoint), SPOT_META_QUEUE_URL, or --outputs FILE (of `cdk deploy --outputs-file`), or start `spot-meta dev` in another terminal, here or in a directory above",
   );
 }
 
