@@ -3,7 +3,7 @@
  * an exit code (exit-codes.ts); the runner owns the rest — the interrupts (interrupts.ts), the one
  * error line (`spot-meta <command>: <why>`, exit 1), and the exit code.
  */
-import { describeError } from "../../lambda/errors.ts";
+import { ConfigError, describeError } from "../../lambda/errors.ts";
 import { describeFailure } from "./aws-failures.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
 import { type InterruptOptions, type Interrupts, trapInterrupts } from "./interrupts.ts";
@@ -65,7 +65,11 @@ export async function runCommand(
   }
 }
 
-/** The project's refusals and AWS's in their own words; anything else (a bug) by its name and message. */
+/**
+ * The project's refusals and AWS's in their own words, on one line (the settings' problems joined
+ * with `;`); anything else (a bug) by its name and message.
+ */
 function failureLine(error: unknown): string {
+  if (error instanceof ConfigError) return `invalid configuration: ${error.problems.join("; ")}`;
   return describeFailure(error) ?? describeError(error);
 }
