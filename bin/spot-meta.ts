@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The `spot-meta` command: every subcommand lives in lib/cli/, one module each.
+// The `spot-meta` command: the subcommands live in lib/cli/, a folder a command family (commands.ts).
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { hintHelpOnUsageErrors, registerCommands } from "../lib/cli/commands.ts";
+import { oneLineUsageErrors, registerCommands } from "../lib/cli/commands.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -11,5 +11,5 @@ const program = new Command("spot-meta")
   .description("Keep order metadata in Spot in step with our systems: run, import, inspect and replay.")
   .version(version, "-V, --version", "print the version of spot-meta");
 await registerCommands(program, process.argv[2]);
-hintHelpOnUsageErrors(program);
+oneLineUsageErrors(program);
 await program.parseAsync();

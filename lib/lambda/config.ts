@@ -180,7 +180,7 @@ export function envName(key: keyof HandlerConfig): string {
   return ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 }
 
-/** Variables of the same prefix that the CLI reads (lib/cli/target.ts), not the handler. */
+/** Variables of the same prefix that the CLI reads (lib/cli/shared/target.ts), not the handler. */
 const CLI_VARIABLES = new Set([`${ENV_PREFIX}QUEUE_URL`]);
 
 const keyByEnvName = new Map(

@@ -141,7 +141,7 @@ describe("a flag setting with a value it does not take", () => {
 
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      'spot-meta worker: invalid configuration:\n  - SPOT_META_LOG_METADATA: must be one of true, false, 1, 0 (got "yes")\n',
+      'spot-meta worker: invalid configuration: SPOT_META_LOG_METADATA: must be one of true, false, 1, 0 (got "yes")\n',
     );
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { consoleOutput } from "../../lib/cli/console-output.ts";
+import { consoleOutput } from "../../lib/cli/shared/console-output.ts";
 import { terminal } from "../support/terminal.ts";
 
 const line = (fields: Record<string, unknown>) =>
@@ -32,6 +32,25 @@ describe("the handler's log lines on a terminal", () => {
     expect(text()).toContain("  applied        1\n");
     expect(text()).toContain("    1 × permanent 404\n");
     expect(text()).not.toContain('"outcome"');
+    output.close();
+  });
+
+  it("shows every outcome in one line when asked (spot-meta dev), applied ones too", () => {
+    const { stream, text } = terminal();
+    const output = consoleOutput({ json: false, stream, everyOutcome: true });
+
+    output.destination.write(
+      line({
+        outcome: "applied",
+        publicId: "O0000021",
+        receiveCount: 1,
+        decidedAt: "2026-11-29T18:00:00.000Z",
+      }),
+    );
+    output.destination.write(line({ level: "debug", msg: "not an outcome" }));
+
+    expect(text()).toMatch(/\] INFO: applied O0000021 \(receive 1\)\n/);
+    expect(text()).not.toContain("not an outcome");
     output.close();
   });
 

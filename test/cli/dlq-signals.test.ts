@@ -44,7 +44,7 @@ async function until(condition: () => boolean, child: DlqChild, timeoutMs = 15_0
 
 /**
  * Ctrl-C pressed again and again until the process goes, as a person does: a press within a second
- * of the last one counted is taken for npm's copy of it (lib/cli/ctrl-c.ts).
+ * of the last one counted is taken for npm's copy of it (lib/cli/shared/ctrl-c.ts).
  */
 async function pressUntilExited(child: DlqChild): DlqChild["exited"] {
   for (;;) {

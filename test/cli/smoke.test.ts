@@ -2,7 +2,7 @@
  * `spot-meta smoke` against a local stack announced as `spot-meta dev` announces itself (the
  * working directory's `.spot-meta/dev.json`): with nothing wrong every part is good and the test
  * order ends with its metadata as before; a wrong queue URL, a wrong token and an unreachable Spot
- * each fail with exit 2 on the part's own line. No line shows a metadata value.
+ * each fail with exit 3 on the part's own line. No line shows a metadata value.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,12 +84,12 @@ describe("spot-meta smoke", () => {
     expect(run.stdout + run.stderr).not.toContain(stack.sandbox.token);
   }, 60_000);
 
-  it("with a queue URL that names no queue: exit 2 on the queue's line, the order untouched", async () => {
+  it("with a queue URL that names no queue: exit 3 on the queue's line, the order untouched", async () => {
     const wrong = `${stack.queues.endpoint}/000000000000/no-such-queue`;
 
     const run = await smoke(["--queue-url", wrong]);
 
-    expect(run.code, run.stderr + run.stdout).toBe(2);
+    expect(run.code, run.stderr + run.stdout).toBe(3);
     expect(lineOf(run, "queue")).toBe(
       `queue        FAILED       the queue ${wrong} does not exist (QueueDoesNotExist): check the URL, its region and its account`,
     );
@@ -98,30 +98,30 @@ describe("spot-meta smoke", () => {
     expect(stack.sandbox.metadataOf("O0000001")).toStrictEqual(PREVIOUS);
   }, 60_000);
 
-  it("with a token Spot refuses: exit 2 on the token's line, nothing sent", async () => {
+  it("with a token Spot refuses: exit 3 on the token's line, nothing sent", async () => {
     const run = await smoke([], {
       SPOT_META_SPOT_BASE_URL: stack.sandbox.url,
       SPOT_META_SPOT_TOKEN: "not-the-token",
     });
 
-    expect(run.code, run.stderr + run.stdout).toBe(2);
+    expect(run.code, run.stderr + run.stdout).toBe(3);
     expect(lineOf(run, "token")).toMatch(/^token +FAILED +Spot refused it .*401/);
     expect(lineOf(run, "queue")).toMatch(/^queue +not checked +answers; nothing sent/);
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("smoke: FAILED: token");
     expect(run.stdout + run.stderr).not.toContain("not-the-token");
   }, 60_000);
 
-  it("with Spot unreachable: exit 2 on Spot's line, nothing sent", async () => {
+  it("with Spot unreachable: exit 3 on Spot's line, nothing sent", async () => {
     const nowhere = "http://127.0.0.1:1";
 
     const run = await smoke([], { SPOT_META_SPOT_BASE_URL: nowhere, SPOT_META_SPOT_TOKEN: "any" });
 
-    expect(run.code, run.stderr + run.stdout).toBe(2);
+    expect(run.code, run.stderr + run.stdout).toBe(3);
     expect(lineOf(run, "Spot")).toMatch(new RegExp(`^Spot +FAILED +cannot read O0000001 at ${nowhere}`));
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("smoke: FAILED: Spot");
   }, 60_000);
 
-  it("with a function that cannot apply it (its token refused): exit 2 on the function's line", async () => {
+  it("with a function that cannot apply it (its token refused): exit 3 on the function's line", async () => {
     const broken = await startLocalStack({
       logger: captureLogs("warn").logger,
       onMetrics: () => {},
@@ -138,7 +138,7 @@ describe("spot-meta smoke", () => {
         env: { HOME: dir },
       }).done;
 
-      expect(run.code, run.stderr + run.stdout).toBe(2);
+      expect(run.code, run.stderr + run.stdout).toBe(3);
       expect(lineOf(run, "function")).toMatch(/^function +FAILED +did not apply the update within/);
       expect(lineOf(run, "token")).toMatch(/^token +ok/);
       expect(lineOf(run, "Spot")).toMatch(/^Spot +not checked +reads O0000001; the update did not reach it/);

@@ -8,27 +8,28 @@ import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { spotMeta } from "../support/spot-meta-cli.ts";
 
+const PEEK = "spot-meta dlq peek";
 const PEEK_HINT = "(see spot-meta dlq peek --help)";
 
 describe("a usage error", () => {
   it.each([
     [
       ["--public-id", ""],
-      "error: option '--public-id <id>' argument '' is invalid. has an empty value (an unset variable? a stray comma?)",
+      "option '--public-id <id>' argument '' is invalid. has an empty value (an unset variable? a stray comma?)",
     ],
     [
       ["--max", "-1"],
-      "error: option '--max <n>' argument '-1' is invalid. must be a whole number, at least 1 and at most 20000",
+      "option '--max <n>' argument '-1' is invalid. must be a whole number, at least 1 and at most 20000",
     ],
-    [["--limt", "5"], "error: unknown option '--limt'\n(Did you mean --limit?)"],
+    [["--limt", "5"], "unknown option '--limt' (Did you mean --limit?)"],
     [
       ["--reason-class", "permanant"],
-      `error: option '--reason-class <class>' argument 'permanant' is invalid. "permanant" is not a reason class: use one of invalid, permanent, exhausted, unclassified`,
+      `option '--reason-class <class>' argument 'permanant' is invalid. "permanant" is not a reason class: use one of invalid, permanent, exhausted, unclassified`,
     ],
   ])("dlq peek %j prints its line and a hint to the command's help, not the help", async (args, line) => {
     const run = await spotMeta(["dlq", "peek", ...args], { cwd: tmpdir() }).done;
 
-    expect(run).toStrictEqual({ code: 1, stdout: "", stderr: `${line}\n${PEEK_HINT}\n` });
+    expect(run).toStrictEqual({ code: 1, stdout: "", stderr: `${PEEK}: ${line} ${PEEK_HINT}\n` });
   });
 
   it("of another command names that command's help", async () => {
@@ -38,7 +39,7 @@ describe("a usage error", () => {
       code: 1,
       stdout: "",
       stderr:
-        "error: option '--concurrency <n>' argument '0' is invalid. must be a positive whole number\n(see spot-meta import --help)\n",
+        "spot-meta import: option '--concurrency <n>' argument '0' is invalid. must be a positive whole number (see spot-meta import --help)\n",
     });
   });
 
@@ -48,7 +49,50 @@ describe("a usage error", () => {
     expect(run).toStrictEqual({
       code: 1,
       stdout: "",
-      stderr: "error: unknown command 'dlqq'\n(Did you mean dlq?)\n(see spot-meta --help)\n",
+      stderr: "spot-meta: unknown command 'dlqq' (Did you mean dlq?) (see spot-meta --help)\n",
+    });
+  });
+
+  it("an unknown dlq command names the dlq help", async () => {
+    const run = await spotMeta(["dlq", "peak"], { cwd: tmpdir() }).done;
+
+    expect(run).toStrictEqual({
+      code: 1,
+      stdout: "",
+      stderr: "spot-meta dlq: unknown command 'peak' (see spot-meta dlq --help)\n",
+    });
+  });
+});
+
+describe("spot-meta dlq alone", () => {
+  it("prints the dlq help on stdout, exit 0: it is a question, not an error", async () => {
+    const run = await spotMeta(["dlq"], { cwd: tmpdir() }).done;
+
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toMatch(/^Usage: spot-meta dlq /);
+    for (const command of ["stats", "peek", "export", "replay", "redrive", "purge"]) {
+      expect(run.stdout).toContain(`  ${command} [options]`);
+    }
+  });
+});
+
+describe("an empty target or ledger value (an unset variable)", () => {
+  it.each([
+    [["import", "orders.csv", "--queue-url", ""], "import", "--queue-url <url>"],
+    [["import-status", "imp-1", "--dlq-url", ""], "import-status", "--dlq-url <url>"],
+    [["verify", "--ledger", "--ledger-table", ""], "verify", "--ledger-table <name>"],
+    [["worker", "--endpoint-url", ""], "worker", "--endpoint-url <url>"],
+    [["smoke", "--public-id", "O1", "--outputs", ""], "smoke", "--outputs <file>"],
+    [["dlq", "stats", "--region", " "], "dlq stats", "--region <region>"],
+  ])("%j is refused in one line by every command, before anything is read", async (args, name, option) => {
+    const run = await spotMeta(args, { cwd: tmpdir() }).done;
+
+    const value = args.at(-1);
+    expect(run).toStrictEqual({
+      code: 1,
+      stdout: "",
+      stderr: `spot-meta ${name}: option '${option}' argument '${value}' is invalid. must not be empty (an unset variable?) (see spot-meta ${name} --help)\n`,
     });
   });
 });

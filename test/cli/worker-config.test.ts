@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { workerConfig } from "../../lib/cli/worker-command.ts";
+import { workerConfig } from "../../lib/cli/local/worker-command.ts";
 import { readConfig, toEnvironment } from "../../lib/lambda/config.ts";
 import { ConfigError } from "../../lib/lambda/errors.ts";
 

@@ -4,7 +4,7 @@
  * terminal (`spot-meta dev`, `worker`) the line then reads "dead-lettered O0000001: …", not "(no id)".
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { consoleOutput } from "../../lib/cli/console-output.ts";
+import { consoleOutput } from "../../lib/cli/shared/console-output.ts";
 import { startHandlerOnQueues } from "../support/handler-on-queues.ts";
 import { orderId } from "../support/queues.ts";
 import { sqsRecord } from "../support/records.ts";

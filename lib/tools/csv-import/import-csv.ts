@@ -58,7 +58,7 @@ export interface ImportCsvOptions {
   now?: () => Date;
 }
 
-export { exitCodeFor, formatSummary, type ImportSummary } from "./summary.ts";
+export { formatSummary, type ImportSummary } from "./summary.ts";
 
 /**
  * Imports a CSV file. Row-level problems are counted and reported, never thrown.
@@ -72,7 +72,9 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   const plan = await prepare(options);
   const run = new ImportRun(plan, options.signal);
   const progress =
-    typeof options.progress === "object" ? options.progress : createProgress(options.progress ?? "none");
+    typeof options.progress === "object"
+      ? options.progress
+      : createProgress(options.progress ?? "none", undefined, undefined, plan.dryRun);
   const progressTimer = setInterval(() => progress.update(run.progress), 200);
   const checkpointTimer = plan.dryRun
     ? undefined

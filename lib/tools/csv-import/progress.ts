@@ -23,12 +23,17 @@ export interface ProgressReporter {
 
 const number = new Intl.NumberFormat("en-US");
 
-/** @param mode "auto": a bar when stderr is a terminal, lines otherwise */
+/**
+ * @param mode "auto": a bar when stderr is a terminal, lines otherwise
+ * @param dryRun a dry run sends nothing: its rows are counted as "would queue", never "queued"
+ */
 export function createProgress(
   mode: ProgressMode,
   stream: NodeJS.WriteStream = process.stderr,
   intervalMs = 5_000,
+  dryRun = false,
 ): ProgressReporter {
+  const queued = dryRun ? "would queue" : "queued";
   const resolved = mode === "auto" ? (stream.isTTY ? "bar" : "lines") : mode;
   if (resolved === "none") return { update() {}, stop() {} };
   const started = performance.now();
@@ -41,14 +46,14 @@ export function createProgress(
       stream,
       intervalMs,
       (counts) =>
-        `import: ${number.format(counts.read)}/${number.format(counts.total)} rows, ${number.format(counts.queued)} queued, ${number.format(counts.rejected)} rejected, ${number.format(counts.superseded)} superseded, ${rate(counts)} rows/s\n`,
+        `import: ${number.format(counts.read)}/${number.format(counts.total)} rows, ${number.format(counts.queued)} ${queued}, ${number.format(counts.rejected)} rejected, ${number.format(counts.superseded)} superseded, ${rate(counts)} rows/s\n`,
     );
   }
   const bar = new cliProgress.SingleBar(
     {
       stream,
       format:
-        "import |{bar}| {percentage}% {value}/{total} rows | queued {queued} | rejected {rejected} | {rate} rows/s | eta {eta_formatted}",
+        "import |{bar}| {percentage}% {value}/{total} rows | {queuedWord} {queued} | rejected {rejected} | {rate} rows/s | eta {eta_formatted}",
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,
@@ -57,6 +62,7 @@ export function createProgress(
     total: counts.total,
     value: counts.read,
     payload: {
+      queuedWord: queued,
       queued: number.format(counts.queued),
       rejected: number.format(counts.rejected),
       rate: rate(counts),

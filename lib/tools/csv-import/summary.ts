@@ -44,15 +44,6 @@ export interface ImportSummary {
   rowsPerSecond: number;
 }
 
-export const EXIT_CODES = { ok: 0, failed: 1, someNotQueued: 2, interrupted: 130 } as const;
-
-/** 0 all queued, 2 some rows rejected or not queued, 130 interrupted. */
-export function exitCodeFor(summary: ImportSummary): number {
-  if (summary.interrupted && summary.notQueued === 0) return EXIT_CODES.interrupted;
-  if (summary.rejected > 0 || summary.notQueued > 0) return EXIT_CODES.someNotQueued;
-  return EXIT_CODES.ok;
-}
-
 const number = new Intl.NumberFormat("en-US");
 
 export function formatSummary(summary: ImportSummary): string {

@@ -9,7 +9,14 @@ import type { Expected, Finding } from "./types.ts";
 
 /** Whether the order need not be read at all: overtaken by a newer update, or unknown to the ledger. */
 export function settledWithoutReading(expected: Expected): Finding | undefined {
-  if (expected.kind === "applied") return expected.digest === undefined ? { kind: "unknown" } : undefined;
+  if (expected.kind === "applied") {
+    if (expected.digest !== undefined) return undefined;
+    // unknownStep's subject (ledger-source.ts): an order the ledger has no item for.
+    return {
+      kind: "unknown",
+      reason: expected.messageId === "none" ? "not in the ledger" : "no digest in the ledger",
+    };
+  }
   const { version, ledgerVersion } = expected;
   if (version === undefined || ledgerVersion === undefined) return undefined;
   return compareVersions(ledgerVersion, version) > 0 ? { kind: "overtaken" } : undefined;

@@ -7,6 +7,8 @@ export const ReportStatus = {
   drift: "drift",
   missingAtSpot: "missing-at-spot",
   unreadable: "unreadable",
+  /** The ledger holds nothing to compare with: not the order (an id of `--ids` it never saw), or no digest. */
+  unknown: "unknown",
 } as const;
 export type ReportStatus = (typeof ReportStatus)[keyof typeof ReportStatus];
 
@@ -57,7 +59,7 @@ export type Finding =
   /** A newer update than the file's row was applied: not drift. */
   | { kind: "overtaken" }
   /** The ledger's item predates its digests: cannot be told. */
-  | { kind: "unknown" };
+  | { kind: "unknown"; reason: string };
 
 /** What `--fix` did for one drifted order. */
 export type FixResult = "requeued" | "overtaken-meanwhile" | "not-queued";

@@ -117,6 +117,7 @@ function tally(step: Step, finding: Finding | undefined, options: VerifyOrdersOp
       return;
     case "unknown":
       counts.unknown++;
+      row(ReportStatus.unknown, [finding.reason]);
       return;
     case "missing":
       counts.missingAtSpot++;

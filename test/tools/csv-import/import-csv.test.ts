@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { importExitCode } from "../../../lib/cli/import/import-command.ts";
 import {
   CheckpointError,
   CsvFormatError,
   QueueUnreachableError,
 } from "../../../lib/tools/csv-import/errors.ts";
-import { exitCodeFor, formatSummary, importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
+import { formatSummary, importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
 import { sentEntries } from "../../support/sqs-proxy.ts";
 import { keyColumnCsv, orderId } from "./support/files.ts";
 import { importFixture } from "./support/import-fixture.ts";
@@ -47,7 +48,7 @@ describe("importCsv, key-column layout", () => {
     // Assess
     expect(summary).toMatchObject({ rows: 2, queued: 2, rejected: 0, superseded: 0, interrupted: false });
     expect(summary.importId).toMatch(/^imp-20261127T100000Z-[0-9a-f]{4}$/);
-    expect(exitCodeFor(summary)).toBe(0);
+    expect(importExitCode(summary)).toBe(0);
     const received = await drainQueue(sqs.client(), sqs.queueUrl);
     expect(received.map((m) => [m.update, m.source]).sort()).toStrictEqual([
       [
@@ -97,7 +98,7 @@ describe("importCsv, JSON-column layout", () => {
 
     // Assess
     expect(summary).toMatchObject({ rows: 7, queued: 3, rejected: 4, rejectsFile: `${file}.rejects.csv` });
-    expect(exitCodeFor(summary)).toBe(2);
+    expect(importExitCode(summary)).toBe(3);
     expect(dir.read("j.csv.rejects.csv")).toBe(
       [
         "line,public_id,reason",
@@ -254,7 +255,7 @@ describe("importCsv, dry run and duplicates", () => {
       { line: 2, publicId: "O1", supersededBy: 5 },
       { line: 4, publicId: "O1", supersededBy: 5 },
     ]);
-    expect(exitCodeFor(summary)).toBe(0);
+    expect(importExitCode(summary)).toBe(0);
     const received = await drainQueue(sqs.client(), sqs.queueUrl);
     expect(
       received.map((m) => m.update.metadata).sort((a, b) => String(a.v).localeCompare(String(b.v))),
@@ -322,7 +323,7 @@ describe("importCsv, resume", () => {
     // Assess
     expect(withoutResume).toBeInstanceOf(CheckpointError);
     expect(first.interrupted).toBe(true);
-    expect(exitCodeFor(first)).toBe(130);
+    expect(importExitCode(first)).toBe(2);
     expect(first.queued).toBeGreaterThan(0);
     expect(first.queued).toBeLessThan(500);
     expect(second).toMatchObject({
@@ -404,7 +405,7 @@ describe("importCsv, failures of SQS", () => {
 
     // Assess
     expect(first).toMatchObject({ notQueued: 1, interrupted: true, rejected: 0 });
-    expect(exitCodeFor(first)).toBe(2);
+    expect(importExitCode(first)).toBe(2);
     expect(second).toMatchObject({ queued: 200, interrupted: false });
     const ids = (await drainQueue(sqs.client(), sqs.queueUrl)).map((m) => m.update.publicId).sort();
     expect(ids).toStrictEqual(Array.from({ length: 200 }, (_, n) => orderId(n + 1)));

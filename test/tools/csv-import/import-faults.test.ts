@@ -7,8 +7,9 @@
 import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { importExitCode } from "../../../lib/cli/import/import-command.ts";
 import { CheckpointError } from "../../../lib/tools/csv-import/errors.ts";
-import { exitCodeFor, type ImportSummary, importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
+import { type ImportSummary, importCsv } from "../../../lib/tools/csv-import/import-csv.ts";
 import type { InjectedFault, SqsProxy, SqsProxyOptions } from "../../support/sqs-proxy.ts";
 import { keyColumnCsv, orderId } from "./support/files.ts";
 import { importFixture } from "./support/import-fixture.ts";
@@ -49,7 +50,7 @@ describe("importCsv when SQS refuses a call as a whole", () => {
     expect(first).toMatchObject({ rejected: 0, interrupted: true, rejectsFile: undefined });
     expect(first.notQueued).toBeGreaterThan(0);
     expect(first.queueFailure).toMatch(/^SendMessageBatch failed: AccessDenied/);
-    expect(exitCodeFor(first)).toBe(2);
+    expect(importExitCode(first)).toBe(2);
     expect(existsSync(`${file}.rejects.csv`)).toBe(false);
     // It stops at the refusal: the calls already in flight, not the rest of the file.
     expect(callsBeforeStop).toBeLessThanOrEqual(2 + 2);

@@ -34,6 +34,41 @@ async function importStatusCli(stack: LocalStack, cwd: string, args: string[]) {
 }
 
 describe("spot-meta import-status", () => {
+  it("--watch stopped by Ctrl-C before the rows reached an end shows where they are, and exits 2", async () => {
+    // Prepare: the stack does not poll, so the rows stay on the way
+    const stack = await local.start({ autoStart: false });
+    const dir = tempDir();
+    const summary = await importOnStack(stack, dir.write("orders.csv", CSV), dir.path);
+    const run = spotMeta(
+      [
+        "import-status",
+        summary.importId as string,
+        "--watch",
+        "--interval",
+        "0.2",
+        ...stackFlags(stack),
+        "--json",
+      ],
+      { cwd: dir.path },
+    );
+    let stderr = "";
+    await new Promise<void>((resolve) =>
+      run.child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk;
+        if (stderr.includes("rows reached an end")) resolve();
+      }),
+    );
+
+    // Act
+    run.child.kill("SIGINT");
+    const stopped = await run.done;
+
+    // Assess
+    expect(stopped.code, stopped.stderr).toBe(2);
+    expect(stopped.stderr).toContain("stopping: showing where the rows are now");
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ settled: false, counts: { onTheWay: 4 } });
+  });
+
   it("follows an import's rows to Spot, --watch until they all reached an end: applied, overtaken, dead-lettered, superseded in the file, rejected", async () => {
     // Prepare: the stack does not poll yet, so the import's rows wait on the queue
     const stack = await local.start({ autoStart: false });
@@ -51,20 +86,20 @@ describe("spot-meta import-status", () => {
     const done = await importStatusCli(stack, dir.path, [file]);
 
     // Assess
-    expect(waiting.code).toBe(3);
+    expect(waiting.code).toBe(4);
     expect(waiting.status.counts).toMatchObject({
       onTheWay: 4,
       rejected: 2,
       supersededInFile: 1,
       applied: 0,
     });
-    expect(watchedToTheEnd.code).toBe(2);
+    expect(watchedToTheEnd.code).toBe(3);
     expect(watchedToTheEnd.status).toMatchObject({
       settled: true,
       counts: { applied: 3, deadLettered: 1, onTheWay: 0 },
     });
     expect(watchedToTheEnd.stderr).toMatch(/rows reached an end/);
-    expect(done.code).toBe(2);
+    expect(done.code).toBe(3);
     expect(done.status).toMatchObject({ importId, rows: 7, settled: true });
     expect(done.status.counts).toStrictEqual({
       [RowFate.applied]: 2,

@@ -7,7 +7,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { resolveDlqTarget } from "../../../lib/cli/dlq-target.ts";
+import { resolveDlqTarget } from "../../../lib/cli/shared/dlq-target.ts";
 import { type BareDlq, startBareDlq } from "./bare-dlq.ts";
 import { runDlq, runDlqOn } from "./support.ts";
 

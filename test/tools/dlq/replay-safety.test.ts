@@ -6,7 +6,7 @@
  */
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { replayExitCode } from "../../../lib/cli/dlq-replay-command.ts";
+import { replayExitCode } from "../../../lib/cli/dlq/dlq-replay-command.ts";
 import { replayMessages } from "../../../lib/tools/dlq/replay.ts";
 import { type DeadLetteredStack, ISSUED_AT, NOT_FOUND, startDeadLetteredStack } from "./fixture.ts";
 import { dlqContents, inMemoryLedger, runDlq, sourceQueueAsDlq } from "./support.ts";

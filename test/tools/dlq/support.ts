@@ -2,7 +2,7 @@
 
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { Command, CommanderError } from "commander";
-import { registerDlqCommand } from "../../../lib/cli/dlq-command.ts";
+import { registerDlqCommand } from "../../../lib/cli/dlq/dlq-command.ts";
 import type { LocalStack } from "../../../lib/local/local-stack.ts";
 import type { DlqMessage } from "../../../lib/tools/dlq/dlq-message.ts";
 import { withDlqReader } from "../../../lib/tools/dlq/dlq-reader.ts";

@@ -104,7 +104,7 @@ describe("spot-meta verify", () => {
     // An id file with a comment and blank lines (as dlq --public-ids takes), and no --report
     writeFileSync(
       report("ids.txt"),
-      `# the orders to check\n\n${orderId(1)}\n  # not this one\n${orderId(4)}\n`,
+      `# the orders to check\n\n${orderId(1)}\n  # not this one\n${orderId(4)}\nZ9999999\n`,
     );
     const byIds = await verifyCli(stack, dir.path, ["--ledger", "--ids", "ids.txt", "--json"]);
     const fixed = await verifyCli(stack, dir.path, [
@@ -119,7 +119,7 @@ describe("spot-meta verify", () => {
     const again = await verifyCli(stack, dir.path, ["--file", file, "--report", report("again.csv")]);
 
     // Assess
-    expect(byFile.code, byFile.stderr).toBe(2);
+    expect(byFile.code, byFile.stderr).toBe(3);
     expect(JSON.parse(byFile.stdout).counts).toMatchObject({
       checked: 5,
       matching: 1,
@@ -137,7 +137,7 @@ describe("spot-meta verify", () => {
     expect(byFile.stdout + byFile.stderr).not.toContain("changed");
     expect(byFile.stdout + byFile.stderr).not.toContain(stack.sandbox.token);
 
-    expect(byLedger.code, byLedger.stderr).toBe(2);
+    expect(byLedger.code, byLedger.stderr).toBe(3);
     // The Scan goes in the table's hash order, not the file's.
     const ledgerRows = reportRows(report("ledger.csv")).sort();
     expect(ledgerRows.map((row) => row.split(",").slice(0, 3).join(","))).toStrictEqual([
@@ -146,19 +146,21 @@ describe("spot-meta verify", () => {
     ]);
     expect(ledgerRows[0]).toMatch(/,applied \d{4}-\d\d-\d\dT[\d:.]+Z \(message [\w-]+\)$/);
 
-    expect(byIds.code, byIds.stderr).toBe(2);
+    expect(byIds.code, byIds.stderr).toBe(3);
     const idsSummary = JSON.parse(byIds.stdout);
-    expect(idsSummary.counts).toMatchObject({ checked: 2, drift: 1, matching: 1 });
+    expect(idsSummary.counts).toMatchObject({ checked: 3, drift: 1, matching: 1, unknown: 1 });
     // The report lands beside the import receipts (git-ignored), not in the directory it ran from.
     expect(idsSummary.report).toMatch(/\/\.spot-meta\/verify\/verify-\d{8}T\d{6}Z\.csv$/);
     expect(idsSummary.report.startsWith(realpathSync(dir.path))).toBe(true);
+    // The order the ledger does not know is named, with why, not only counted.
     expect(reportRows(idsSummary.report).map((row) => row.split(",").slice(0, 3).join(","))).toStrictEqual([
       `${orderId(1)},drift,~clinic`,
+      "Z9999999,unknown,not in the ledger",
     ]);
 
-    expect(fixed.code, fixed.stderr).toBe(2);
+    expect(fixed.code, fixed.stderr).toBe(3);
     expect(JSON.parse(fixed.stdout).counts).toMatchObject({ drift: 2, requeued: 2, overtaken: 1 });
-    expect(again.code, again.stdout + again.stderr).toBe(2); // Z404 is still unknown at Spot
+    expect(again.code, again.stdout + again.stderr).toBe(3); // Z404 is still unknown at Spot
     expect(reportRows(report("again.csv"))).toStrictEqual(["Z404,missing-at-spot,,line 6 of orders.csv"]);
     expect(stack.sandbox.metadataOf(orderId(1))).toStrictEqual({ clinic: "a" });
     expect(stack.sandbox.metadataOf(orderId(2))).toStrictEqual({ clinic: "b2" });
@@ -186,9 +188,9 @@ describe("spot-meta verify", () => {
     ]);
 
     // Assess
-    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.code, stopped.stderr).toBe(2);
     expect(checkpointAfterStop).toBe(true);
-    expect(resumed.code, resumed.stderr).toBe(2);
+    expect(resumed.code, resumed.stderr).toBe(3);
     expect(JSON.parse(resumed.stdout).counts).toMatchObject({ checked: 5, drift: 2, missingAtSpot: 1 });
     expect(reportRows(report).map((row) => row.split(",")[0])).toStrictEqual([
       orderId(1),
