@@ -10,8 +10,8 @@
  * | `paceReport_<instance>` | an instance's last report: `{at, sent, accepted, answered}` (epoch ms; its calls answered in the second before, those Spot accepted, and all it answered since it started) |
  * | `expiresAt` | the table's TTL: a day after the last write |
  *
- * While the fleet meets Spot's limit, each instance that calls Spot writes its report about once a
- * second (every 10 answers when it is faster) and reads the whole item back with the same write
+ * While the fleet meets Spot's limit, each instance that calls Spot writes its report at its first
+ * answer a quarter second after the last (at most one a call) and reads the whole item back with the same write
  * (`ReturnValues: ALL_NEW`); below the limit, nothing. The item is about 65 bytes and 65 more per
  * instance (an instance silent for a minute is removed by the next report): one write unit for up
  * to 15 instances. A cut is one conditional write more, and a read when another instance's cut for

@@ -60,7 +60,7 @@ export class FleetLimit {
     return refused && this.#cuts(view, sentAt, now);
   }
 
-  /** Counts the other instances' calls on the plateau, from their reports (about once a second). */
+  /** Counts the other instances' calls on the plateau, from their reports (a share is what counts). */
   countReports(view: FleetView, now: number): void {
     const { limit, cutAt } = view;
     if (limit === undefined || cutAt === undefined || !onPlateau(limit, cutAt, now - SECOND_MS)) return;

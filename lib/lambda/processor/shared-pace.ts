@@ -11,9 +11,7 @@
  *
  * When Spot refuses a call, the instance that met it judges whether that is the limit and measures
  * it (fleet-limit.ts), and records the cut for the fleet; the others take it up at their next report,
- * within a second. Why few refusals matter more than a pace right at the limit: a refused call waits
- * in-process for Spot's `Retry-After`, and its invocation (a Lambda instance's batch) cannot end
- * before it, so a refusal stalls its instance for about that long.
+ * within a quarter second of their next answer.
  *
  * Until a limit is known (a new fleet, or the record unreadable), the instance learns alone
  * ({@link PaceController}). A limit measured long ago is taken up again from its plateau: Spot's
@@ -35,13 +33,6 @@ const FORGET_MS = 60_000;
 const RESTART_AFTER_MS = 10 * 60_000;
 /** A new instance waits this long at most for the fleet's view before its first call. */
 const FIRST_VIEW_WAIT_MS = 500;
-/**
- * An instance reports after this many answers (at most every {@link REPORT_AT_MOST_MS}), and a
- * second after its last report at the latest: a fast instance's report is never a second old, so
- * one that is has had no answer lately (it stalls on a refusal, or sits between invocations).
- */
-const REPORT_EVERY_CALLS = 10;
-const REPORT_AT_MOST_MS = 250;
 /** The fleet is below Spot's limit once nothing was refused and nothing cut for this long. */
 const QUIET_AFTER_MS = 60_000;
 /** Refusals of calls sent within this long before the one that cut are answered by the cut. */
@@ -59,8 +50,6 @@ export class SharedPace {
   #view: FleetView = { reports: [] };
   #lastReportAt = Number.NEGATIVE_INFINITY;
   #lastRefusalAt = Number.NEGATIVE_INFINITY;
-  /** Answers since the last report. */
-  #sinceReport = 0;
   #reporting: Promise<void> | undefined;
   /** A cut being measured: refusals meanwhile are the same ones. */
   #measuring = false;
@@ -121,11 +110,7 @@ export class SharedPace {
     this.#answers.add(answer.sentAt, !refused);
     if (refused) this.#lastRefusalAt = now;
     if (this.#limit.answered(this.#view, answer.sentAt, refused, now)) void this.#cut(answer.sentAt);
-    this.#sinceReport++;
-    if (!this.#atTheLimit(now)) return;
-    const due = now - this.#lastReportAt >= REPORT_EVERY_MS;
-    if (due || (this.#sinceReport >= REPORT_EVERY_CALLS && now - this.#lastReportAt >= REPORT_AT_MOST_MS))
-      void this.#report(now);
+    if (this.#atTheLimit(now) && now - this.#lastReportAt >= REPORT_EVERY_MS) void this.#report(now);
   }
 
   /**
@@ -197,7 +182,6 @@ export class SharedPace {
 
   async #reportNow(now: number): Promise<void> {
     this.#lastReportAt = now;
-    this.#sinceReport = 0;
     this.#limit.countReports(this.#view, now);
     const own = this.#answers.own(now);
     const forget = this.#view.reports.filter((r) => now - r.at > FORGET_MS).map((r) => r.instance);

@@ -100,10 +100,11 @@ describe("an instance joining a fleet that knows Spot's limit", () => {
 describe("Spot's refusals", () => {
   it("above the limit measured, cut it to what Spot accepted from the fleet in the last second", async () => {
     // Prepare: 7 s after a cut that measured 40, the fleet's schedule runs far above it; Spot
-    // accepted all of this instance's calls in the last second, and the other reported 30.
+    // accepted all of this instance's calls in the last second, and the other reported 30 a moment
+    // before the refusal.
     const clock = { now: T0 };
     const cutAt = T0 - 7_000;
-    const store = new RecordInMemory({ limit: 40, cutAt, reports: others(1, T0 - 100, 30) });
+    const store = new RecordInMemory({ limit: 40, cutAt, reports: others(1, T0 + 800, 30) });
     const pace = await started(store, clock);
     answer(
       pace,
@@ -184,7 +185,7 @@ describe("the record's writes", () => {
     expect(store.reports).toBe(1);
   });
 
-  it("come about once a second, or every 10 answers, while the fleet meets the limit", async () => {
+  it("come every quarter second while the fleet meets the limit", async () => {
     // Prepare: a cut 5 s ago.
     const clock = { now: T0 };
     const store = new RecordInMemory({ limit: 40, cutAt: T0 - 5_000, reports: [] });
@@ -196,9 +197,9 @@ describe("the record's writes", () => {
       await answersIn();
     }
 
-    // Assess: every 10 answers (half a second), and the first read.
-    expect(store.reports).toBeGreaterThanOrEqual(19);
-    expect(store.reports).toBeLessThanOrEqual(22);
+    // Assess: at every fifth answer (a quarter second), and the first read.
+    expect(store.reports).toBeGreaterThanOrEqual(39);
+    expect(store.reports).toBeLessThanOrEqual(42);
   });
 });
 
