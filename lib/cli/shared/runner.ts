@@ -58,7 +58,7 @@ export async function runCommand(
   try {
     io.setExitCode(await command(signal));
   } catch (error) {
-    io.err(`spot-meta ${name}: ${failureLine(error)}\n`);
+    io.err(`spot-meta ${name}: ${failureLine(error)}\n${bugTrace(error)}`);
     io.setExitCode(EXIT_CODES.couldNotRun);
   } finally {
     interrupts?.dispose();
@@ -72,4 +72,13 @@ export async function runCommand(
 function failureLine(error: unknown): string {
   if (error instanceof ConfigError) return `invalid configuration: ${error.problems.join("; ")}`;
   return describeFailure(error) ?? describeError(error);
+}
+
+/** The errors only a bug throws: the one line, then where, for whoever reports it. */
+const BUGS = [TypeError, ReferenceError, RangeError, SyntaxError];
+
+function bugTrace(error: unknown): string {
+  const isBug = BUGS.some((kind) => error instanceof kind);
+  const where = isBug ? (error as Error).stack?.split("\n").slice(1).join("\n") : undefined;
+  return where ? `a bug in spot-meta; please report it with these lines:\n${where}\n` : "";
 }
