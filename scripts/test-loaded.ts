@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { constants } from "node:os";
 
 const DEFAULT_BUSY = 4;
 
@@ -18,9 +19,11 @@ for (;;) {
 }`;
 
 const { busy, vitestArgs } = parseArgs(process.argv.slice(2));
-const testCommand = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-  scripts: Record<string, string>;
-}).scripts.test as string;
+const testCommand = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    scripts: Record<string, string>;
+  }
+).scripts.test as string;
 
 const spinners: ChildProcess[] = Array.from({ length: busy }, () =>
   spawn(process.execPath, ["-e", SPINNER], { stdio: "ignore" }),
@@ -48,7 +51,7 @@ suite.on("close", (code, signal) => {
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   const result = signal === null ? `exit ${code}` : `stopped by ${signal}`;
   console.log(`test:loaded: ${result} after ${seconds} s with ${busy} busy processes beside it`);
-  process.exit(code ?? 128 + signalNumber(signal));
+  process.exit(code ?? 128 + (signal === null ? 0 : constants.signals[signal]));
 });
 
 function parseArgs(args: string[]): { busy: number; vitestArgs: string[] } {
@@ -63,10 +66,6 @@ function parseArgs(args: string[]): { busy: number; vitestArgs: string[] } {
   }
   const rest = [...args.slice(0, at), ...args.slice(at + (inline === undefined ? 2 : 1))];
   return { busy: count, vitestArgs: rest };
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }[signal ?? "SIGTERM"] ?? 15;
 }
 
 function shellQuoted(word: string): string {
