@@ -35,16 +35,18 @@ it("stops, and removes its dev.json, when its parent gets a SIGTERM it does not 
     env: { PATH: process.env.PATH },
     stdio: "ignore",
   });
-  expect(await until(() => existsSync(state), 20_000)).toBe(true);
+  // Budgets are for a hang only: each wait ends when its condition holds (a starved machine takes
+  // tens of seconds to start the dev stack).
+  expect(await until(() => existsSync(state), 90_000)).toBe(true);
   const { pid } = JSON.parse(readFileSync(state, "utf8")) as { pid: number };
 
   // Act
   parent.kill("SIGTERM");
 
   // Assess
-  expect(await until(() => !running(pid), 10_000)).toBe(true);
+  expect(await until(() => !running(pid), 30_000)).toBe(true);
   expect(existsSync(state)).toBe(false);
-}, 40_000);
+}, 150_000);
 
 const HAS_AWS_CLI = spawnSync("aws", ["--version"]).status === 0;
 

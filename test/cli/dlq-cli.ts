@@ -61,7 +61,8 @@ export function startDlqChild(
       else child.kill("SIGINT");
     },
     exited,
-    waitFor: (pattern, timeoutMs = 15_000) =>
+    // A hang detector: it resolves as soon as the pattern shows (a starved machine is slow to start).
+    waitFor: (pattern, timeoutMs = 60_000) =>
       new Promise<void>((resolve, reject) => {
         const check = () => {
           if (!pattern.test(text)) return;
