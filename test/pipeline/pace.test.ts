@@ -15,7 +15,14 @@ async function startLimited(rateLimit: NonNullable<FaultPlan["rateLimit"]>, mess
   const metrics: Array<Record<string, number>> = [];
   const stack = await local.start({
     sandbox: { seedCount: messages, faults: { rateLimit } },
-    handler: { requestsPerSecond: rateLimit.perSecond * 5, concurrency: 10 },
+    // A client timeout that a starved machine's slow 429 does not outrun: a refusal answered late is
+    // still a refusal to pace on, not a timeout (the lease outlasts the call).
+    handler: {
+      requestsPerSecond: rateLimit.perSecond * 5,
+      concurrency: 10,
+      requestTimeoutMs: 2_000,
+      ledgerLeaseSeconds: 4,
+    },
     onMetrics: (document) => metrics.push(document as Record<string, number>),
   });
   const bodies = Array.from({ length: messages }, (_, i) => ({
@@ -37,7 +44,7 @@ describe("Spot's limit below the configured pace", () => {
 
     // Act
     await sendBodies(sqs, queues.queueUrl, bodies);
-    await stack.waitUntilDrained({ timeoutMs: 60_000 });
+    await stack.waitUntilDrained({ timeoutMs: 100_000 });
 
     // Assess: everything applied, nothing dead-lettered.
     expect(bodies.map(({ publicId }) => sandbox.metadataOf(publicId))).toStrictEqual(
@@ -69,7 +76,7 @@ describe("Spot's limit below the configured pace", () => {
 
     // Act
     await sendBodies(sqs, queues.queueUrl, bodies);
-    await stack.waitUntilDrained({ timeoutMs: 60_000 });
+    await stack.waitUntilDrained({ timeoutMs: 100_000 });
 
     // Assess
     expect(paceHandBacks().length).toBeGreaterThan(0);
