@@ -71,7 +71,9 @@ describe("Spot's limit below the configured pace", () => {
 
   it("sends a refused message back for as long as Retry-After asked", async () => {
     // Prepare
-    const { stack, bodies } = await startLimited({ perSecond: 10, retryAfterSeconds: 2 }, 30);
+    // Prepare: ten calls at once against a limit of two a second: refused on a machine of any speed
+    // (thirty against ten a second were spread past the limit's second on a loaded one, none refused).
+    const { stack, bodies } = await startLimited({ perSecond: 2, retryAfterSeconds: 2 }, 10);
     const { sqs, queues, sandbox } = stack;
 
     // Act
