@@ -44,17 +44,31 @@ async function send(sb: SpotSandbox, sent: Sent = {}) {
 }
 
 /** Sends like `send` but gives up after `giveUpMs`, as a client with a timeout would: the error's name. */
-async function abandon(sb: SpotSandbox, sent: Sent, giveUpMs: number): Promise<string> {
+/**
+ * Sends `sent` and gives up (a TimeoutError, as a client's timeout) as soon as the sandbox has read
+ * its body: an answer the client never waits for. Waiting for the read, not a few milliseconds, so a
+ * starved machine cannot give up before the sandbox has the update.
+ */
+async function abandon(sb: SpotSandbox, sent: Sent): Promise<string> {
   const headers = { "content-type": "application/json", authorization: `Token ${sb.token}` };
+  const controller = new AbortController();
+  const seen = sb.requests.length;
+  const watch = setInterval(() => {
+    if (sb.requests[seen]?.metadata === undefined) return;
+    clearInterval(watch);
+    controller.abort(new DOMException("the client gave up", "TimeoutError"));
+  }, 5);
   return fetch(`${sb.url}${sent.path ?? "/api/v2/orders/O1/"}`, {
     method: "POST",
     headers,
     body: sent.body ?? "{}",
-    signal: AbortSignal.timeout(giveUpMs),
-  }).then(
-    () => "answered",
-    (error: Error) => error.name,
-  );
+    signal: controller.signal,
+  })
+    .then(
+      () => "answered",
+      (error: Error) => error.name,
+    )
+    .finally(() => clearInterval(watch));
 }
 
 const update = (metadata: unknown) => JSON.stringify({ metadata });
@@ -468,7 +482,7 @@ describe("faults that let the write land", () => {
     const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
 
     // Act
-    const gaveUp = await abandon(sb, { body: update({ a: 1 }) }, 40);
+    const gaveUp = await abandon(sb, { body: update({ a: 1 }) });
     const before = sb.metadataOf("O1");
     await sb.settled();
 
@@ -500,7 +514,7 @@ describe("faults that let the write land", () => {
   it("late-commit: lands after a newer write that came in meanwhile, and the order holds the older", async () => {
     // Prepare
     const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
-    await abandon(sb, { body: update({ v: "older" }) }, 40);
+    await abandon(sb, { body: update({ v: "older" }) });
 
     // Act
     const newer = await send(sb, { body: update({ v: "newer" }) });
@@ -763,7 +777,7 @@ describe("close()", () => {
   it("cancels pending late commits, and lets settled() go", async () => {
     // Prepare
     const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
-    await abandon(sb, { body: update({ a: 1 }) }, 30);
+    await abandon(sb, { body: update({ a: 1 }) });
     const settled = sb.settled().then(() => "settled");
 
     // Act
