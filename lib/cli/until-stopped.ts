@@ -8,6 +8,12 @@ import { CTRL_C_EXIT_CODE, onCtrlC } from "./ctrl-c.ts";
 
 /** How often the parent is looked for. */
 const PARENT_CHECK_MS = 1_000;
+/**
+ * The parent the process started with, read when the command's modules load, not when it begins to
+ * wait: a parent gone while the command was starting (its stack, its servers) would otherwise be
+ * read as the new parent, and never be missed.
+ */
+const PARENT = process.ppid;
 
 export type StopCause = "SIGINT" | "SIGTERM" | "parent gone";
 
@@ -16,7 +22,6 @@ export type StopCause = "SIGINT" | "SIGTERM" | "parent gone";
  * copy of the first does not count) exits at once, 130.
  */
 export function untilStopped(): Promise<StopCause> {
-  const parent = process.ppid;
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (cause: StopCause) => {
@@ -31,7 +36,8 @@ export function untilStopped(): Promise<StopCause> {
     const onSigterm = () => stop("SIGTERM");
     process.on("SIGTERM", onSigterm);
     // Orphaned, the process is handed to another parent (init, or a subreaper).
-    const watch = setInterval(() => process.ppid !== parent && stop("parent gone"), PARENT_CHECK_MS);
+    const watch = setInterval(() => process.ppid !== PARENT && stop("parent gone"), PARENT_CHECK_MS);
     watch.unref();
+    if (process.ppid !== PARENT) stop("parent gone");
   });
 }
