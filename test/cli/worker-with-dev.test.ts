@@ -12,6 +12,7 @@ import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/c
 import { afterEach, expect, it } from "vitest";
 import type { DevState } from "../../lib/local/dev-state.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../lib/local/local-aws.ts";
+import { COMPILE_CACHE } from "../support/compile-cache.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "spot-meta.ts");
 const children: ChildProcess[] = [];
@@ -25,7 +26,10 @@ afterEach(async () => {
 });
 
 function start(args: string[], cwd: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH } });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, ...COMPILE_CACHE },
+  });
   children.push(child);
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => {

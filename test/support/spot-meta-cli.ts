@@ -5,14 +5,9 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { join } from "node:path";
 import type { LocalStack } from "../../lib/local/local-stack.ts";
+import { COMPILE_CACHE } from "./compile-cache.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "spot-meta.ts");
-/**
- * Node's compile cache, passed on when the suite has one (vitest.config.ts sets it): the child starts
- * on half the CPU, and nothing it does depends on it.
- */
-const COMPILE_CACHE: Record<string, string> =
-  process.env.NODE_COMPILE_CACHE === undefined ? {} : { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE };
 
 export interface CliRun {
   code: number | null;
