@@ -71,6 +71,12 @@ async function abandon(sb: SpotSandbox, sent: Sent): Promise<string> {
     .finally(() => clearInterval(watch));
 }
 
+/**
+ * When a late commit lands after its request arrived: long enough that what a test does meanwhile
+ * (read the order, send a newer write, close the sandbox) is done first even on a starved machine.
+ */
+const LATE_MS = 2_000;
+
 const update = (metadata: unknown) => JSON.stringify({ metadata });
 const spotError = (code: number, type: string, details: string[]) => ({ error: { code, type, details } });
 
@@ -479,7 +485,7 @@ describe("faults", () => {
 describe("faults that let the write land", () => {
   it("late-commit: commits after afterMs though the client gave up, and answers nobody", async () => {
     // Prepare
-    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
+    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: LATE_MS } }] } });
 
     // Act
     const gaveUp = await abandon(sb, { body: update({ a: 1 }) });
@@ -492,7 +498,7 @@ describe("faults that let the write land", () => {
     expect(before).toBeNull();
     expect(sb.metadataOf("O1")).toStrictEqual({ a: 1 });
     expect(late).toMatchObject({ fault: "late-commit", metadata: { a: 1 }, commitSeq: 1 });
-    expect((late?.committedAt ?? 0) - (late?.receivedAt ?? 0)).toBeGreaterThanOrEqual(145);
+    expect((late?.committedAt ?? 0) - (late?.receivedAt ?? 0)).toBeGreaterThanOrEqual(LATE_MS - 5);
     expect([late?.status, late?.answeredAt]).toStrictEqual([undefined, undefined]);
   });
 
@@ -513,7 +519,7 @@ describe("faults that let the write land", () => {
 
   it("late-commit: lands after a newer write that came in meanwhile, and the order holds the older", async () => {
     // Prepare
-    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
+    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: LATE_MS } }] } });
     await abandon(sb, { body: update({ v: "older" }) });
 
     // Act
@@ -776,7 +782,7 @@ describe("close()", () => {
 
   it("cancels pending late commits, and lets settled() go", async () => {
     // Prepare
-    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
+    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: LATE_MS } }] } });
     await abandon(sb, { body: update({ a: 1 }) });
     const settled = sb.settled().then(() => "settled");
 
