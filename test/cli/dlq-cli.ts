@@ -2,6 +2,7 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { COMPILE_CACHE } from "../support/compile-cache.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
 const BIN = join(REPO, "bin", "spot-meta.ts");
@@ -34,12 +35,12 @@ export function startDlqChild(
   const child = options.throughNpx
     ? spawn("npx", ["spot-meta", "dlq", ...args], {
         cwd: REPO,
-        env: { PATH: process.env.PATH },
+        env: { PATH: process.env.PATH, ...COMPILE_CACHE },
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       })
     : spawn(process.execPath, [...nodeArgs, BIN, "dlq", ...args], {
-        env: { PATH: process.env.PATH },
+        env: { PATH: process.env.PATH, ...COMPILE_CACHE },
         stdio: ["ignore", "pipe", "pipe"],
       });
   let text = "";
@@ -61,7 +62,8 @@ export function startDlqChild(
       else child.kill("SIGINT");
     },
     exited,
-    waitFor: (pattern, timeoutMs = 15_000) =>
+    // A hang detector: it resolves as soon as the pattern shows (a starved machine is slow to start).
+    waitFor: (pattern, timeoutMs = 60_000) =>
       new Promise<void>((resolve, reject) => {
         const check = () => {
           if (!pattern.test(text)) return;

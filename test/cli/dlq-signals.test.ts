@@ -33,7 +33,7 @@ const sendCalls = (dlq: BareDlq | undefined) =>
   dlq?.proxy.calls.filter((call) => call.action === "SendMessageBatch").length ?? 0;
 
 /** Resolves once `condition` holds; rejects if the child exits first or after `timeoutMs`. */
-async function until(condition: () => boolean, child: DlqChild, timeoutMs = 15_000): Promise<void> {
+async function until(condition: () => boolean, child: DlqChild, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!condition()) {
     const exited = await Promise.race([child.exited, sleep(20).then(() => false as const)]);

@@ -105,11 +105,13 @@ describe("spot-meta import", () => {
   });
 
   it("stops on Ctrl-C with exit 2 (done in part) and a checkpoint; --resume finishes with every row queued once", async () => {
-    // Prepare
-    const { sqs, dir, flags } = await setUp();
-    const file = dir.write("big.csv", keyColumnCsv(12_000));
+    // Prepare: each batch of 10 takes ≥ 10 ms to send, so 3,000 rows one batch at a time take ≥ 3 s
+    // whatever the machine's speed: still sending at the first checkpoint, written a second in.
+    const { sqs, dir } = await setUp();
+    const proxy = await startSqsProxy(sqs.endpoint, { batchDelayMs: 10 });
+    const flags = ["--queue-url", sqs.queueUrl, "--endpoint-url", proxy.endpoint, "--no-progress"];
+    const file = dir.write("big.csv", keyColumnCsv(3_000));
     const run = spotMeta(["import", file, ...flags, "--concurrency", "1"], dir.path);
-    // The first checkpoint is written a second into sending.
     let exited = false;
     void run.done.then(() => {
       exited = true;
@@ -120,13 +122,14 @@ describe("spot-meta import", () => {
     run.child.kill("SIGINT");
     const stopped = await run.done;
     const resumed = await spotMeta(["import", file, ...flags, "--resume", "--json"], dir.path).done;
+    await proxy.stop();
 
     // Assess
     expect(stopped.code).toBe(2);
     expect(stopped.stdout).toContain("--resume");
     expect(resumed.code).toBe(0);
-    expect(JSON.parse(resumed.stdout.slice(resumed.stdout.indexOf("{")))).toMatchObject({ queued: 12_000 });
-    // Each row is a distinct order: exactly 12,000 messages means none was sent twice or lost
+    expect(JSON.parse(resumed.stdout.slice(resumed.stdout.indexOf("{")))).toMatchObject({ queued: 3_000 });
+    // Each row is a distinct order: exactly 3,000 messages means none was sent twice or lost
     // (the library test of resume checks the ids one by one).
     const { Attributes } = await sqs.client().send(
       new GetQueueAttributesCommand({
@@ -134,8 +137,8 @@ describe("spot-meta import", () => {
         AttributeNames: ["ApproximateNumberOfMessages"],
       }),
     );
-    expect(Attributes?.ApproximateNumberOfMessages).toBe("12000");
-  }, 60_000);
+    expect(Attributes?.ApproximateNumberOfMessages).toBe("3000");
+  }, 120_000);
 
   it("draws its progress bar on a terminal (the import runs in a worker, whose stderr is not one)", async () => {
     // Prepare

@@ -12,6 +12,7 @@ import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/c
 import { afterEach, expect, it } from "vitest";
 import type { DevState } from "../../lib/local/dev-state.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../lib/local/local-aws.ts";
+import { COMPILE_CACHE } from "../support/compile-cache.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "spot-meta.ts");
 const children: ChildProcess[] = [];
@@ -25,7 +26,10 @@ afterEach(async () => {
 });
 
 function start(args: string[], cwd: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH } });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, ...COMPILE_CACHE },
+  });
   children.push(child);
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -49,7 +53,7 @@ it("works from dev.json alone, and stops without leaving a message invisible", a
   const cwd = dir;
   const stateFile = join(cwd, ".spot-meta", "dev.json");
   start(["dev", "--orders", "5", "--pollers", "0"], cwd);
-  await until(() => existsSync(stateFile), 20_000);
+  await until(() => existsSync(stateFile), 90_000);
   const dev = JSON.parse(readFileSync(stateFile, "utf8")) as DevState;
   const sqs = new SQSClient({
     endpoint: dev.sqsEndpoint,
@@ -67,7 +71,7 @@ it("works from dev.json alone, and stops without leaving a message invisible", a
   // Act: a worker with no flags and no SPOT_META_* variables applies an update…
   const worker = start(["worker", "--window-ms", "20"], cwd);
   await send("O0000001");
-  await until(() => worker.output().includes('"outcome":"applied"'), 20_000);
+  await until(() => worker.output().includes('"outcome":"applied"'), 60_000);
   // …and, stopped while it long-polls, takes nothing sent just after with it
   worker.child.kill("SIGINT");
   await send("O0000002");
@@ -82,4 +86,4 @@ it("works from dev.json alone, and stops without leaving a message invisible", a
   expect(exit).toBe(0);
   expect(Messages.map((message) => JSON.parse(message.Body ?? "{}").publicId)).toStrictEqual(["O0000002"]);
   sqs.destroy();
-}, 60_000);
+}, 180_000);

@@ -18,12 +18,15 @@ async function startLimited(rateLimit: NonNullable<FaultPlan["rateLimit"]>, mess
   const metrics: Array<Record<string, number>> = [];
   const stack = await local.start({
     sandbox: { seedCount: messages, faults: { rateLimit } },
+    // A client timeout that a starved machine's slow 429 does not outrun: a refusal answered late is
+    // still a refusal to pace on, not a timeout (the lease outlasts the call and its retries).
     handler: {
       requestsPerSecond: rateLimit.perSecond * 5,
       concurrency: 10,
+      requestTimeoutMs: 2_000,
       retryLimit: 2,
       retryMaxDelayMs: 2_000,
-      ledgerLeaseSeconds: 6,
+      ledgerLeaseSeconds: 11,
     },
     onMetrics: (document) => metrics.push(document as Record<string, number>),
   });
@@ -46,7 +49,7 @@ describe("Spot's limit below the configured pace", () => {
 
     // Act
     await sendBodies(sqs, queues.queueUrl, bodies);
-    await stack.waitUntilDrained({ timeoutMs: 60_000 });
+    await stack.waitUntilDrained({ timeoutMs: 100_000 });
 
     // Assess: everything applied, nothing dead-lettered.
     expect(bodies.map(({ publicId }) => sandbox.metadataOf(publicId))).toStrictEqual(
@@ -74,12 +77,14 @@ describe("Spot's limit below the configured pace", () => {
 
   it("sends a refused message back for as long as Retry-After asked", async () => {
     // Prepare
-    const { stack, bodies } = await startLimited({ perSecond: 10, retryAfterSeconds: 2 }, 30);
+    // Prepare: ten calls at once against a limit of two a second: refused on a machine of any speed
+    // (thirty against ten a second were spread past the limit's second on a loaded one, none refused).
+    const { stack, bodies } = await startLimited({ perSecond: 2, retryAfterSeconds: 2 }, 10);
     const { sqs, queues, sandbox } = stack;
 
     // Act
     await sendBodies(sqs, queues.queueUrl, bodies);
-    await stack.waitUntilDrained({ timeoutMs: 60_000 });
+    await stack.waitUntilDrained({ timeoutMs: 100_000 });
 
     // Assess
     expect(paceHandBacks().length).toBeGreaterThan(0);

@@ -263,8 +263,11 @@ describe("the pipeline", () => {
   });
 
   it("dates each outcome line by its call, not by the end of its batch", async () => {
-    // Prepare: one order's call hangs until its timeout, the other's is answered at once
-    const { sqs, queues, sandbox } = await start();
+    // Prepare: one order's call hangs until its timeout, the other's is answered at once (within a
+    // timeout a loaded machine's slow answer does not outrun; the lease outlasts the call)
+    const { sqs, queues, sandbox } = await start({
+      handler: { requestTimeoutMs: 2_000, ledgerLeaseSeconds: 4 },
+    });
     sandbox.setFaults({ script: [{ publicId: orderId(2), fault: { kind: "hang" } }] });
 
     // Act

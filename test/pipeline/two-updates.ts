@@ -12,6 +12,6 @@ export function logLines(local: { readonly logs: CapturedLogs }) {
   return {
     entriesWith,
     waitForLog: (key: string, value: unknown) =>
-      waitFor(() => entriesWith(key, value).length > 0, 10_000, `a log line with ${key} = ${String(value)}`),
+      waitFor(() => entriesWith(key, value).length > 0, 60_000, `a log line with ${key} = ${String(value)}`),
   };
 }

@@ -5,6 +5,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { join } from "node:path";
 import type { LocalStack } from "../../lib/local/local-stack.ts";
+import { COMPILE_CACHE } from "./compile-cache.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "spot-meta.ts");
 
@@ -21,7 +22,7 @@ export function spotMeta(
 ): { child: ChildProcessWithoutNullStreams; done: Promise<CliRun> } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? "", ...options.env },
+    env: { PATH: process.env.PATH ?? "", ...COMPILE_CACHE, ...options.env },
   });
   let stdout = "";
   let stderr = "";

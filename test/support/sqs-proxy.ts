@@ -37,6 +37,8 @@ export interface SqsProxyOptions {
   failEntries?: (call: number, entries: BatchEntry[]) => BatchEntry[];
   /** Called before each SendMessageBatch call is forwarded. */
   onBatch?: (call: number, entries: BatchEntry[]) => void;
+  /** Holds each SendMessageBatch call this long before forwarding it (a queue a slow network away). */
+  batchDelayMs?: number;
   /**
    * Decides, per call of any action (`call` counts that action's calls from 1, retries included),
    * whether the whole call fails with `InjectedFault` without being forwarded. Checked first.
@@ -86,6 +88,7 @@ export async function startSqsProxy(target: string, options: SqsProxyOptions = {
       const entries = body.Entries as BatchEntry[];
       batchCalls += 1;
       options.onBatch?.(batchCalls, entries);
+      if (options.batchDelayMs !== undefined) await new Promise((r) => setTimeout(r, options.batchDelayMs));
       failed = options.failEntries?.(batchCalls, entries) ?? [];
       const failedIds = new Set(failed.map((entry) => entry.Id));
       body.Entries = entries.filter((entry) => !failedIds.has(entry.Id));

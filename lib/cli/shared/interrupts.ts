@@ -21,6 +21,12 @@ import { EXIT_CODES } from "./exit-codes.ts";
 const RELEASE_TIMEOUT_MS = 5_000;
 /** How often a command that runs until stopped looks for its parent. */
 const PARENT_CHECK_MS = 1_000;
+/**
+ * The parent the process started with, read when the CLI's modules load, not when the command
+ * begins: a parent gone while the process was starting would otherwise be read as the new parent
+ * (the orphan's), and never be missed.
+ */
+const PARENT = process.ppid;
 
 /** Why a command was asked to stop: the signal's `reason`. */
 export type StopCause = "SIGINT" | "SIGTERM" | "SIGHUP" | "parent gone";
@@ -70,12 +76,12 @@ export function trapInterrupts(say: (text: string) => void, options: InterruptOp
   process.on("SIGTERM", onSigterm);
   process.on("SIGHUP", onSighup);
   process.on("uncaughtException", onCrash);
-  const parent = process.ppid;
   // Orphaned, the process is handed to another parent (init, or a subreaper).
   const watch = options.untilStopped
-    ? setInterval(() => process.ppid !== parent && stop("parent gone"), PARENT_CHECK_MS)
+    ? setInterval(() => process.ppid !== PARENT && stop("parent gone"), PARENT_CHECK_MS)
     : undefined;
   watch?.unref();
+  if (options.untilStopped && process.ppid !== PARENT) stop("parent gone");
   return {
     signal: controller.signal,
     dispose: () => {

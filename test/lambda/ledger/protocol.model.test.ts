@@ -18,8 +18,11 @@ import { type Answer, LATE_WRITE_MS, MAX_CALL_MS, type Scenario, World } from ".
 
 const DEFAULT_RUNS = 100;
 const DEFAULT_SEED = 20261207;
-/** A run takes ~0.07 s on two shared cores; the timeout leaves room for shrinking a failure. */
-const MS_PER_RUN = 1_000;
+/**
+ * A run takes ~0.08 s of CPU; the timeout leaves room for shrinking a failure, and for a machine whose
+ * cores are shared with a dozen busy processes (100 runs took over 100 s there).
+ */
+const MS_PER_RUN = 3_000;
 
 const { LEDGER_MODEL_RUNS, LEDGER_MODEL_SEED, LEDGER_MODEL_PATH, LEDGER_MODEL_REPLAY } = process.env;
 const runs = LEDGER_MODEL_RUNS === undefined ? DEFAULT_RUNS : Number(LEDGER_MODEL_RUNS);

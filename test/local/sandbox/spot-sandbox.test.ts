@@ -44,18 +44,38 @@ async function send(sb: SpotSandbox, sent: Sent = {}) {
 }
 
 /** Sends like `send` but gives up after `giveUpMs`, as a client with a timeout would: the error's name. */
-async function abandon(sb: SpotSandbox, sent: Sent, giveUpMs: number): Promise<string> {
+/**
+ * Sends `sent` and gives up (a TimeoutError, as a client's timeout) as soon as the sandbox has read
+ * its body: an answer the client never waits for. Waiting for the read, not a few milliseconds, so a
+ * starved machine cannot give up before the sandbox has the update.
+ */
+async function abandon(sb: SpotSandbox, sent: Sent): Promise<string> {
   const headers = { "content-type": "application/json", authorization: `Token ${sb.token}` };
+  const controller = new AbortController();
+  const seen = sb.requests.length;
+  const watch = setInterval(() => {
+    if (sb.requests[seen]?.metadata === undefined) return;
+    clearInterval(watch);
+    controller.abort(new DOMException("the client gave up", "TimeoutError"));
+  }, 5);
   return fetch(`${sb.url}${sent.path ?? "/api/v2/orders/O1/"}`, {
     method: "POST",
     headers,
     body: sent.body ?? "{}",
-    signal: AbortSignal.timeout(giveUpMs),
-  }).then(
-    () => "answered",
-    (error: Error) => error.name,
-  );
+    signal: controller.signal,
+  })
+    .then(
+      () => "answered",
+      (error: Error) => error.name,
+    )
+    .finally(() => clearInterval(watch));
 }
+
+/**
+ * When a late commit lands after its request arrived: long enough that what a test does meanwhile
+ * (read the order, send a newer write, close the sandbox) is done first even on a starved machine.
+ */
+const LATE_MS = 2_000;
 
 const update = (metadata: unknown) => JSON.stringify({ metadata });
 const spotError = (code: number, type: string, details: string[]) => ({ error: { code, type, details } });
@@ -465,10 +485,10 @@ describe("faults", () => {
 describe("faults that let the write land", () => {
   it("late-commit: commits after afterMs though the client gave up, and answers nobody", async () => {
     // Prepare
-    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
+    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: LATE_MS } }] } });
 
     // Act
-    const gaveUp = await abandon(sb, { body: update({ a: 1 }) }, 40);
+    const gaveUp = await abandon(sb, { body: update({ a: 1 }) });
     const before = sb.metadataOf("O1");
     await sb.settled();
 
@@ -478,7 +498,7 @@ describe("faults that let the write land", () => {
     expect(before).toBeNull();
     expect(sb.metadataOf("O1")).toStrictEqual({ a: 1 });
     expect(late).toMatchObject({ fault: "late-commit", metadata: { a: 1 }, commitSeq: 1 });
-    expect((late?.committedAt ?? 0) - (late?.receivedAt ?? 0)).toBeGreaterThanOrEqual(145);
+    expect((late?.committedAt ?? 0) - (late?.receivedAt ?? 0)).toBeGreaterThanOrEqual(LATE_MS - 5);
     expect([late?.status, late?.answeredAt]).toStrictEqual([undefined, undefined]);
   });
 
@@ -499,8 +519,8 @@ describe("faults that let the write land", () => {
 
   it("late-commit: lands after a newer write that came in meanwhile, and the order holds the older", async () => {
     // Prepare
-    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
-    await abandon(sb, { body: update({ v: "older" }) }, 40);
+    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: LATE_MS } }] } });
+    await abandon(sb, { body: update({ v: "older" }) });
 
     // Act
     const newer = await send(sb, { body: update({ v: "newer" }) });
@@ -762,8 +782,8 @@ describe("close()", () => {
 
   it("cancels pending late commits, and lets settled() go", async () => {
     // Prepare
-    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: 150 } }] } });
-    await abandon(sb, { body: update({ a: 1 }) }, 30);
+    const sb = await start({ faults: { script: [{ fault: { kind: "late-commit", afterMs: LATE_MS } }] } });
+    await abandon(sb, { body: update({ a: 1 }) });
     const settled = sb.settled().then(() => "settled");
 
     // Act
