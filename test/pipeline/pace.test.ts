@@ -26,7 +26,7 @@ async function startLimited(rateLimit: NonNullable<FaultPlan["rateLimit"]>, mess
       requestTimeoutMs: 2_000,
       retryLimit: 2,
       retryMaxDelayMs: 2_000,
-      ledgerLeaseSeconds: 11,
+      ledgerLeaseSeconds: 12,
     },
     onMetrics: (document) => metrics.push(document as Record<string, number>),
   });
