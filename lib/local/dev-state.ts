@@ -3,12 +3,25 @@
  * the AWS CLI, with `--endpoint-url`) can be pointed at the local stack without flags.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import * as z from "zod";
 import { urlString } from "../lambda/config.ts";
 
-/** Written relative to `spot-meta dev`'s working directory; git-ignored. */
+/** Written under the checkout's root, or `spot-meta dev`'s working directory ({@link devStateFileFor}); git-ignored. */
 export const DEV_STATE_FILE = ".spot-meta/dev.json";
+
+/** The checkout this code runs from. */
+const CHECKOUT = resolve(import.meta.dirname, "..", "..");
+
+/**
+ * Where `spot-meta dev` writes its state: under the checkout's root when it runs anywhere inside the
+ * checkout (started from `examples/`, it is still found by a command run from the root), else under
+ * its working directory (a copy elsewhere, a test's own directory).
+ */
+export function devStateFileFor(cwd = process.cwd()): string {
+  const inside = cwd === CHECKOUT || cwd.startsWith(CHECKOUT + sep);
+  return join(inside ? CHECKOUT : cwd, DEV_STATE_FILE);
+}
 
 const devStateSchema = z.object({
   pid: z.number().int(),

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevState, writeDevState } from "../../lib/local/dev-state.ts";
+import { type DevState, devStateFileFor, writeDevState } from "../../lib/local/dev-state.ts";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
 import { spotMeta } from "../support/spot-meta-cli.ts";
 
@@ -117,4 +117,18 @@ describe("the command npm links (bin/spot-meta.mjs)", () => {
     },
     60_000,
   );
+});
+
+describe("where spot-meta dev writes where it listens", () => {
+  it("under the checkout's root from any directory of the checkout, under its own directory elsewhere", () => {
+    // Act
+    const fromExamples = devStateFileFor(join(REPO, "examples"));
+    const fromRoot = devStateFileFor(REPO);
+    const fromElsewhere = devStateFileFor(root);
+
+    // Assess: a command run from the root (or anywhere below) finds a dev started in examples/.
+    expect(fromExamples).toBe(join(REPO, ".spot-meta", "dev.json"));
+    expect(fromRoot).toBe(join(REPO, ".spot-meta", "dev.json"));
+    expect(fromElsewhere).toBe(join(root, ".spot-meta", "dev.json"));
+  });
 });

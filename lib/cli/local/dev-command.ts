@@ -2,15 +2,20 @@
  * `spot-meta dev`: keeps the local stack running for interactive use, and writes where it listens to
  * `.spot-meta/dev.json` so that `spot-meta import`, `spot-meta dlq …` and the AWS CLI can reach it.
  */
+
+import { relative } from "node:path";
 import type { Command } from "commander";
 import { createLogger } from "../../lambda/logger.ts";
-import { DEV_STATE_FILE, removeDevState, writeDevState } from "../../local/dev-state.ts";
+import { devStateFileFor, removeDevState, writeDevState } from "../../local/dev-state.ts";
 import { SANDBOX_ORDERS_PATH } from "../../local/sandbox/spot-sandbox.ts";
 import { integerBetween, positiveInteger } from "../shared/arguments.ts";
 import { consoleOutput } from "../shared/console-output.ts";
 import { EXIT_CODES } from "../shared/exit-codes.ts";
 import { untilAborted } from "../shared/interrupts.ts";
 import { type CommandIo, processIo, runCommand } from "../shared/runner.ts";
+
+/** The checkout's example file, named from wherever `dev` runs. */
+const EXAMPLE_CSV = new URL("../../../examples/orders.csv", import.meta.url).pathname;
 
 interface DevFlags {
   orders: number;
@@ -52,26 +57,30 @@ async function runDev(io: CommandIo, flags: DevFlags, signal: AbortSignal): Prom
     sandbox: { seedCount: flags.orders },
     eventSource: { pollers: flags.pollers },
   });
-  writeDevState({
-    pid: process.pid,
-    sqsEndpoint: stack.queues.endpoint,
-    region: stack.queues.region,
-    queueUrl: stack.queues.queueUrl,
-    dlqUrl: stack.queues.dlqUrl,
-    sandboxUrl: stack.sandbox.url,
-    sandboxToken: stack.sandbox.token,
-    ...(stack.dynamoDb === undefined
-      ? {}
-      : { ledgerEndpoint: stack.dynamoDb.endpoint, ledgerTable: stack.dynamoDb.table }),
-  });
+  const stateFile = devStateFileFor();
+  writeDevState(
+    {
+      pid: process.pid,
+      sqsEndpoint: stack.queues.endpoint,
+      region: stack.queues.region,
+      queueUrl: stack.queues.queueUrl,
+      dlqUrl: stack.queues.dlqUrl,
+      sandboxUrl: stack.sandbox.url,
+      sandboxToken: stack.sandbox.token,
+      ...(stack.dynamoDb === undefined
+        ? {}
+        : { ledgerEndpoint: stack.dynamoDb.endpoint, ledgerTable: stack.dynamoDb.table }),
+    },
+    stateFile,
+  );
   io.err(
     [
       "spot-meta dev: the local stack is running (Ctrl-C to stop)",
       `  queue    ${stack.queues.queueUrl}`,
       `  DLQ      ${stack.queues.dlqUrl}`,
       `  Spot     ${stack.sandbox.url}  (sandbox; orders O0000001…O${String(flags.orders).padStart(7, "0")}; token "${stack.sandbox.token}")`,
-      `  written to ${DEV_STATE_FILE}; try:`,
-      "    npx spot-meta import examples/orders.csv",
+      `  written to ${relative(process.cwd(), stateFile)}; try:`,
+      `    npx spot-meta import ${relative(process.cwd(), EXAMPLE_CSV)}`,
       "    npx spot-meta dlq stats",
       `    curl -H 'Authorization: Token ${stack.sandbox.token}' -H 'Content-Type: application/json' \\`,
       `      -d '{"publicIds": ["Z0000001"]}' ${stack.sandbox.url}${SANDBOX_ORDERS_PATH}   # create orders, then dlq replay`,
@@ -80,7 +89,7 @@ async function runDev(io: CommandIo, flags: DevFlags, signal: AbortSignal): Prom
     ].join("\n"),
   );
   await untilAborted(signal);
-  removeDevState();
+  removeDevState(stateFile);
   await stack.stop();
   output.close();
   return EXIT_CODES.ok;
