@@ -74,6 +74,51 @@ describe("a Spot outage", () => {
 /** How long Spot answers 500 to everything. */
 const OUTAGE_MS = 15_000;
 
+describe("a Spot outage, message by message", () => {
+  const local = testStackPerTest();
+
+  it("does not count against an update: each is called at Spot more often than its queue allows receives, and none is exhausted", async () => {
+    // Prepare: four orders, one update each, on a queue that dead-letters on the 3rd receive; Spot
+    // answers 500 to everything for 8 s (each update is sent to Spot about once a second).
+    const ids = [1, 2, 3, 4].map(orderId);
+    const { sqs, queues, sandbox } = await local.start({
+      queues: { maxReceiveCount: 3 },
+      sandbox: {
+        seedCount: ids.length,
+        faults: { random: [{ fault: { kind: "status", status: 500 }, rate: 1 }] },
+      },
+      handler: {
+        backoffBaseSeconds: 1,
+        backoffMaxSeconds: 1,
+        ledgerLeaseSeconds: 2,
+        lateWriteWindowSeconds: 1,
+      },
+    });
+
+    // Act: the outage, then a healthy Spot.
+    await sendBodies(
+      sqs,
+      queues.queueUrl,
+      ids.map((publicId) => ({ publicId, metadata: { v: publicId }, issuedAt: at(1) })),
+    );
+    // (or until one is dead-lettered: a handler that counts the outage against it stops there)
+    const calledOften = () => ids.every((id) => sandbox.requests.filter((r) => r.publicId === id).length > 3);
+    await waitFor(
+      async () => calledOften() || (await messageCount(sqs, queues.dlqUrl)) > 0,
+      60_000,
+      "each update called at Spot more often than 3 receives",
+    );
+    sandbox.setFaults({});
+    await local.stack?.waitUntilDrained({ timeoutMs: 60_000 });
+
+    // Assess: every update applied, none exhausted by the outage's failures.
+    expect({
+      held: ids.map((id) => sandbox.metadataOf(id)),
+      deadLetters: await deadLetterSummaries(sqs, queues.dlqUrl),
+    }).toStrictEqual({ held: ids.map((id) => ({ v: id })), deadLetters: [] });
+  }, 120_000);
+});
+
 describe("a run of 404s for orders Spot does not have", () => {
   const scripted = scriptedStackPerTest();
   /**
