@@ -51,7 +51,7 @@ describe("cdk-nag AwsSolutionsChecks", () => {
     expect(violations).toStrictEqual([]);
   });
 
-  it("warns, and only warns, when the alarms reach no one on purpose (cdk.json's alarmDestination: none)", () => {
+  it("warns, and only warns, when the alarms reach no one on purpose (alarmDestination: none)", () => {
     // Act
     const { violations } = synthesize({});
 

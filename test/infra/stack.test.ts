@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../infra/update-function.ts";
 import { envName, readConfig } from "../../lib/lambda/config.ts";
 import { ConfigError } from "../../lib/lambda/errors.ts";
 import { buildTestApp, cleanUp, templateOf, withoutCfnValidation } from "./synth.ts";
@@ -684,6 +687,20 @@ describe("configured variants", () => {
     expect(act).toThrow(
       /spotOrderMetadata\.alarmDestination: not set, so the alarms would reach no one\. Set it to an e-mail address \(-c spotOrderMetadata\.alarmDestination=oncall@example\.com\), to an existing SNS topic's ARN, or to none/,
     );
+  });
+
+  it("refuses as committed (cdk.json with no -c): a deploy from a clone must name who the alarms reach", () => {
+    // Prepare
+    const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")) as {
+      context: { spotOrderMetadata?: Record<string, unknown> };
+    };
+    const committed = cdkJson.context.spotOrderMetadata?.alarmDestination;
+
+    // Act
+    const act = () => buildTestApp({ alarmDestination: committed });
+
+    // Assess
+    expect(act).toThrow(/spotOrderMetadata\.alarmDestination: not set/);
   });
 
   it("names a missing alarm destination with every other problem, at once", () => {
