@@ -4,13 +4,14 @@
  * the benchmarks and `spot-meta dev` all stand on it.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { type HandlerConfig, type HandlerConfigInput, readConfig, toEnvironment } from "../lambda/config.ts";
 import { TimedOutError } from "../lambda/errors.ts";
 import { DynamoLedger } from "../lambda/ledger/dynamo-ledger.ts";
 import { createLogger, type Logger } from "../lambda/logger.ts";
 import type { OrderingGuard } from "../lambda/processor/ordering.ts";
 import type { QueueSettings } from "../lambda/queue-settings.ts";
+import { type QueueDepth, queueDepth as depthOfQueue } from "../lambda/sqs/queue-depth.ts";
 import { createUpdateHandler, type HandlerOverrides, type UpdateHandler } from "../lambda/update-handler.ts";
 import { type PollerOptions, QueuePoller } from "../tools/poller.ts";
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from "./embedded-dynamodb.ts";
@@ -52,7 +53,7 @@ export interface LocalStack {
   eventSource: QueuePoller;
   /** Resolves once the source queue holds nothing: every message applied, superseded or dead-lettered. */
   waitUntilDrained(options?: { timeoutMs?: number }): Promise<void>;
-  queueDepth(queueUrl: string): Promise<{ visible: number; inFlight: number; delayed: number }>;
+  queueDepth(queueUrl: string): Promise<QueueDepth>;
   stop(): Promise<void>;
 }
 
@@ -108,7 +109,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     onPollError: (error) => logger.warn({ error: String(error) }, "queue poller: poll failed"),
   });
   if (options.autoStart !== false) eventSource.start();
-  const queueDepth = (queueUrl: string) => depthOf(sqs, queueUrl);
+  const queueDepth = (queueUrl: string) => depthOfQueue(sqs, queueUrl);
   return {
     queues,
     sandbox,
@@ -145,30 +146,9 @@ function wrappedLedger(
   return options.wrapOrdering(ledger);
 }
 
-async function depthOf(
-  sqs: SQSClient,
-  queueUrl: string,
-): Promise<{ visible: number; inFlight: number; delayed: number }> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
-}
-
 /** Resolves once the queue holds nothing (visible, in flight or delayed). */
 async function untilEmpty(
-  depth: () => Promise<{ visible: number; inFlight: number; delayed: number }>,
+  depth: () => Promise<QueueDepth>,
   timeoutMs: number,
 ): Promise<void> {
   const giveUpAt = Date.now() + timeoutMs;

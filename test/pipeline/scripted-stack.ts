@@ -4,13 +4,9 @@
  * what the DLQ holds with which failure, and whether the source queue drained. A test whose Spot
  * script failed fails too.
  */
-import {
-  GetQueueAttributesCommand,
-  type MessageAttributeValue,
-  SendMessageBatchCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import { type MessageAttributeValue, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach } from "vitest";
+import { queueDepth } from "../../lib/lambda/sqs/queue-depth.ts";
 import type { LocalStack, LocalStackOptions } from "../../lib/local/local-stack.ts";
 import { drainQueue, type TestUpdate } from "../support/queues.ts";
 import { type ScriptedSpot, type ScriptedSpotOptions, startScriptedSpot } from "../support/scripted-spot.ts";
@@ -92,17 +88,8 @@ export async function deadLetterSummaries(sqs: SQSClient, dlqUrl: string): Promi
 
 /** The messages a queue holds: visible, in flight and delayed. */
 export async function messageCount(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  return Object.values(Attributes).reduce((sum, n) => sum + Number(n), 0);
+  const { visible, inFlight, delayed } = await queueDepth(sqs, queueUrl);
+  return visible + inFlight + delayed;
 }
 
 /** Sends updates as a producer would, with message attributes, and on a FIFO queue in the order's group. */

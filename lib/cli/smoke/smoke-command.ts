@@ -5,9 +5,10 @@
  * line a part (queue, function, token, Spot, ledger, restore, alarm topic). Exit code: 0 every part
  * checked is good, 3 a part failed (named on its line and in the last one), 1 could not run.
  */
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
 import { SpotClient } from "../../lambda/spot/client.ts";
+import { queueDepth } from "../../lambda/sqs/queue-depth.ts";
 import { appliedVersions } from "../../tools/applied-versions.ts";
 import { Producer } from "../../tools/producer.ts";
 import { nonEmpty, positiveNumber } from "../shared/arguments.ts";
@@ -126,15 +127,8 @@ async function depthOf(
   queueUrl: string,
 ): Promise<{ depth: number | undefined; problem: string | undefined }> {
   try {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-      }),
-    );
-    const depth =
-      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+    const { visible, inFlight } = await queueDepth(sqs, queueUrl);
+    const depth = visible + inFlight;
     return { depth, problem: undefined };
   } catch (error) {
     return { depth: undefined, problem: describeFailure(error) ?? String(error) };

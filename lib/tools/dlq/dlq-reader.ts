@@ -7,13 +7,9 @@
  * group's next message only once the one before it is deleted, so it is read in rounds: a command
  * that deletes asks for another round, which finds what the deletes unlocked.
  */
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { inBatches, messageBytes } from "../../lambda/sqs/batches.ts";
+import { queueDepth } from "../../lambda/sqs/queue-depth.ts";
 import { type DlqMessage, toDlqMessage } from "./dlq-message.ts";
 import { DlqArgumentError } from "./errors.ts";
 import { DEFAULT_HOLD_SECONDS, HeldMessages } from "./held-messages.ts";
@@ -73,16 +69,8 @@ export interface ReadTotals {
 
 /** SQS's own count of a queue's messages: visible and in flight. */
 async function approximateCount(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
+  const { visible, inFlight } = await queueDepth(sqs, queueUrl);
+  return visible + inFlight;
 }
 
 /**
