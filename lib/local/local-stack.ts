@@ -11,7 +11,7 @@ import { DynamoLedger } from "../lambda/ledger/dynamo-ledger.ts";
 import { createLogger, type Logger } from "../lambda/logger.ts";
 import type { OrderingGuard } from "../lambda/processor/ordering.ts";
 import type { QueueSettings } from "../lambda/queue-settings.ts";
-import { type QueueDepth, queueDepth as depthOfQueue } from "../lambda/sqs/queue-depth.ts";
+import { queueDepth as depthOfQueue, type QueueDepth } from "../lambda/sqs/queue-depth.ts";
 import { createUpdateHandler, type HandlerOverrides, type UpdateHandler } from "../lambda/update-handler.ts";
 import { type PollerOptions, QueuePoller } from "../tools/poller.ts";
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from "./embedded-dynamodb.ts";
@@ -147,10 +147,7 @@ function wrappedLedger(
 }
 
 /** Resolves once the queue holds nothing (visible, in flight or delayed). */
-async function untilEmpty(
-  depth: () => Promise<QueueDepth>,
-  timeoutMs: number,
-): Promise<void> {
+async function untilEmpty(depth: () => Promise<QueueDepth>, timeoutMs: number): Promise<void> {
   const giveUpAt = Date.now() + timeoutMs;
   while (Date.now() < giveUpAt) {
     const { visible, inFlight, delayed } = await depth();
