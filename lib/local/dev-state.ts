@@ -2,7 +2,7 @@
  * Where a running `spot-meta dev` listens, written to a small file so that the other commands (and
  * the AWS CLI, with `--endpoint-url`) can be pointed at the local stack without flags.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import * as z from "zod";
 import { urlString } from "../lambda/config.ts";
@@ -37,9 +37,15 @@ const devStateSchema = z.object({
 });
 export type DevState = z.infer<typeof devStateSchema>;
 
+/**
+ * Written whole or not at all (a file beside it, then renamed over it): a command started while
+ * dev writes it would otherwise read it half-written, and go on as if no dev stack ran.
+ */
 export function writeDevState(state: DevState, file = DEV_STATE_FILE): void {
   mkdirSync(dirname(resolve(file)), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  renameSync(partial, file);
 }
 
 /**
