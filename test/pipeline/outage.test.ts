@@ -17,9 +17,9 @@ describe("a Spot outage", () => {
   const local = testStackPerTest();
 
   it("dead-letters no good update: each order ends holding its newest, and updates for unknown orders are dead-lettered as 404 once Spot is back", async () => {
-    // Prepare: 30 orders with two updates each and 4 updates for orders Spot does not have, shuffled;
+    // Prepare: 10 orders with two updates each and 4 updates for orders Spot does not have, shuffled;
     // two pollers; Spot answers 500 in its envelope to every request for 15 s.
-    const known = Array.from({ length: 30 }, (_, i) => orderId(i + 1));
+    const known = Array.from({ length: 10 }, (_, i) => orderId(i + 1));
     const unknown = [901, 902, 903, 904].map(orderId);
     const updates: TestUpdate[] = [
       ...known.flatMap((id) =>
