@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
+import { type SqsProxy, startSqsProxy } from "../support/sqs-proxy.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "spot-meta.ts");
 const HAS_SCRIPT = spawnSync("script", ["--version"]).status === 0;
@@ -19,15 +20,20 @@ const BAR_REDRAW = "\x1b[1Gimport |";
 const CURSOR_BACK = "\x1b8";
 
 let sqs: EmbeddedSqs;
+let proxy: SqsProxy;
 let dir: string;
 
 beforeAll(async () => {
   sqs = await startEmbeddedSqs();
+  // Each batch of 10 takes ≥ 10 ms to send, so 3,000 rows one batch at a time take ≥ 3 s whatever
+  // the machine's speed: the bar is still running when the key is pressed.
+  proxy = await startSqsProxy(sqs.endpoint, { batchDelayMs: 10 });
   dir = mkdtempSync(join(tmpdir(), "import-interrupt-"));
-  const rows = Array.from({ length: 300_000 }, (_, i) => `O${String(i).padStart(7, "0")},north`);
+  const rows = Array.from({ length: 3_000 }, (_, i) => `O${String(i).padStart(7, "0")},north`);
   writeFileSync(join(dir, "big.csv"), `public_id,clinic\n${rows.join("\n")}\n`);
 });
 afterAll(async () => {
+  await proxy?.stop();
   await sqs?.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
@@ -35,7 +41,7 @@ afterAll(async () => {
 describe.skipIf(!HAS_SCRIPT)("Ctrl-C on an import with a progress bar", () => {
   it("stops the bar before the stopping line, and the summary comes after both", async () => {
     // Prepare
-    const command = `exec "${process.execPath}" "${BIN}" import big.csv --queue-url ${sqs.queueUrl}`;
+    const command = `exec "${process.execPath}" "${BIN}" import big.csv --queue-url ${sqs.queueUrl} --endpoint-url ${proxy.endpoint} --concurrency 1`;
     const child = spawn("script", ["-qefc", command, "/dev/null"], {
       cwd: dir,
       env: { PATH: process.env.PATH, HOME: dir, TERM: "xterm" },
