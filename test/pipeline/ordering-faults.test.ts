@@ -1,7 +1,8 @@
 /**
  * Newest wins under faults, crashes and shuffled delivery: many orders, each with up to three updates,
  * through the ledger on dynalite, the queue on fauxqs and a Spot sandbox that fails one call in five.
- * Its own file (split from ordering.test.ts) so that it runs beside the other pipeline files.
+ * Its own file (split from ordering.test.ts) so that it runs beside the other pipeline files. (The
+ * short soak, which CI runs after `npm test`, does the same with 1,000 updates and every fault.)
  */
 import { describe, expect, it } from "vitest";
 import { seededDice } from "../../lib/local/sandbox/fault-plan.ts";
@@ -11,15 +12,16 @@ import { testStackPerTest } from "../support/test-stack.ts";
 const local = testStackPerTest();
 const start = local.start;
 
+const ORDERS = 100;
 const at = (second: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, second)).toISOString();
 
 describe("newest wins", () => {
   it("holds the newest update of every order after faults, crashes and shuffled delivery", async () => {
-    // Prepare: 150 orders with one to three updates each, shuffled.
+    // Prepare: 100 orders with one to three updates each, shuffled.
     const dice = seededDice(5);
     const updates: TestUpdate[] = [];
     const newest = new Map<string, TestUpdate>();
-    for (let i = 1; i <= 150; i++) {
+    for (let i = 1; i <= ORDERS; i++) {
       const count = 1 + Math.floor(dice() * 3);
       for (let k = 0; k < count; k++) {
         const update = { publicId: orderId(i), metadata: { v: `${i}.${k}` }, issuedAt: at(k) };
@@ -31,7 +33,7 @@ describe("newest wins", () => {
     const { sqs, queues, sandbox } = await start({
       queues: { visibilityTimeoutSeconds: 2, maxReceiveCount: 10 },
       sandbox: {
-        seedCount: 150,
+        seedCount: ORDERS,
         seed: 9,
         faults: {
           latencyMs: { min: 1, max: 20 },
