@@ -2,7 +2,7 @@
  * The `spot-meta` subcommands. Only the module of the command being run is loaded: the others carry
  * the AWS SDK's clients, the local servers and the handler, which would slow every start and weigh
  * on every process (an import's memory is measured against a target). Help and unknown commands
- * load them all; the version, none.
+ * load them all.
  */
 import type { Command } from "commander";
 
@@ -20,11 +20,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   worker: async () => (await import("./local/worker-command.ts")).registerWorkerCommand,
 };
 
-const VERSION_FLAGS = new Set(["-V", "--version"]);
-
 /** @param name the subcommand on the command line, if any */
 export async function registerCommands(program: Command, name: string | undefined): Promise<void> {
-  if (name !== undefined && VERSION_FLAGS.has(name)) return;
   const only = name === undefined ? undefined : COMMANDS[name];
   const loaders = only === undefined ? Object.values(COMMANDS) : [only];
   for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
