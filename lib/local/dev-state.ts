@@ -7,7 +7,10 @@ import { dirname, join, resolve, sep } from "node:path";
 import * as z from "zod";
 import { urlString } from "../lambda/config.ts";
 
-/** Written under the checkout's root, or `spot-meta dev`'s working directory ({@link devStateFileFor}); git-ignored. */
+/**
+ * Written under the checkout's root, or `spot-meta dev`'s working directory
+ * ({@link devStateFileFor}); git-ignored.
+ */
 export const DEV_STATE_FILE = ".spot-meta/dev.json";
 
 /** The checkout this code runs from. */

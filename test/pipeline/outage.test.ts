@@ -8,11 +8,22 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { seededDice } from "../../lib/local/sandbox/fault-plan.ts";
+import type { FaultPlan } from "../../lib/local/sandbox/types.ts";
 import { orderId, sendBodies, type TestUpdate, waitFor } from "../support/queues.ts";
 import { testStackPerTest } from "../support/test-stack.ts";
 import { deadLetterSummaries, messageCount } from "./scripted-stack.ts";
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, second)).toISOString();
+
+/** Spot answers 500 in its envelope to every call, until the test heals it. */
+const SPOT_DOWN: FaultPlan = { random: [{ fault: { kind: "status", status: 500 }, rate: 1 }] };
+/** Each update goes back to Spot about once a second; short leases and late-write window. */
+const OUTAGE_HANDLER = {
+  backoffBaseSeconds: 1,
+  backoffMaxSeconds: 1,
+  ledgerLeaseSeconds: 2,
+  lateWriteWindowSeconds: 1,
+};
 
 describe("a Spot outage", () => {
   const local = testStackPerTest();
@@ -33,14 +44,9 @@ describe("a Spot outage", () => {
     const { sqs, queues, sandbox } = await local.start({
       sandbox: {
         seedCount: known.length,
-        faults: { random: [{ fault: { kind: "status", status: 500 }, rate: 1 }] },
+        faults: SPOT_DOWN,
       },
-      handler: {
-        backoffBaseSeconds: 1,
-        backoffMaxSeconds: 1,
-        ledgerLeaseSeconds: 2,
-        lateWriteWindowSeconds: 1,
-      },
+      handler: OUTAGE_HANDLER,
       eventSource: { pollers: 2 },
     });
 
@@ -86,14 +92,9 @@ describe("a Spot outage, message by message", () => {
       queues: { maxReceiveCount: 3 },
       sandbox: {
         seedCount: ids.length,
-        faults: { random: [{ fault: { kind: "status", status: 500 }, rate: 1 }] },
+        faults: SPOT_DOWN,
       },
-      handler: {
-        backoffBaseSeconds: 1,
-        backoffMaxSeconds: 1,
-        ledgerLeaseSeconds: 2,
-        lateWriteWindowSeconds: 1,
-      },
+      handler: OUTAGE_HANDLER,
     });
 
     // Act: the outage, then a healthy Spot.

@@ -11,11 +11,11 @@
  * | `expiresAt` | the table's TTL: a day after the last write |
  *
  * While the fleet meets Spot's limit, each instance that calls Spot writes its report at its first
- * answer a quarter second after the last (at most one a call) and reads the whole item back with the same write
- * (`ReturnValues: ALL_NEW`); below the limit, nothing. The item is about 65 bytes and 65 more per
- * instance (an instance silent for a minute is removed by the next report): one write unit for up
- * to 15 instances. A cut is one conditional write more, and a read when another instance's cut for
- * the same refusals measured more.
+ * answer a quarter second after the last (at most one a call) and reads the whole item back with
+ * the same write (`ReturnValues: ALL_NEW`); below the limit, nothing. The item is about 65 bytes
+ * and 65 more per instance (an instance silent for a minute is removed by the next report): one
+ * write unit for up to 15 instances. A cut is one conditional write more, and a read when another
+ * instance's cut for the same refusals measured more.
  */
 import {
   type AttributeValue,
