@@ -7,7 +7,6 @@
  * {@link RegionMissingError} before the call is made. The SDK's errors otherwise pass unchanged
  * (the importer's retry decision reads their kind).
  */
-import { QueueDoesNotExist } from "@aws-sdk/client-sqs";
 import { SpotMetaError } from "../../lambda/errors.ts";
 
 /** No AWS region is configured for a client: none given, none in the queue URL, none in the AWS configuration. */
@@ -67,12 +66,15 @@ export function watchFailures<C extends WatchedClient>(client: C, what: string):
   return client;
 }
 
-/** Whether SQS said the queue does not exist (its JSON protocol's class, or the query protocol's code). */
-function isMissingQueue(error: unknown): boolean {
-  return (
-    error instanceof QueueDoesNotExist ||
-    (error instanceof Error && error.name === "AWS.SimpleQueueService.NonExistentQueue")
-  );
+/**
+ * SQS's name for a queue that does not exist: its JSON protocol's, then its query protocol's. By
+ * name, not by the SDK's class: the runner reads this for every command, and a command that calls
+ * no AWS (`import`'s main thread, a usage error) then loads no AWS SDK.
+ */
+const MISSING_QUEUE = new Set(["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"]);
+
+function isMissingQueue(error: Error): boolean {
+  return MISSING_QUEUE.has(error.name);
 }
 
 /**

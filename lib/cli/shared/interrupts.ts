@@ -13,7 +13,7 @@
  * parent as it takes a first Ctrl-C: the way it is meant to end, cleanly.
  * SIGKILL cannot be caught: the short hold (`--hold`) bounds what it leaves hidden.
  */
-import { HeldMessages } from "../../tools/dlq/held-messages.ts";
+import { releaseEveryHold } from "../../tools/dlq/open-holds.ts";
 import { onCtrlC } from "./ctrl-c.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
 
@@ -108,6 +108,6 @@ async function giveBackEverything(): Promise<void> {
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, RELEASE_TIMEOUT_MS);
   });
-  await Promise.race([HeldMessages.releaseAll(), timeout]);
+  await Promise.race([releaseEveryHold(), timeout]);
   clearTimeout(timer);
 }

@@ -3,11 +3,13 @@
  * give them back. A hold is short and a heartbeat extends it while the command runs, instead of one
  * hold long enough for the whole run: a process that dies without releasing (SIGKILL, a lost
  * machine) hides its messages for one hold at most. Every other way out releases at once: the
- * command's own `finally`, and {@link HeldMessages.releaseAll} for a second Ctrl-C or a crash.
+ * command's own `finally`, and open-holds.ts's `releaseEveryHold` for a second Ctrl-C or a
+ * crash.
  */
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { inBatches } from "../../lambda/sqs/batches.ts";
 import type { DlqMessage } from "./dlq-message.ts";
+import { holdOpened, holdReleased } from "./open-holds.ts";
 
 /** How long a received message stays hidden unless extended: the bound after a SIGKILL. */
 export const DEFAULT_HOLD_SECONDS = 30;
@@ -18,17 +20,6 @@ export const DEFAULT_HOLD_SECONDS = 30;
 const CONCURRENT_CALLS = 8;
 
 export class HeldMessages {
-  static readonly #open = new Set<HeldMessages>();
-
-  /**
-   * Releases every hold of this process (a second Ctrl-C, a crash outside a command's `finally`).
-   * @returns how many messages could not be made visible (they come back when their hold lapses)
-   */
-  static async releaseAll(): Promise<number> {
-    const counts = await Promise.all([...HeldMessages.#open].map((holds) => holds.release()));
-    return counts.reduce((sum, count) => sum + count, 0);
-  }
-
   readonly holdSeconds: number;
   readonly #sqs: SQSClient;
   readonly #queueUrl: string;
@@ -46,7 +37,7 @@ export class HeldMessages {
     this.#heartbeat = setInterval(() => this.#beat(), (holdSeconds * 1_000) / 3);
     // The command's own work keeps the process alive; a pending beat must not.
     this.#heartbeat.unref();
-    HeldMessages.#open.add(this);
+    holdOpened(this);
   }
 
   /** Records a received message (again, after its hold lapsed: the newer receipt handle wins). */
@@ -83,8 +74,8 @@ export class HeldMessages {
       this.#held.clear();
       return await changeVisibility(this.#sqs, this.#queueUrl, messages, 0);
     } finally {
-      // Only now: an exit while this release is under way waits for it (see releaseAll).
-      HeldMessages.#open.delete(this);
+      // Only now: an exit while this release is under way waits for it.
+      holdReleased(this);
     }
   }
 
