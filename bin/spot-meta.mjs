@@ -4,6 +4,7 @@
 // through `npx --prefix <checkout>` (which leaves the checkout's Node 24 off the PATH), says in one
 // line what to run instead of failing on the ".ts" file.
 import { existsSync } from "node:fs";
+import module from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,4 +20,6 @@ if (Number(process.versions.node.split(".")[0]) < NEEDED_MAJOR) {
   );
   process.exit(1);
 }
+// Before the TypeScript entry: from the cache, it loads without Node's type stripper (~0.05 s).
+module.enableCompileCache();
 await import("./spot-meta.ts");

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
+import { COMPILE_CACHE } from "../support/compile-cache.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "spot-meta.ts");
 /** A queue URL with no region in it (not `sqs.<region>.amazonaws.com`), and nothing to answer it. */
@@ -63,6 +64,7 @@ function spotMeta(
       HOME: dir,
       AWS_CONFIG_FILE: join(dir, "no-aws-config"),
       AWS_SHARED_CREDENTIALS_FILE: join(dir, "no-aws-credentials"),
+      ...COMPILE_CACHE,
       ...env,
     },
     stdio: ["ignore", "ignore", "pipe"],

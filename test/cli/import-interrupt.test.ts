@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../lib/local/embedded-sqs.ts";
+import { COMPILE_CACHE } from "../support/compile-cache.ts";
 import { type SqsProxy, startSqsProxy } from "../support/sqs-proxy.ts";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "spot-meta.ts");
@@ -44,7 +45,7 @@ describe.skipIf(!HAS_SCRIPT)("Ctrl-C on an import with a progress bar", () => {
     const command = `exec "${process.execPath}" "${BIN}" import big.csv --queue-url ${sqs.queueUrl} --endpoint-url ${proxy.endpoint} --concurrency 1`;
     const child = spawn("script", ["-qefc", command, "/dev/null"], {
       cwd: dir,
-      env: { PATH: process.env.PATH, HOME: dir, TERM: "xterm" },
+      env: { PATH: process.env.PATH, HOME: dir, TERM: "xterm", ...COMPILE_CACHE },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let text = "";
