@@ -42,7 +42,7 @@ const VARIANTS: Array<{ name: string; options: BuildOptions }> = [
   { name: "unbundled (packages: external)", options: { ...DEPLOYED, packages: "external", external: [] } },
 ];
 
-/** The environment the handler's configuration needs to load (fake, as in test/infra/bundle.test.ts). */
+/** The environment the handler's configuration needs to load (fake values). */
 const ENV = {
   PATH: process.env.PATH ?? "",
   AWS_REGION: "us-east-1",
