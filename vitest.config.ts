@@ -2,6 +2,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
+import { LONGEST } from "./test/longest-files.ts";
 
 /**
  * The short soak keeps its timing (2-s leases, 300-ms request timeouts) only on a machine that is
@@ -17,34 +18,7 @@ const OWN_PROCESS = ["test/tools/dlq/fault-injection.test.ts"];
  */
 const CDK = ["test/infra/**/*.test.ts", "test/docs/deploying-docs.test.ts"];
 
-/**
- * The files that take longest, longest first, as they ran on two quiet cores: most of their time is
- * waiting (leases, backoffs, Spot's outages, the processes they start), so started last they run on
- * alone at the end. vitest orders by the last run's durations when it has them, by size when not (a
- * fresh clone: CI, a newcomer), and size says little here: the property test is 25 lines and plays
- * three scenarios of 8 s on a quiet machine, 30 s on a busy one; by size it started last. A file that
- * comes to take over 10 s belongs here.
- */
-const LONGEST = [
-  "test/pipeline/newest-wins.property.test.ts",
-  "test/pipeline/interleavings.test.ts",
-  "test/pipeline/outage.test.ts",
-  "test/tools/csv-import/import-csv.test.ts",
-  "test/tools/verify/verify.test.ts",
-  "test/pipeline/pipeline.test.ts",
-  "test/pipeline/uncertain.test.ts",
-  "test/lambda/ledger/protocol.model.test.ts",
-  "test/pipeline/pace.test.ts",
-  "test/cli/smoke.test.ts",
-  "test/cli/dlq-signals.test.ts",
-  "test/cli/explicit-queues.test.ts",
-  "test/pipeline/conservation.test.ts",
-  "test/pipeline/ordering-faults.test.ts",
-  "test/pipeline/not-found-runs.test.ts",
-  "test/pipeline/hand-backs.test.ts",
-];
-
-/** {@link LONGEST} first, in its order; the others as vitest orders them. */
+/** The longest files first (test/longest-files.ts says why), in its order; the others as vitest orders them. */
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const rank = (spec: TestSpecification) => {
