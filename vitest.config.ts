@@ -10,8 +10,6 @@ import { LONGEST } from "./test/longest-files.ts";
  * at HEAD with three CPU hogs for 6 s). It runs alone, after every other file.
  */
 const ALONE = ["test/soak/**/*.test.ts"];
-/** Files that change their process for good (an environment variable the AWS SDK reads). */
-const OWN_PROCESS = ["test/tools/dlq/fault-injection.test.ts"];
 /**
  * Files that load aws-cdk-lib and only compute. Spread over every worker, each worker loaded it: run
  * first, on two workers, they took ~16 s of CPU instead of ~21-28.
@@ -57,7 +55,7 @@ export default defineConfig({
         test: {
           name: "stack",
           include: ["test/**/*.test.ts"],
-          exclude: [...ALONE, ...OWN_PROCESS, ...CDK],
+          exclude: [...ALONE, ...CDK],
           // A worker keeps its module cache from file to file (the AWS SDK, zod and fauxqs are
           // imported once per worker, not once per file): every file starts its own servers and
           // puts back what it changes.
@@ -69,7 +67,6 @@ export default defineConfig({
         extends: true,
         test: { name: "cdk", include: CDK, isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } },
       },
-      { extends: true, test: { name: "own-process", include: OWN_PROCESS, sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: "soak", include: ALONE, sequence: { groupOrder: 2 } } },
     ],
   },

@@ -23,4 +23,5 @@ export const LONGEST = [
   "test/pipeline/ordering-faults.test.ts",
   "test/pipeline/not-found-runs.test.ts",
   "test/pipeline/hand-backs.test.ts",
+  "test/tools/dlq/fault-injection.test.ts",
 ];
