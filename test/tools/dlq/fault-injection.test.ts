@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { InjectedFault } from "../../support/sqs-proxy.ts";
 import { type BareDlq, type SeededMessage, startBareDlq } from "./bare-dlq.ts";
 import { violations } from "./invariants.ts";
@@ -23,13 +23,11 @@ const SEED = Number(process.env.DLQ_GUARD_SEED ?? 20261129);
 // The CLI's clients read this at their first call: each injected fault is then a failure the tool
 // sees (throttling past the SDK's retries), and no run waits out the SDK's backoff. Put back after
 // the file: its worker runs other files next.
-const maxAttemptsBefore = process.env.AWS_MAX_ATTEMPTS;
 beforeAll(() => {
-  process.env.AWS_MAX_ATTEMPTS = "1";
+  vi.stubEnv("AWS_MAX_ATTEMPTS", "1");
 });
 afterAll(() => {
-  if (maxAttemptsBefore === undefined) delete process.env.AWS_MAX_ATTEMPTS;
-  else process.env.AWS_MAX_ATTEMPTS = maxAttemptsBefore;
+  vi.unstubAllEnvs();
 });
 console.info(`DLQ fault-injection guard: seed ${SEED} (DLQ_GUARD_SEED=${SEED} replays it)`);
 
